@@ -1,0 +1,39 @@
+# recheck — `make dev` runs the service, `make test` runs every test.
+# Both first run scripts/setup.sh, which installs what is missing (Debian
+# packages, the face models, a local Redis) and is quick otherwise.
+
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+export RECHECK_MODELS_DIR ?= $(HOME)/.cache/recheck/models
+# libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
+export MALLOC_ARENA_MAX ?= 2
+
+.PHONY: setup dev build test vet fuzz
+
+setup:
+	@scripts/setup.sh
+
+## dev: intake API on 127.0.0.1:8080 and workers in one process, console logs,
+## admin UI at /admin/asynq/ (user admin, password dev).
+dev: build
+	RECHECK_LOG_FORMAT=$${RECHECK_LOG_FORMAT:-console} \
+	RECHECK_ADMIN_PASSWORD=$${RECHECK_ADMIN_PASSWORD:-dev} \
+	exec bin/recheck serve
+
+build: setup
+	$(GO) build -o bin/recheck ./cmd/recheck
+
+## test: formatting, vet, every test with the race detector, then the fuzz
+## targets for a bounded time.
+test: setup vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+
+vet:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./identity

