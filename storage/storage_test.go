@@ -1,0 +1,107 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/storage"
+	"github.com/recheck/recheck/storage/storagetest"
+)
+
+func TestFSConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Store {
+		s, err := storage.NewFS(t.TempDir())
+		require.NoError(t, err)
+		return s
+	})
+}
+
+// TestS3Conformance runs the suite over real HTTP against an in-process S3
+// server, once at the bucket root and once under a key prefix.
+func TestS3Conformance(t *testing.T) {
+	for _, prefix := range []string{"", "tenant-a/"} {
+		t.Run(fmt.Sprintf("prefix=%q", prefix), func(t *testing.T) {
+			var n atomic.Int64
+			storagetest.Run(t, func(t *testing.T) storage.Store {
+				return newFakeS3(t, fmt.Sprintf("recheck-test-%d", n.Add(1)), prefix)
+			})
+		})
+	}
+}
+
+func newFakeS3(t *testing.T, bucket, prefix string) *storage.S3 {
+	t.Helper()
+	backend := s3mem.New()
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	require.NoError(t, backend.CreateBucket(bucket))
+	s, err := storage.NewS3(context.Background(), storage.S3Config{
+		Endpoint:        srv.URL,
+		Region:          "us-east-1",
+		Bucket:          bucket,
+		Prefix:          prefix,
+		PathStyle:       true,
+		AccessKeyID:     "test",
+		SecretAccessKey: "test",
+	})
+	require.NoError(t, err)
+	return s
+}
+
+func TestS3ConfigValidate(t *testing.T) {
+	ok := storage.S3Config{Region: "us-east-1", Bucket: "photos"}
+	tests := []struct {
+		name string
+		edit func(*storage.S3Config)
+		want string
+	}{
+		{"valid", func(*storage.S3Config) {}, ""},
+		{"short bucket", func(c *storage.S3Config) { c.Bucket = "ab" }, "3-63"},
+		{"long bucket", func(c *storage.S3Config) { c.Bucket = strings.Repeat("b", 64) }, "3-63"},
+		{"no region", func(c *storage.S3Config) { c.Region = "" }, "REGION"},
+		{"half credentials", func(c *storage.S3Config) { c.AccessKeyID = "k" }, "both"},
+		{"bad prefix", func(c *storage.S3Config) { c.Prefix = "../x" }, "PREFIX"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ok
+			tc.edit(&c)
+			err := c.Validate()
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+func TestS3UnreachableIsAnError(t *testing.T) {
+	srv := httptest.NewServer(nil)
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	s, err := storage.NewS3(context.Background(), storage.S3Config{
+		Endpoint: url, Region: "us-east-1", Bucket: "photos", PathStyle: true,
+		AccessKeyID: "k", SecretAccessKey: "s",
+	})
+	require.NoError(t, err)
+	_, err = s.Get(context.Background(), "a")
+	require.Error(t, err)
+	require.NotErrorIs(t, err, storage.ErrNotFound, "a transport failure must not look like a missing object")
+}
+
+func TestOpenSelectsBackend(t *testing.T) {
+	s, err := storage.Open(context.Background(), storage.Config{Backend: "fs", Dir: t.TempDir()})
+	require.NoError(t, err)
+	require.IsType(t, &storage.FS{}, s)
+	_, err = storage.Open(context.Background(), storage.Config{Backend: "ftp"})
+	require.ErrorContains(t, err, "fs or s3")
+}
