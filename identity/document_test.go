@@ -1,0 +1,144 @@
+package identity_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/identity"
+)
+
+var now = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		typ      identity.DocumentType
+		number   string
+		wantCode string // "" means valid
+		wantNorm string // checked when valid and non-empty
+	}{
+		// Resident ID (GB 11643-1999).
+		{identity.ResidentID, "11010519491231002X", "", ""},
+		{identity.ResidentID, " 11010519491231002x ", "", "11010519491231002X"},
+		{identity.ResidentID, "420102200503010028", "", ""},
+		{identity.ResidentID, "110105194912310021", identity.CodeChecksum, ""},
+		{identity.ResidentID, "420120200212010101", identity.CodeChecksum, ""}, // sample in the capture instructions
+		{identity.ResidentID, "421000200201010011", identity.CodeChecksum, ""}, // the other sample
+		{identity.ResidentID, "11010519491231002", identity.CodeFormat, ""},
+		{identity.ResidentID, "1101051949123100XX", identity.CodeFormat, ""},
+		{identity.ResidentID, "11010519490231002X", identity.CodeBirthDate, ""}, // 31 Feb... is 19490231
+		{identity.ResidentID, "110105203001010011", identity.CodeBirthDate, ""}, // future
+		{identity.ResidentID, "990105194912310021", identity.CodeRegion, ""},
+		{identity.ResidentID, "810000199901011236", identity.CodeRegion, ""}, // an HMT permit is not a resident ID
+		{identity.ResidentID, "", identity.CodeMissing, ""},
+		{identity.ResidentID, "   ", identity.CodeMissing, ""},
+		// Residence permits for Hong Kong, Macau and Taiwan residents.
+		{identity.HMTResidencePermit, "810000199901011236", "", ""},
+		{identity.HMTResidencePermit, "820000200502284568", "", ""},
+		{identity.HMTResidencePermit, "830000200103157897", "", ""},
+		{identity.HMTResidencePermit, "830000200103157898", identity.CodeChecksum, ""},
+		{identity.HMTResidencePermit, "11010519491231002X", identity.CodeRegion, ""},
+		// Hong Kong identity card.
+		{identity.HongKongID, "A123456(3)", "", "A123456(3)"},
+		{identity.HongKongID, "a1234563", "", "A123456(3)"},
+		{identity.HongKongID, "A123456(4)", identity.CodeChecksum, ""},
+		{identity.HongKongID, "AB987654(3)", "", ""},
+		{identity.HongKongID, "AB987654(2)", identity.CodeChecksum, ""},
+		{identity.HongKongID, "12345678", identity.CodeFormat, ""},
+		{identity.HongKongID, "A12345(3)", identity.CodeFormat, ""},
+		// Taiwan identity number.
+		{identity.TaiwanID, "A123456789", "", ""},
+		{identity.TaiwanID, "A123456788", identity.CodeChecksum, ""},
+		{identity.TaiwanID, "A323456789", identity.CodeFormat, ""},
+		{identity.TaiwanID, "1123456789", identity.CodeFormat, ""},
+		// Foreign permanent resident ID (2023).
+		{identity.ForeignPermanentResidentID, "911156199805200012", "", ""},
+		{identity.ForeignPermanentResidentID, "911156199805200013", identity.CodeChecksum, ""},
+		{identity.ForeignPermanentResidentID, "11010519491231002X", identity.CodeFormat, ""},
+		{identity.ForeignPermanentResidentID, "999156199805200012", identity.CodeRegion, ""},
+		// Passports.
+		{identity.Passport, "E12345678", "", ""},
+		{identity.Passport, "x1234", "", "X1234"},
+		{identity.Passport, "E12", identity.CodeFormat, ""},
+		{identity.Passport, "E1234-5678", identity.CodeFormat, ""},
+		{identity.Passport, "护照12345", identity.CodeFormat, ""},
+		// Unknown type.
+		{identity.DocumentType("driving_licence"), "12345", identity.CodeTypeUnknown, ""},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.typ)+"/"+tc.number, func(t *testing.T) {
+			got, err := identity.Validate(tc.typ, tc.number, now)
+			if tc.wantCode == "" {
+				require.NoError(t, err)
+				if tc.wantNorm != "" {
+					require.Equal(t, tc.wantNorm, got)
+				}
+				return
+			}
+			var ie *identity.Error
+			require.True(t, errors.As(err, &ie), "want *identity.Error, got %v", err)
+			require.Equal(t, tc.wantCode, ie.Code)
+			require.NotEmpty(t, ie.MessageZH, "every failure has a Chinese message")
+			if len(tc.number) > 4 {
+				require.NotContains(t, ie.Error(), tc.number, "errors never repeat the number")
+			}
+		})
+	}
+}
+
+func TestParseDocumentType(t *testing.T) {
+	for _, dt := range identity.DocumentTypes {
+		got, err := identity.ParseDocumentType(string(dt))
+		require.NoError(t, err)
+		require.Equal(t, dt, got)
+	}
+	_, err := identity.ParseDocumentType("身份证")
+	var ie *identity.Error
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, identity.CodeTypeUnknown, ie.Code)
+}
+
+func TestUsesCTID(t *testing.T) {
+	for _, dt := range identity.DocumentTypes {
+		require.Equal(t, dt == identity.ResidentID, dt.UsesCTID(), dt)
+	}
+}
+
+func TestMask(t *testing.T) {
+	tests := map[string]string{
+		"11010519491231002X": "110***********002X",
+		"A123456(3)":         "A12***6(3)",
+		"E1234":              "E***4",
+		"AB":                 "**",
+		"":                   "",
+	}
+	for in, want := range tests {
+		require.Equal(t, want, identity.Mask(in), in)
+	}
+}
+
+// FuzzValidate checks that no input panics and that a number accepted once
+// is accepted again, unchanged, in its normalized form.
+func FuzzValidate(f *testing.F) {
+	for _, s := range []string{"11010519491231002X", "A123456(3)", "A123456789", "911156199805200012", "E12345678", "", "(((", "９"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, number string) {
+		for _, dt := range identity.DocumentTypes {
+			norm, err := identity.Validate(dt, number, now)
+			if err != nil {
+				var ie *identity.Error
+				if !errors.As(err, &ie) || ie.Code == "" || ie.MessageZH == "" {
+					t.Fatalf("%s %q: error without code or Chinese message: %v", dt, number, err)
+				}
+				continue
+			}
+			again, err := identity.Validate(dt, norm, now)
+			if err != nil || again != norm {
+				t.Fatalf("%s %q: normalized %q not stable: %q, %v", dt, number, norm, again, err)
+			}
+		}
+	})
+}
