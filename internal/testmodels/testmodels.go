@@ -1,0 +1,52 @@
+// Package testmodels finds the face models for tests: $RECHECK_MODELS_DIR or
+// ~/.cache/recheck/models, where `make test` puts them. Tests skip with a
+// clear message when they are absent, except in CI, where they fail.
+package testmodels
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/recheck/recheck/facematch"
+)
+
+// Dir returns the models directory, skipping (or, in CI, failing) the test
+// when a model file is missing.
+func Dir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("RECHECK_MODELS_DIR")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "recheck", "models")
+	}
+	for _, name := range facematch.ModelFiles {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			msg := "face model " + name + " is not in " + dir + " (run `make test`, which fetches it)"
+			if os.Getenv("CI") != "" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+	return dir
+}
+
+var (
+	poolOnce sync.Once
+	pool     *facematch.Pool
+	poolErr  error
+)
+
+// Pool returns a recognizer pool shared by the tests of a package (loading
+// the models takes about half a second per recognizer).
+func Pool(t testing.TB) *facematch.Pool {
+	t.Helper()
+	dir := Dir(t)
+	poolOnce.Do(func() { pool, poolErr = facematch.NewPool(dir, 2) })
+	if poolErr != nil {
+		t.Fatalf("load face models: %v", poolErr)
+	}
+	return pool
+}
