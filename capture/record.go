@@ -1,0 +1,132 @@
+// Package capture is the domain of recheck: the capture record, its states
+// and the transitions between them, and the Redis repository that keeps the
+// live records, the per-school and per-student indexes and the admission
+// photo references.
+package capture
+
+import (
+	"time"
+)
+
+// Record is one capture: a photo a student shot, what became of it, and
+// where its files are. Document details are personal information: they are
+// kept on the record for the identity check but never logged, never put in
+// task payloads and only shown masked.
+type Record struct {
+	ID        string `json:"id"`
+	School    string `json:"school"`
+	Cohort    string `json:"cohort"`
+	StudentID string `json:"student_id"`
+	// OpenID is the student's WeChat openid, for notifications.
+	OpenID string `json:"openid"`
+	// Document is the identity document the student registered with.
+	Document Document `json:"document"`
+
+	State State `json:"state"`
+	// HoldReason says why an on_hold capture waits.
+	HoldReason HoldReason `json:"hold_reason,omitempty"`
+	// Failure describes why a capture failed.
+	Failure *Failure `json:"failure,omitempty"`
+	// Findings are the failed quality checks of a rejected capture.
+	Findings []Finding `json:"findings"`
+	// Input describes the uploaded photo.
+	Input *PhotoInfo `json:"input,omitempty"`
+	// Face is the face found in the upload, in its pixels.
+	Face *FaceBox `json:"face,omitempty"`
+	// Match is the portrait comparison with the admission photo.
+	Match *Match `json:"match,omitempty"`
+	// Stages holds the timing of every stage that ran, by name.
+	Stages map[string]Stage `json:"stages"`
+	// Notified is the state the student was last notified of.
+	Notified State `json:"notified,omitempty"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Version increases with every saved change.
+	Version int `json:"version"`
+}
+
+// Document is an identity document as registered.
+type Document struct {
+	Type   string `json:"type"`
+	Number string `json:"number"`
+	Name   string `json:"name"`
+}
+
+// Failure describes a capture that could not be processed.
+type Failure struct {
+	// Stage is the stage that failed.
+	Stage   string `json:"stage"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// MessageZH is shown to the student.
+	MessageZH string `json:"message_zh"`
+}
+
+// Finding is a failed quality check.
+type Finding struct {
+	Code      string  `json:"code"`
+	MessageZH string  `json:"message_zh"`
+	Value     float64 `json:"value"`
+	Limit     float64 `json:"limit"`
+}
+
+// PhotoInfo describes an uploaded photo.
+type PhotoInfo struct {
+	Format string `json:"format"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Bytes  int    `json:"bytes"`
+}
+
+// FaceBox is a face as [x, y, w, h] with its landmarks, in input pixels.
+type FaceBox struct {
+	Box       [4]int   `json:"box"`
+	Landmarks [][2]int `json:"landmarks"`
+}
+
+// Match is the outcome of a portrait comparison.
+type Match struct {
+	// Score is the calibrated 0-100 score; below 80 blocks.
+	Score float64 `json:"score"`
+	// Distance is the embedder's raw distance.
+	Distance float64 `json:"distance"`
+	// Embedder names the model that produced the descriptors.
+	Embedder string `json:"embedder"`
+	// AdmissionSHA256 identifies the admission photo compared against.
+	AdmissionSHA256 string `json:"admission_sha256"`
+}
+
+// Stage is the timing of one processing stage.
+type Stage struct {
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	DurationMS float64   `json:"duration_ms"`
+}
+
+// The stage names.
+const (
+	StageStandardize = "standardize"
+	StageMatch       = "match"
+)
+
+// SetStage records that stage ran from start to end.
+func (r *Record) SetStage(name string, start, end time.Time) {
+	if r.Stages == nil {
+		r.Stages = map[string]Stage{}
+	}
+	r.Stages[name] = Stage{StartedAt: start.UTC(), FinishedAt: end.UTC(), DurationMS: float64(end.Sub(start).Microseconds()) / 1000}
+}
+
+// AdmissionPhoto is the reference to a student's admission photo on file.
+type AdmissionPhoto struct {
+	// Key is the photo's storage key.
+	Key string `json:"key"`
+	// SHA256 is the hex digest of the photo's bytes; it identifies the
+	// version, so a cached embedding of another version is never used.
+	SHA256 string `json:"sha256"`
+	// Format is the sniffed image format.
+	Format    string    `json:"format"`
+	Bytes     int       `json:"bytes"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
