@@ -1,0 +1,184 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/rs/zerolog"
+
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/jobs"
+)
+
+// postCapture accepts a capture: multipart photo and metadata. Everything is
+// checked before anything is stored or enqueued; then the original is
+// stored, the record created and standardization enqueued, and the answer
+// is 202 with the capture. With an Idempotency-Key, a repeated request
+// returns the same capture.
+func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" && !validIdempotencyKey(key) {
+		fail(w, r, newError(http.StatusBadRequest, "idempotency_key_invalid", "Idempotency-Key must be 1-255 printable ASCII characters"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, a.deps.Limits.MaxBytes+64<<10)
+	fields, photo, err := readCaptureForm(r, a.deps.Limits.MaxBytes)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	form, err := validateCapture(fields, photo, a.deps.Now())
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	info, err := imaging.Probe(form.Photo, a.deps.Limits)
+	if err != nil {
+		var ie *imaging.Error
+		if errors.As(err, &ie) {
+			fail(w, r, fromImaging(ie))
+			return
+		}
+		fail(w, r, err)
+		return
+	}
+
+	id := newID()
+	if key != "" {
+		existing, won, err := a.claim(ctx, key, idemClaim{CaptureID: id, Fingerprint: fingerprint(form)})
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		if !won {
+			a.replay(w, r, existing, fingerprint(form))
+			return
+		}
+	}
+	rec, err := a.createCapture(ctx, id, form, info)
+	if err != nil {
+		if key != "" {
+			a.release(context.WithoutCancel(ctx), key)
+		}
+		fail(w, r, err)
+		return
+	}
+	if key != "" {
+		if err := a.confirm(ctx, key); err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Str("capture_id", id).Msg("could not extend the idempotency key")
+		}
+	}
+	noteCapture(ctx, rec.ID)
+	w.Header().Set("Location", capturePath(rec.ID))
+	writeJSON(w, http.StatusAccepted, viewOf(rec))
+}
+
+// createCapture stores the original, creates the record and enqueues
+// standardization, undoing what it did when a later step fails, so that a
+// failed request leaves neither a record nor a task behind.
+func (a *API) createCapture(ctx context.Context, id string, f *captureForm, info imaging.Info) (*capture.Record, error) {
+	rec := &capture.Record{
+		ID: id, School: f.School, Cohort: f.Cohort, StudentID: f.StudentID, OpenID: f.OpenID,
+		Document: capture.Document{Type: string(f.DocType), Number: f.DocNumber, Name: f.Name},
+		State:    capture.Queued, Findings: []capture.Finding{}, Stages: map[string]capture.Stage{},
+		Input: &capture.PhotoInfo{Format: string(info.Format), Width: info.Width, Height: info.Height, Bytes: len(f.Photo)},
+	}
+	origKey := capture.OriginalKey(rec.School, rec.ID)
+	if err := a.deps.Store.Put(ctx, origKey, f.Photo); err != nil {
+		return nil, fmt.Errorf("intake: store original: %w", err)
+	}
+	cleanup := context.WithoutCancel(ctx)
+	if err := a.deps.Repo.Create(ctx, rec); err != nil {
+		_ = a.deps.Store.Delete(cleanup, origKey)
+		return nil, fmt.Errorf("intake: create record: %w", err)
+	}
+	if err := jobs.Enqueue(ctx, a.deps.Queue, jobs.NewStandardize(rec.ID)); err != nil {
+		_ = a.deps.Repo.Delete(cleanup, rec)
+		_ = a.deps.Store.Delete(cleanup, origKey)
+		return nil, fmt.Errorf("intake: enqueue: %w", err)
+	}
+	return rec, nil
+}
+
+// replay answers a repeated Idempotency-Key: the same capture when the
+// request is the same, a conflict when it is not. A capture still queued is
+// enqueued again (a no-op unless its task was lost).
+func (a *API) replay(w http.ResponseWriter, r *http.Request, c idemClaim, fp string) {
+	if c.Fingerprint != fp {
+		fail(w, r, errKeyReused)
+		return
+	}
+	rec, err := a.deps.Repo.Get(r.Context(), c.CaptureID)
+	if errors.Is(err, capture.ErrNotFound) {
+		e := newError(http.StatusConflict, "request_in_progress", "a request with this Idempotency-Key is still being processed")
+		w.Header().Set("Retry-After", "2")
+		fail(w, r, e)
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if rec.State == capture.Queued {
+		if err := jobs.Enqueue(r.Context(), a.deps.Queue, jobs.NewStandardize(rec.ID)); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
+	noteCapture(r.Context(), rec.ID)
+	w.Header().Set("Location", capturePath(rec.ID))
+	w.Header().Set("Idempotent-Replayed", "true")
+	writeJSON(w, http.StatusAccepted, viewOf(rec))
+}
+
+// getCapture reports a capture's status, timings, findings, score and
+// photo links.
+func (a *API) getCapture(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !capture.ValidID(id) {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+truncate(id, 64)))
+		return
+	}
+	rec, err := a.deps.Repo.Get(r.Context(), id)
+	if errors.Is(err, capture.ErrNotFound) {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+id))
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	noteCapture(r.Context(), id)
+	writeJSON(w, http.StatusOK, viewOf(rec))
+}
+
+// getCapturePhoto serves a capture's original or standardized photo.
+func (a *API) getCapturePhoto(w http.ResponseWriter, r *http.Request) {
+	id, name := r.PathValue("id"), r.PathValue("name")
+	if !capture.ValidID(id) || (name != "original" && name != "standardized") {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "no such photo; use original or standardized"))
+		return
+	}
+	rec, err := a.deps.Repo.Get(r.Context(), id)
+	if errors.Is(err, capture.ErrNotFound) {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+id))
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	key := capture.OriginalKey(rec.School, id)
+	if name == "standardized" {
+		if !hasStandardized(rec) {
+			fail(w, r, newError(http.StatusNotFound, "not_found", "capture "+id+" has no standardized photo"))
+			return
+		}
+		key = capture.StandardizedKey(rec.School, id)
+	}
+	a.servePhoto(w, r, key)
+}

@@ -1,0 +1,91 @@
+package intake
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/imaging"
+)
+
+// apiError is an error the API returns as
+// {"error":{"code":"...","message":"...","message_zh":"..."}}.
+type apiError struct {
+	Status    int    `json:"-"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	MessageZH string `json:"message_zh"`
+	// Field names the request field at fault, when there is one.
+	Field string `json:"field,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// Chinese messages of the API's own error codes.
+var messagesZH = map[string]string{
+	"invalid_request":         "请求格式不正确",
+	"multipart_required":      "请以 multipart/form-data 格式上传照片和信息",
+	"missing_field":           "缺少必填信息",
+	"invalid_field":           "填写的信息格式不正确",
+	"unknown_field":           "请求中包含无法识别的字段",
+	"duplicate_field":         "请求中的字段重复",
+	"request_too_large":       "请求内容过大",
+	"idempotency_key_reused":  "该请求编号已用于另一张照片，请勿重复使用",
+	"idempotency_key_invalid": "请求编号格式不正确",
+	"request_in_progress":     "相同的请求正在处理中，请稍后再试",
+	"not_found":               "未找到相关记录",
+	"unavailable":             "服务暂时不可用，请稍后重试",
+	"method_not_allowed":      "不支持的请求方式",
+	"unauthorized":            "需要管理员身份验证",
+}
+
+func newError(status int, code, message string) *apiError {
+	return &apiError{Status: status, Code: code, Message: message, MessageZH: messagesZH[code]}
+}
+
+func fieldError(code, field, message string) *apiError {
+	e := newError(http.StatusBadRequest, code, message)
+	e.Field = field
+	return e
+}
+
+// fromImaging maps an unusable photo to its API error.
+func fromImaging(e *imaging.Error) *apiError {
+	status := http.StatusUnprocessableEntity
+	switch e.Code {
+	case imaging.CodeUnsupported:
+		status = http.StatusUnsupportedMediaType
+	case imaging.CodeTooLarge:
+		status = http.StatusRequestEntityTooLarge
+	}
+	return &apiError{Status: status, Code: e.Code, Message: e.Message, MessageZH: e.MessageZH, Field: "photo"}
+}
+
+// fromIdentity maps a document validation failure to its API error.
+func fromIdentity(e *identity.Error, field string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: e.Code, Message: e.Message, MessageZH: e.MessageZH, Field: field}
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// writeError writes err as the API's JSON error; errors that are not
+// *apiError become a 503 whose message does not leak internals.
+func writeError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = newError(http.StatusServiceUnavailable, "unavailable", "the service could not complete the request; retry later")
+	}
+	if ae.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, ae.Status, map[string]*apiError{"error": ae})
+}

@@ -1,0 +1,178 @@
+package intake
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/identity"
+)
+
+// captureForm is a validated POST /v1/captures request.
+type captureForm struct {
+	School, Cohort, StudentID, OpenID string
+	DocType                           identity.DocumentType
+	DocNumber, Name                   string
+	Photo                             []byte
+}
+
+// textFields are the metadata fields of a capture, each required.
+var textFields = []string{"school", "cohort", "student_id", "openid", "document_type", "document_number", "name"}
+
+const maxFieldBytes = 1024
+
+var openIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// readCaptureForm streams the multipart body: the photo is read up to
+// maxPhoto bytes, each text field up to 1 KB; anything else is an error that
+// names the field.
+func readCaptureForm(r *http.Request, maxPhoto int64) (map[string]string, []byte, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, nil, newError(http.StatusUnsupportedMediaType, "multipart_required", "the body must be multipart/form-data with a photo part and the metadata fields")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, newError(http.StatusBadRequest, "invalid_request", "cannot read the multipart body: "+err.Error())
+	}
+	fields := map[string]string{}
+	var photo []byte
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, bodyError(err)
+		}
+		name := part.FormName()
+		switch {
+		case name == "photo":
+			if photo != nil {
+				return nil, nil, fieldError("duplicate_field", name, "the photo is sent twice")
+			}
+			photo, err = io.ReadAll(io.LimitReader(part, maxPhoto+1))
+			if err != nil {
+				return nil, nil, bodyError(err)
+			}
+			if int64(len(photo)) > maxPhoto {
+				e := newError(http.StatusRequestEntityTooLarge, "photo_too_large", fmt.Sprintf("the photo is larger than %d bytes", maxPhoto))
+				e.MessageZH, e.Field = "照片文件过大，请重新拍摄上传", "photo"
+				return nil, nil, e
+			}
+		case isTextField(name):
+			if _, dup := fields[name]; dup {
+				return nil, nil, fieldError("duplicate_field", name, name+" is sent twice")
+			}
+			v, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+			if err != nil {
+				return nil, nil, bodyError(err)
+			}
+			if len(v) > maxFieldBytes {
+				return nil, nil, fieldError("invalid_field", name, fmt.Sprintf("%s is longer than %d bytes", name, maxFieldBytes))
+			}
+			fields[name] = string(v)
+		default:
+			return nil, nil, fieldError("unknown_field", name, fmt.Sprintf("unknown field %q; expected photo and %s", truncate(name, 40), strings.Join(textFields, ", ")))
+		}
+		part.Close()
+	}
+	return fields, photo, nil
+}
+
+func isTextField(name string) bool {
+	for _, f := range textFields {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// bodyError maps a failure to read the body: too large, or malformed.
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return newError(http.StatusRequestEntityTooLarge, "request_too_large", fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit))
+	}
+	return newError(http.StatusBadRequest, "invalid_request", "cannot read the multipart body: "+err.Error())
+}
+
+// validateCapture checks the metadata; the first problem is returned with
+// the field it concerns.
+func validateCapture(fields map[string]string, photo []byte, now time.Time) (*captureForm, error) {
+	for _, f := range textFields {
+		if trimmed(fields[f]) == "" {
+			return nil, fieldError("missing_field", f, f+" is required")
+		}
+	}
+	if photo == nil {
+		return nil, fieldError("missing_field", "photo", "the photo part is required")
+	}
+	form := &captureForm{
+		School: trimmed(fields["school"]), Cohort: trimmed(fields["cohort"]),
+		StudentID: trimmed(fields["student_id"]), OpenID: trimmed(fields["openid"]),
+		Name: trimmed(fields["name"]), Photo: photo,
+	}
+	if !capture.ValidID(form.School) {
+		return nil, fieldError("invalid_field", "school", "school must be 1-64 letters, digits, '_', '.' or '-'")
+	}
+	if !capture.ValidID(form.StudentID) {
+		return nil, fieldError("invalid_field", "student_id", "student_id must be 1-64 letters, digits, '_', '.' or '-'")
+	}
+	if !openIDPattern.MatchString(form.OpenID) {
+		return nil, fieldError("invalid_field", "openid", "openid must be 1-128 letters, digits, '_' or '-'")
+	}
+	if err := plainText(form.Cohort, 64); err != nil {
+		return nil, fieldError("invalid_field", "cohort", "cohort "+err.Error())
+	}
+	if err := plainText(form.Name, 64); err != nil {
+		return nil, fieldError("invalid_field", "name", "name "+err.Error())
+	}
+	dt, err := identity.ParseDocumentType(trimmed(fields["document_type"]))
+	if err != nil {
+		var ie *identity.Error
+		errors.As(err, &ie)
+		return nil, fromIdentity(ie, "document_type")
+	}
+	num, err := identity.Validate(dt, fields["document_number"], now)
+	if err != nil {
+		var ie *identity.Error
+		errors.As(err, &ie)
+		return nil, fromIdentity(ie, "document_number")
+	}
+	form.DocType, form.DocNumber = dt, num
+	return form, nil
+}
+
+// plainText accepts 1-max characters of valid UTF-8 without control
+// characters.
+func plainText(s string, max int) error {
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n == 0 || n > max {
+		return fmt.Errorf("must be 1-%d characters", max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return errors.New("contains control characters")
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

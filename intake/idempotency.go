@@ -1,0 +1,94 @@
+package intake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// claimTTL is how long an Idempotency-Key is held while its request is being
+// processed; a request that crashes midway frees the key after it.
+const claimTTL = 2 * time.Minute
+
+// idemClaim is what an Idempotency-Key maps to.
+type idemClaim struct {
+	CaptureID   string `json:"capture_id"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+func idemKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "recheck:idempotency:" + hex.EncodeToString(sum[:])
+}
+
+// validIdempotencyKey accepts 1-255 printable ASCII characters.
+func validIdempotencyKey(k string) bool {
+	if len(k) == 0 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// claim tries to bind key to a new capture. It returns the existing claim
+// when the key is already bound (won is false).
+func (a *API) claim(ctx context.Context, key string, c idemClaim) (existing idemClaim, won bool, err error) {
+	data, _ := json.Marshal(c)
+	ok, err := a.deps.Redis.SetNX(ctx, idemKey(key), data, claimTTL).Result()
+	if err != nil {
+		return idemClaim{}, false, fmt.Errorf("intake: claim idempotency key: %w", err)
+	}
+	if ok {
+		return c, true, nil
+	}
+	raw, err := a.deps.Redis.Get(ctx, idemKey(key)).Bytes()
+	if errors.Is(err, redis.Nil) { // expired in between: try once more
+		return a.claim(ctx, key, c)
+	}
+	if err != nil {
+		return idemClaim{}, false, fmt.Errorf("intake: read idempotency key: %w", err)
+	}
+	if err := json.Unmarshal(raw, &existing); err != nil {
+		return idemClaim{}, false, fmt.Errorf("intake: decode idempotency key: %w", err)
+	}
+	return existing, false, nil
+}
+
+// confirm keeps a claim for the configured TTL once its capture exists.
+func (a *API) confirm(ctx context.Context, key string) error {
+	return a.deps.Redis.Expire(ctx, idemKey(key), a.cfg.IdempotencyTTL).Err()
+}
+
+// release frees a claim whose request failed.
+func (a *API) release(ctx context.Context, key string) {
+	a.deps.Redis.Del(ctx, idemKey(key))
+}
+
+// fingerprint identifies a request's content, so that a key reused for a
+// different photo or student is refused instead of replayed.
+func fingerprint(f *captureForm) string {
+	h := sha256.New()
+	for _, s := range []string{f.School, f.Cohort, f.StudentID, f.OpenID, string(f.DocType), f.DocNumber, f.Name} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	h.Write(f.Photo)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+var errKeyReused = &apiError{
+	Status: http.StatusConflict, Code: "idempotency_key_reused",
+	Message:   "this Idempotency-Key was used for a different request",
+	MessageZH: messagesZH["idempotency_key_reused"],
+}

@@ -1,0 +1,390 @@
+package intake_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/internal/testphotos"
+	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/storage"
+)
+
+type bundle struct {
+	srv   *httptest.Server
+	repo  *capture.Repository
+	store *storage.FS
+	insp  *asynq.Inspector
+	redis *redistest.Server
+	log   *bytes.Buffer
+}
+
+func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
+	t.Helper()
+	rs := redistest.Start(t)
+	store, err := storage.NewFS(t.TempDir())
+	require.NoError(t, err)
+	repo := capture.NewRepository(rs.Client)
+	var logBuf bytes.Buffer
+	cfg := intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: 24 * 60 * 60 * 1e9, AdminPassword: "secret"}
+	deps := intake.Deps{
+		Redis: rs.Client, Repo: repo, Store: store, Queue: asynq.NewClientFromRedisClient(rs.Client),
+		Limits: imaging.DefaultLimits(), Log: zerolog.New(&syncWriter{w: &logBuf}),
+		AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
+	}
+	for _, m := range mutate {
+		m(&cfg, &deps)
+	}
+	srv := httptest.NewServer(intake.New(cfg, deps))
+	t.Cleanup(srv.Close)
+	return &bundle{srv: srv, repo: repo, store: store, insp: asynq.NewInspectorFromRedisClient(rs.Client), redis: rs, log: &logBuf}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// validFields are the metadata of a valid capture.
+func validFields() map[string]string {
+	return map[string]string{
+		"school": "cjlu", "cohort": "成人教育2023级新生", "student_id": "S2026001", "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+		"document_type": "resident_id", "document_number": "11010519491231002X", "name": "张三",
+	}
+}
+
+func multipartBody(t *testing.T, fields map[string]string, photo []byte) (*bytes.Buffer, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		require.NoError(t, mw.WriteField(k, v))
+	}
+	if photo != nil {
+		fw, err := mw.CreateFormFile("photo", "photo.bin")
+		require.NoError(t, err)
+		_, err = fw.Write(photo)
+		require.NoError(t, err)
+	}
+	require.NoError(t, mw.Close())
+	return &b, mw.FormDataContentType()
+}
+
+func (b *bundle) post(t *testing.T, fields map[string]string, photo []byte, header map[string]string) (*http.Response, map[string]any) {
+	t.Helper()
+	body, ct := multipartBody(t, fields, photo)
+	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/v1/captures", body)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", ct)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	return b.do(t, req)
+}
+
+func (b *bundle) do(t *testing.T, req *http.Request) (*http.Response, map[string]any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || bytes.HasPrefix(raw, []byte("{")) {
+		require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	}
+	return resp, out
+}
+
+func (b *bundle) pendingCapture(t *testing.T) []*asynq.TaskInfo {
+	t.Helper()
+	tasks, err := b.insp.ListPendingTasks(jobs.QueueCapture)
+	if errors.Is(err, asynq.ErrQueueNotFound) {
+		return nil
+	}
+	require.NoError(t, err)
+	return tasks
+}
+
+func errorOf(t *testing.T, body map[string]any) map[string]any {
+	t.Helper()
+	e, ok := body["error"].(map[string]any)
+	require.True(t, ok, "body has an error object: %v", body)
+	require.NotEmpty(t, e["code"])
+	require.NotEmpty(t, e["message"])
+	require.NotEmpty(t, e["message_zh"], "every error has a Chinese message")
+	return e
+}
+
+func TestPostCapture(t *testing.T) {
+	b := setup(t)
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	resp, body := b.post(t, validFields(), photo, nil)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	id := body["id"].(string)
+	require.Equal(t, "/v1/captures/"+id, resp.Header.Get("Location"))
+	require.Equal(t, "queued", body["state"])
+	doc := body["document"].(map[string]any)
+	require.Equal(t, "110***********002X", doc["number_masked"])
+	raw, _ := json.Marshal(body)
+	require.NotContains(t, string(raw), "张三", "the name is never shown")
+	require.NotContains(t, string(raw), "11010519491231002X", "the number is only shown masked")
+
+	rec, err := b.repo.Get(context.Background(), id)
+	require.NoError(t, err)
+	require.Equal(t, "张三", rec.Document.Name)
+	stored, err := b.store.Get(context.Background(), capture.OriginalKey("cjlu", id))
+	require.NoError(t, err)
+	require.Equal(t, photo, stored)
+
+	tasks := b.pendingCapture(t)
+	require.Len(t, tasks, 1)
+	require.Equal(t, "standardize:"+id, tasks[0].ID)
+	require.JSONEq(t, fmt.Sprintf(`{"capture_id":%q}`, id), string(tasks[0].Payload))
+
+	resp, got := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/v1/captures/"+id, nil))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, id, got["id"])
+	require.Equal(t, "/v1/captures/"+id+"/photos/original", got["photos"].(map[string]any)["original"])
+
+	resp, _ = b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/v1/captures/"+id+"/photos/original", nil))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "image/jpeg", resp.Header.Get("Content-Type"))
+
+	logs := b.log.String()
+	require.Contains(t, logs, id, "the request log names the capture")
+	require.NotContains(t, logs, "张三")
+	require.NotContains(t, logs, "11010519491231002X")
+}
+
+func mustReq(t *testing.T, method, url string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	require.NoError(t, err)
+	return req
+}
+
+// TestPostCaptureRejectsBadInput: every bad request gets a 4xx JSON error
+// naming the problem, and leaves no record, no stored file and no task.
+func TestPostCaptureRejectsBadInput(t *testing.T) {
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	with := func(k, v string) map[string]string {
+		f := validFields()
+		if v == "" {
+			delete(f, k)
+		} else {
+			f[k] = v
+		}
+		return f
+	}
+	tests := []struct {
+		name   string
+		fields map[string]string
+		photo  []byte
+		status int
+		code   string
+		field  string
+	}{
+		{"text instead of a photo", validFields(), []byte("this is not a photo"), 415, "unsupported_format", "photo"},
+		{"zero bytes", validFields(), []byte{}, 422, "photo_empty", "photo"},
+		{"svg", validFields(), []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), 415, "unsupported_format", "photo"},
+		{"gif", validFields(), []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), 415, "unsupported_format", "photo"},
+		{"truncated header", validFields(), photo[:20], 422, "photo_unreadable", "photo"},
+		{"no photo", validFields(), nil, 400, "missing_field", "photo"},
+		{"no school", with("school", ""), photo, 400, "missing_field", "school"},
+		{"bad school", with("school", "../etc"), photo, 400, "invalid_field", "school"},
+		{"bad student", with("student_id", "a b"), photo, 400, "invalid_field", "student_id"},
+		{"bad openid", with("openid", "x y"), photo, 400, "invalid_field", "openid"},
+		{"control chars in name", with("name", "张\x00三"), photo, 400, "invalid_field", "name"},
+		{"unknown document type", with("document_type", "身份证"), photo, 422, "document_type_unknown", "document_type"},
+		{"bad checksum", with("document_number", "420120200212010101"), photo, 422, "document_number_checksum", "document_number"},
+		{"bad birth date", with("document_number", "110105194902310027"), photo, 422, "document_birth_date_invalid", "document_number"},
+		{"unknown field", with("favourite_colour", "blue"), photo, 400, "unknown_field", "favourite_colour"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t)
+			resp, body := b.post(t, tc.fields, tc.photo, nil)
+			require.Equal(t, tc.status, resp.StatusCode, body)
+			e := errorOf(t, body)
+			require.Equal(t, tc.code, e["code"])
+			require.Equal(t, tc.field, e["field"])
+			b.requireNothingCreated(t)
+		})
+	}
+}
+
+func (b *bundle) requireNothingCreated(t *testing.T) {
+	t.Helper()
+	ids, err := b.repo.SchoolCaptures(context.Background(), "cjlu", 0, 100)
+	require.NoError(t, err)
+	require.Empty(t, ids, "no record")
+	keys, err := b.store.List(context.Background(), "")
+	require.NoError(t, err)
+	require.Empty(t, keys, "no stored file")
+	require.Empty(t, b.pendingCapture(t), "no task")
+}
+
+func TestPostCaptureLimits(t *testing.T) {
+	b := setup(t, func(_ *intake.Config, d *intake.Deps) { d.Limits.MaxBytes = 10 << 10 })
+	resp, body := b.post(t, validFields(), testphotos.Read(t, "faces/hivision-demo/test0.jpg"), nil)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Equal(t, "photo_too_large", errorOf(t, body)["code"])
+	b.requireNothingCreated(t)
+
+	resp, body = b.do(t, func() *http.Request {
+		r := mustReq(t, http.MethodPost, b.srv.URL+"/v1/captures", strings.NewReader(`{"school":"x"}`))
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}())
+	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+	require.Equal(t, "multipart_required", errorOf(t, body)["code"])
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	b := setup(t)
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	h := map[string]string{"Idempotency-Key": "upload-42"}
+	resp1, body1 := b.post(t, validFields(), photo, h)
+	require.Equal(t, http.StatusAccepted, resp1.StatusCode)
+	resp2, body2 := b.post(t, validFields(), photo, h)
+	require.Equal(t, http.StatusAccepted, resp2.StatusCode)
+	require.Equal(t, body1["id"], body2["id"], "the same key returns the same capture")
+	require.Equal(t, "true", resp2.Header.Get("Idempotent-Replayed"))
+	require.Len(t, b.pendingCapture(t), 1)
+
+	other := validFields()
+	other["student_id"] = "S2026002"
+	resp3, body3 := b.post(t, other, photo, h)
+	require.Equal(t, http.StatusConflict, resp3.StatusCode)
+	require.Equal(t, "idempotency_key_reused", errorOf(t, body3)["code"])
+
+	resp4, body4 := b.post(t, validFields(), photo, map[string]string{"Idempotency-Key": "bad key with spaces"})
+	require.Equal(t, http.StatusBadRequest, resp4.StatusCode)
+	require.Equal(t, "idempotency_key_invalid", errorOf(t, body4)["code"])
+}
+
+func TestIdempotencyKeyUnderConcurrency(t *testing.T) {
+	b := setup(t)
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	var wg sync.WaitGroup
+	ids := make(chan string, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, body := b.post(t, validFields(), photo, map[string]string{"Idempotency-Key": "same"})
+			if resp.StatusCode == http.StatusAccepted {
+				ids <- body["id"].(string)
+			} else {
+				require.Equal(t, http.StatusConflict, resp.StatusCode, body)
+				require.Equal(t, "request_in_progress", errorOf(t, body)["code"])
+			}
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	for id := range ids {
+		seen[id] = true
+	}
+	require.Len(t, seen, 1, "one capture for one key")
+	all, err := b.repo.SchoolCaptures(context.Background(), "cjlu", 0, 100)
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+}
+
+func TestEnqueueFailureLeavesNothing(t *testing.T) {
+	b := setup(t, func(_ *intake.Config, d *intake.Deps) { d.Queue = failingQueue{} })
+	resp, body := b.post(t, validFields(), testphotos.Read(t, "faces/hivision-demo/test0.jpg"), map[string]string{"Idempotency-Key": "k1"})
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	require.Equal(t, "unavailable", errorOf(t, body)["code"])
+	require.NotEmpty(t, resp.Header.Get("Retry-After"))
+	b.requireNothingCreated(t)
+}
+
+type failingQueue struct{}
+
+func (failingQueue) EnqueueContext(context.Context, *asynq.Task, ...asynq.Option) (*asynq.TaskInfo, error) {
+	return nil, errors.New("redis: connection refused")
+}
+
+func TestAdmissionPhotoResumesHeldCaptures(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	// A capture of the student waits on hold for the admission photo.
+	require.NoError(t, b.repo.Create(ctx, &capture.Record{ID: "c-held", School: "cjlu", StudentID: "S2026001", State: capture.Queued}))
+	_, err := b.repo.Update(ctx, "c-held", func(r *capture.Record) error {
+		r.State, r.HoldReason = capture.OnHold, capture.HoldAdmissionPhotoMissing
+		return nil
+	})
+	require.NoError(t, err)
+
+	photo := testphotos.Read(t, "faces/face_recognition-tests/obama.jpg")
+	url := b.srv.URL + "/v1/schools/cjlu/students/S2026001/admission-photo"
+	resp, body := b.do(t, mustReq(t, http.MethodPut, url, bytes.NewReader(photo)))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, body)
+	require.Equal(t, 1.0, body["resumed"])
+	sha := body["sha256"].(string)
+	tasks := b.pendingCapture(t)
+	require.Len(t, tasks, 1)
+	require.Equal(t, "match:c-held:"+sha[:16], tasks[0].ID)
+
+	resp, body = b.do(t, mustReq(t, http.MethodPut, url, bytes.NewReader(photo)))
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the same photo again is not a new version")
+	require.Len(t, b.pendingCapture(t), 1, "and does not enqueue twice")
+
+	resp, _ = b.do(t, mustReq(t, http.MethodGet, url, nil))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "image/jpeg", resp.Header.Get("Content-Type"))
+
+	resp, body = b.do(t, mustReq(t, http.MethodPut, url, strings.NewReader("%PDF-1.4")))
+	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+	require.Equal(t, "unsupported_format", errorOf(t, body)["code"])
+}
+
+func TestNotFoundAndHealth(t *testing.T) {
+	b := setup(t)
+	for _, path := range []string{"/v1/captures/nope", "/v1/captures/../x", "/v1/captures/nope/photos/original", "/nothing-here", "/v1/schools/cjlu/students/S1/admission-photo"} {
+		resp, body := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+path, nil))
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		require.Equal(t, "not_found", errorOf(t, body)["code"], path)
+	}
+	resp, body := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/healthz", nil))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "ok", body["status"])
+}
+
+func TestAdminUIRequiresThePassword(t *testing.T) {
+	b := setup(t)
+	resp, _ := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil))
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	req := mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil)
+	req.SetBasicAuth("admin", "secret")
+	resp, body := b.do(t, req)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.Contains(t, body, "queues")
+}
