@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/internal/testmodels"
+	"github.com/recheck/recheck/internal/testphotos"
+)
+
+// cli runs a recheck command line in-process and returns its exit code,
+// stdout and stderr.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	env := map[string]string{"RECHECK_MODELS_DIR": testmodels.Dir(t)}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestStandardizeCommand(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		in      string
+		code    int
+		ok      bool
+		finding string
+		errCode string
+	}{
+		{"accepted", testphotos.Path(t, "faces/hivision-demo/test0.jpg"), exitOK, true, "", ""},
+		{"webp named jpg", testphotos.Path(t, "faces/hivision-demo/test1.jpg"), exitOK, true, "", ""},
+		{"two faces", testphotos.Path(t, "faces/deepface/couple.jpg"), exitRejected, false, "multiple_faces", ""},
+		{"no face", testphotos.Path(t, "faces/mtcnn/no-faces.jpg"), exitRejected, false, "no_face", ""},
+		{"text file", testphotos.Path(t, "faces/MANIFEST.md"), exitBadInput, false, "", "unsupported_format"},
+		{"missing file", filepath.Join(dir, "nope.jpg"), exitBadInput, false, "", "file_unreadable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out", tc.name+".jpg")
+			require.NoError(t, os.MkdirAll(filepath.Dir(out), 0o755))
+			// Flags after the positional arguments, as documented.
+			code, stdout, stderr := cli(t, "standardize", tc.in, out, "--json")
+			require.Equal(t, tc.code, code, "stdout %s stderr %s", stdout, stderr)
+			var v map[string]any
+			require.NoError(t, json.Unmarshal([]byte(stdout), &v), stdout)
+			require.Equal(t, tc.ok, v["ok"])
+			if tc.errCode != "" {
+				require.Equal(t, tc.errCode, v["error"].(map[string]any)["code"])
+				return
+			}
+			if !tc.ok {
+				require.Equal(t, tc.finding, v["findings"].([]any)[0].(map[string]any)["code"])
+				_, err := os.Stat(out)
+				require.ErrorIs(t, err, os.ErrNotExist, "nothing written for a rejected photo")
+				return
+			}
+			o := v["output"].(map[string]any)
+			require.Equal(t, 480.0, o["width"])
+			require.Equal(t, 640.0, o["height"])
+			face := v["face"].(map[string]any)
+			require.Len(t, face["box"], 4)
+			require.Len(t, face["landmarks"], 5)
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			require.Equal(t, float64(len(data)), o["bytes"])
+		})
+	}
+}
+
+func TestFacesCommand(t *testing.T) {
+	code, stdout, _ := cli(t, "faces", testphotos.Path(t, "faces/deepface/couple.jpg"), "--json")
+	require.Equal(t, exitOK, code)
+	var v struct {
+		Faces []struct {
+			Box        [4]int    `json:"box"`
+			Landmarks  [][2]int  `json:"landmarks"`
+			Descriptor []float32 `json:"descriptor"`
+		} `json:"faces"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v))
+	require.Len(t, v.Faces, 2)
+	require.Less(t, v.Faces[0].Box[0], v.Faces[1].Box[0], "left to right")
+	for _, f := range v.Faces {
+		require.Len(t, f.Landmarks, 5)
+		require.Len(t, f.Descriptor, 128)
+	}
+	// Boxes are in the input's pixels (2280 × 1588), not the detection copy's.
+	require.Greater(t, v.Faces[1].Box[0], 1200)
+
+	code, stdout, _ = cli(t, "faces", testphotos.Path(t, "faces/dlib-nonface/horses.jpg"), "--json")
+	require.Equal(t, exitOK, code)
+	require.JSONEq(t, `{"faces":[]}`, stdout)
+
+	code, _, _ = cli(t, "faces", testphotos.Path(t, "faces/deepface-pairs.csv"), "--json")
+	require.Equal(t, exitBadInput, code)
+}
+
+func TestMatchCommand(t *testing.T) {
+	p := func(rel string) string { return testphotos.Path(t, rel) }
+	code, stdout, _ := cli(t, "match", p("faces/deepface/img1.jpg"), p("faces/deepface/img2.jpg"), "--json")
+	require.Equal(t, exitOK, code)
+	var m matchOutput
+	require.NoError(t, json.Unmarshal([]byte(stdout), &m))
+	require.True(t, m.SamePerson)
+	require.GreaterOrEqual(t, m.Score, 80.0)
+
+	code, stdout, _ = cli(t, "match", p("faces/deepface/img1.jpg"), p("faces/deepface/img3.jpg"), "--json")
+	require.Equal(t, exitOK, code)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &m))
+	require.False(t, m.SamePerson)
+	require.Less(t, m.Score, 80.0)
+
+	code, stdout, _ = cli(t, "match", p("faces/deepface/img1.jpg"), p("faces/deepface/couple.jpg"), "--json")
+	require.Equal(t, exitBadInput, code)
+	var f inputFailure
+	require.NoError(t, json.Unmarshal([]byte(stdout), &f))
+	require.Equal(t, "multiple_faces", f.Error.Code)
+	require.Equal(t, "reference", f.Error.Image)
+
+	code, _, _ = cli(t, "match", p("faces/MANIFEST.md"), p("faces/deepface/img1.jpg"))
+	require.Equal(t, exitBadInput, code)
+}
+
+func TestUsageErrors(t *testing.T) {
+	code, _, stderr := cli(t, "standardize", "only-one-arg")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "want 2 arguments")
+	code, _, stderr = cli(t, "frobnicate")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, `unknown command "frobnicate"`)
+	code, _, stderr = cli(t, "match", "a", "b", "--no-such-flag")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "no-such-flag")
+}

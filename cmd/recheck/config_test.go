@@ -1,0 +1,68 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestConfigDefaultsEnvAndFlags(t *testing.T) {
+	env := map[string]string{
+		"HOME":                "/home/student",
+		"RECHECK_HTTP_ADDR":   "0.0.0.0:9000",
+		"RECHECK_CONCURRENCY": "3",
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	cfg, err := loadConfig(fs, func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, "0.0.0.0:9000", cfg.Intake.Addr, "env overrides the default")
+	require.Equal(t, 3, cfg.Worker.Concurrency)
+	require.Equal(t, "/home/student/.cache/recheck/models", cfg.Faces.ModelsDir, "defaults expand ${HOME}")
+	require.Equal(t, 30*time.Second, cfg.Worker.ShutdownTimeout)
+	require.Equal(t, int64(20<<20), cfg.Limits.MaxBytes)
+	require.Equal(t, "redis://127.0.0.1:6379/0", cfg.Redis.URL)
+
+	require.NoError(t, fs.Parse([]string{"-concurrency", "5", "-storage", "s3", "-s3-path-style", "-shutdown-timeout", "1m"}))
+	require.Equal(t, 5, cfg.Worker.Concurrency, "flags override env")
+	require.Equal(t, "s3", cfg.Storage.Backend)
+	require.True(t, cfg.Storage.S3.PathStyle)
+	require.Equal(t, time.Minute, cfg.Worker.ShutdownTimeout)
+	require.ErrorContains(t, cfg.Validate(), "3-63", "s3 without a bucket does not validate")
+}
+
+func TestConfigReadsREDIS_URL(t *testing.T) {
+	env := map[string]string{"REDIS_URL": "redis://10.0.0.5:6380/2"}
+	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, "redis://10.0.0.5:6380/2", cfg.Redis.URL)
+	env["RECHECK_REDIS_URL"] = "redis://10.0.0.6:6379/0"
+	cfg, err = loadConfig(nil, func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, "redis://10.0.0.6:6379/0", cfg.Redis.URL, "the prefixed variable wins")
+}
+
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	env := map[string]string{"RECHECK_SHUTDOWN_TIMEOUT": "soon", "RECHECK_CONCURRENCY": "many"}
+	_, err := loadConfig(nil, func(k string) string { return env[k] })
+	require.ErrorContains(t, err, "RECHECK_SHUTDOWN_TIMEOUT")
+	require.ErrorContains(t, err, "RECHECK_CONCURRENCY")
+
+	cfg, err := loadConfig(nil, func(string) string { return "" })
+	require.NoError(t, err)
+	cfg.Log.Format = "xml"
+	require.ErrorContains(t, cfg.Validate(), "RECHECK_LOG_FORMAT")
+}
+
+// TestReadmeDocumentsEverySetting keeps the README's configuration table in
+// step with the code.
+func TestReadmeDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, s := range settings(&Config{}) {
+		require.True(t, strings.Contains(string(readme), "`"+s.env+"`"), "README does not document %s", s.env)
+	}
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/internal/testmodels"
+	"github.com/recheck/recheck/internal/testphotos"
+	"github.com/recheck/recheck/jobs"
+)
+
+// service is recheck started in-process with both roles, on a private Redis
+// and a temporary storage directory.
+type service struct {
+	base  string
+	redis *redistest.Server
+	store string
+	stop  func() error
+}
+
+func startService(t *testing.T) *service {
+	t.Helper()
+	rs := redistest.Start(t)
+	dir := t.TempDir()
+	env := map[string]string{
+		"RECHECK_REDIS_URL":        rs.URL,
+		"RECHECK_HTTP_ADDR":        "127.0.0.1:0",
+		"RECHECK_STORAGE_DIR":      filepath.Join(dir, "data"),
+		"RECHECK_MODELS_DIR":       testmodels.Dir(t),
+		"RECHECK_CONCURRENCY":      "2",
+		"RECHECK_SHUTDOWN_TIMEOUT": "10s",
+	}
+	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate())
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := newApp(ctx, cfg, roles{intake: true, worker: true}, zerolog.New(io.Discard))
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			stopErr = <-done
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return &service{base: "http://" + a.addr(), redis: rs, store: filepath.Join(dir, "data"), stop: stop}
+}
+
+func (s *service) putAdmission(t *testing.T, student, rel string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, s.base+"/v1/schools/cjlu/students/"+student+"/admission-photo", bytes.NewReader(testphotos.Read(t, rel)))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+}
+
+func (s *service) postCapture(t *testing.T, student string, photo []byte) (int, map[string]any) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range map[string]string{
+		"school": "cjlu", "cohort": "2026级本科新生", "student_id": student, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+		"document_type": "resident_id", "document_number": "11010519491231002X", "name": "张三",
+	} {
+		require.NoError(t, mw.WriteField(k, v))
+	}
+	fw, err := mw.CreateFormFile("photo", "p.jpg")
+	require.NoError(t, err)
+	fw.Write(photo)
+	require.NoError(t, mw.Close())
+	resp, err := http.Post(s.base+"/v1/captures", mw.FormDataContentType(), &b)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
+func (s *service) get(t *testing.T, path string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(s.base + path)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, body
+}
+
+// waitFinal polls a capture until it leaves the working states.
+func (s *service) waitFinal(t *testing.T, id string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		_, body := s.get(t, "/v1/captures/"+id)
+		var v map[string]any
+		require.NoError(t, json.Unmarshal(body, &v))
+		switch v["state"] {
+		case "passed", "blocked", "rejected", "on_hold", "failed":
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("capture %s still %v", id, v["state"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	s := startService(t)
+	s.putAdmission(t, "S1", "faces/face_recognition-tests/obama.jpg")
+
+	// The same person: standardized to 480 × 640 and scored at least 80.
+	status, body := s.postCapture(t, "S1", testphotos.Read(t, "faces/face_recognition-tests/obama2.jpg"))
+	require.Equal(t, http.StatusAccepted, status, body)
+	same := s.waitFinal(t, body["id"].(string))
+	require.Equal(t, "passed", same["state"], same)
+	match := same["match"].(map[string]any)
+	require.GreaterOrEqual(t, match["score"].(float64), 80.0)
+	stages := same["stages"].(map[string]any)
+	require.Contains(t, stages, "standardize")
+	require.Contains(t, stages, "match")
+
+	resp, photo := s.get(t, same["photos"].(map[string]any)["standardized"].(string))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	info, err := imaging.Probe(photo, imaging.DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, imaging.JPEG, info.Format)
+	require.Equal(t, [2]int{480, 640}, [2]int{info.Width, info.Height})
+
+	// A different person against the same admission photo: below 80.
+	status, body = s.postCapture(t, "S1", testphotos.Read(t, "faces/face_recognition-tests/biden.jpg"))
+	require.Equal(t, http.StatusAccepted, status, body)
+	other := s.waitFinal(t, body["id"].(string))
+	require.Equal(t, "blocked", other["state"], other)
+	require.Less(t, other["match"].(map[string]any)["score"].(float64), 80.0)
+
+	// No admission photo: the capture waits on hold, then goes on when the
+	// photo arrives.
+	status, body = s.postCapture(t, "S2", testphotos.Read(t, "faces/face_recognition-tests/obama2.jpg"))
+	require.Equal(t, http.StatusAccepted, status)
+	held := s.waitFinal(t, body["id"].(string))
+	require.Equal(t, "on_hold", held["state"])
+	require.Equal(t, "admission_photo_missing", held["hold_reason"])
+	s.putAdmission(t, "S2", "faces/face_recognition-tests/obama.jpg")
+	deadline := time.Now().Add(60 * time.Second)
+	for held["state"] == "on_hold" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		_, raw := s.get(t, "/v1/captures/"+body["id"].(string))
+		require.NoError(t, json.Unmarshal(raw, &held))
+	}
+	require.Equal(t, "passed", held["state"], "the held capture was matched when the photo arrived")
+
+	// An unreadable upload: a clear 4xx, and no record, file or task.
+	insp := asynq.NewInspectorFromRedisClient(s.redis.Client)
+	before, err := insp.GetQueueInfo(jobs.QueueCapture)
+	require.NoError(t, err)
+	status, body = s.postCapture(t, "S3", []byte("definitely not a photo"))
+	require.Equal(t, http.StatusUnsupportedMediaType, status)
+	e := body["error"].(map[string]any)
+	require.Equal(t, "unsupported_format", e["code"])
+	require.NotEmpty(t, e["message_zh"])
+	after, err := insp.GetQueueInfo(jobs.QueueCapture)
+	require.NoError(t, err)
+	require.Equal(t, before.Size+before.Completed, after.Size+after.Completed, "no task was enqueued")
+	require.Equal(t, before.Processed, after.Processed)
+	keys, err := filepath.Glob(filepath.Join(s.store, "schools", "cjlu", "captures", "*"))
+	require.NoError(t, err)
+	require.Len(t, keys, 3, "only the three good captures are stored")
+
+	// The durable result lives beside the photos.
+	raw, err := filepath.Glob(filepath.Join(s.store, "schools", "cjlu", "captures", same["id"].(string), "result.json"))
+	require.NoError(t, err)
+	require.Len(t, raw, 1)
+
+	// Graceful shutdown.
+	require.NoError(t, s.stop())
+	_, err = http.Get(s.base + "/healthz")
+	require.Error(t, err, "the API is closed after shutdown")
+}
+
+func TestServeFailsClearlyWithoutRedis(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"worker"}, func(k string) string {
+		return map[string]string{"RECHECK_REDIS_URL": "redis://127.0.0.1:1/0", "RECHECK_MODELS_DIR": t.TempDir()}[k]
+	}, io.Discard, &stderr)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr.String(), "cannot reach Redis at redis://127.0.0.1:1/0")
+}

@@ -1,0 +1,102 @@
+// Command recheck runs the photo pipeline of the freshman admission
+// re-check. The role is a subcommand, so one binary serves as an intake
+// node, a worker node, or everything at once:
+//
+//	recheck serve        intake API and workers in one process (make dev)
+//	recheck intake       the intake API only
+//	recheck worker       the workers only
+//	recheck standardize  IN OUT.jpg [--json]   standardize one photo offline
+//	recheck faces        IMG [--json]          list the faces in a photo
+//	recheck match        PROBE REFERENCE [--json]  compare two photos
+//	recheck config       print every setting as a Markdown table
+//
+// Settings come from RECHECK_* environment variables, mirrored by flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes of the offline commands.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // the machine failed: models missing, Redis down
+	exitBadInput = 2 // unreadable or unsupported input, or not one face
+	exitRejected = 3 // standardize: readable, but the photo failed checks
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a command line that cannot be run.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// run dispatches a command line and returns the process exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitFailure
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	code := exitOK
+	switch cmd {
+	case "serve":
+		err = serveCmd(ctx, rest, getenv, stderr, roles{intake: true, worker: true})
+	case "intake":
+		err = serveCmd(ctx, rest, getenv, stderr, roles{intake: true})
+	case "worker":
+		err = serveCmd(ctx, rest, getenv, stderr, roles{worker: true})
+	case "standardize":
+		code, err = standardizeCmd(ctx, rest, getenv, stdout)
+	case "faces":
+		code, err = facesCmd(ctx, rest, getenv, stdout)
+	case "match":
+		code, err = matchCmd(ctx, rest, getenv, stdout)
+	case "config":
+		_, err = io.WriteString(stdout, configTable())
+	case "help", "-h", "--help":
+		usage(stdout)
+		return exitOK
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "recheck %s: %v\n", cmd, err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			usage(stderr)
+		}
+		if code == exitOK {
+			code = exitFailure
+		}
+	}
+	return code
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: recheck <command> [arguments] [flags]
+
+  serve                         intake API and workers in one process
+  intake                        the intake API only
+  worker                        the workers only
+  standardize IN OUT.jpg        standardize one photo (exit 3: rejected, 2: unreadable)
+  faces IMG                     faces in a photo, left to right (exit 2: unreadable)
+  match PROBE REFERENCE         compare the faces of two photos (exit 2: unreadable or not one face)
+  config                        print every setting (env variable, flag, default)
+
+Offline commands take --json. Run 'recheck <command> -h' for its flags.
+`)
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/notify"
+	"github.com/recheck/recheck/storage"
+	"github.com/recheck/recheck/worker"
+)
+
+// roles selects what a process runs.
+type roles struct{ intake, worker bool }
+
+// serveCmd runs the selected roles until ctx is cancelled (SIGINT/SIGTERM).
+func serveCmd(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, r roles) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg, err := loadConfig(fs, getenv)
+	if err != nil {
+		return err
+	}
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	l, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, r, l)
+	if err != nil {
+		return err
+	}
+	return a.run(ctx)
+}
+
+// app is a running recheck process: its connections and its roles.
+type app struct {
+	cfg    *Config
+	log    zerolog.Logger
+	rdb    *redis.Client
+	client *asynq.Client
+	pool   *facematch.Pool
+	worker *worker.Server
+	http   *http.Server
+	ln     net.Listener
+}
+
+// newApp connects to Redis and storage, loads the face models for a worker
+// and binds the intake API's listener, failing early with a clear message
+// when something is missing.
+func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, error) {
+	opts, err := redis.ParseURL(cfg.Redis.URL)
+	if err != nil {
+		return nil, fmt.Errorf("RECHECK_REDIS_URL: %w", err)
+	}
+	a := &app{cfg: cfg, log: l, rdb: redis.NewClient(opts)}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := a.rdb.Ping(pingCtx).Err(); err != nil {
+		a.close()
+		return nil, fmt.Errorf("cannot reach Redis at %s (start it with `make dev`, or set RECHECK_REDIS_URL): %w", redactURL(cfg.Redis.URL), err)
+	}
+	store, err := storage.Open(ctx, cfg.Storage)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	imaging.Startup()
+	a.client = asynq.NewClientFromRedisClient(a.rdb)
+	repo := capture.NewRepository(a.rdb)
+
+	if r.worker {
+		a.pool, err = facematch.NewPool(cfg.Faces.ModelsDir, cfg.Worker.Slots())
+		if err != nil {
+			a.close()
+			return nil, err
+		}
+		a.worker = worker.New(a.rdb, cfg.Worker, worker.Deps{
+			Repo: repo, Store: store, Faces: a.pool, Notifier: notify.Log{Logger: l.With().Str("component", "notify").Logger()},
+			Queue: a.client, Profile: imaging.CHSI, Limits: cfg.Limits, Log: l,
+		})
+	}
+	if r.intake {
+		a.ln, err = net.Listen("tcp", cfg.Intake.Addr)
+		if err != nil {
+			a.close()
+			return nil, fmt.Errorf("intake: listen on %s: %w", cfg.Intake.Addr, err)
+		}
+		api := intake.New(cfg.Intake, intake.Deps{
+			Redis: a.rdb, Repo: repo, Store: store, Queue: a.client, Limits: cfg.Limits,
+			Log: l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
+		})
+		a.http = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	}
+	return a, nil
+}
+
+// addr returns the intake API's bound address ("" without the role).
+func (a *app) addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// run serves until ctx ends, then shuts down gracefully: the API stops
+// accepting requests and finishes the ones under way, the workers finish
+// their tasks or hand them back to the queue.
+func (a *app) run(ctx context.Context) error {
+	defer a.close()
+	errc := make(chan error, 1)
+	if a.worker != nil {
+		if err := a.worker.Start(); err != nil {
+			return err
+		}
+		a.log.Info().Int("concurrency", a.cfg.Worker.Slots()).Msg("workers started")
+	}
+	if a.http != nil {
+		go func() {
+			if err := a.http.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("intake: serve: %w", err)
+			}
+		}()
+		ev := a.log.Info().Str("addr", "http://"+a.addr())
+		if a.cfg.Intake.AdminPassword == "" {
+			ev = ev.Str("admin", "disabled (set RECHECK_ADMIN_PASSWORD)")
+		} else {
+			ev = ev.Str("admin", "http://"+a.addr()+"/admin/asynq/")
+		}
+		ev.Msg("intake API listening")
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	a.log.Info().Msg("shutting down")
+	if a.http != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if e := a.http.Shutdown(sctx); e != nil {
+			a.log.Warn().Err(e).Msg("intake API did not stop cleanly")
+		}
+		cancel()
+	}
+	if a.worker != nil {
+		a.worker.Shutdown()
+	}
+	a.log.Info().Msg("stopped")
+	return err
+}
+
+func (a *app) close() {
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	if a.rdb != nil {
+		a.rdb.Close()
+	}
+}
+
+// asynqOpt describes the same Redis connection for asynqmon, which makes
+// its own clients.
+func asynqOpt(o *redis.Options) asynq.RedisConnOpt {
+	var tlsCfg *tls.Config
+	if o.TLSConfig != nil {
+		tlsCfg = o.TLSConfig.Clone()
+	}
+	return asynq.RedisClientOpt{Network: o.Network, Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: tlsCfg}
+}
+
+// redactURL hides the password of a Redis URL for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

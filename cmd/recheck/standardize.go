@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/recheck/recheck/imaging"
+)
+
+// standardizeOutput is the JSON of `recheck standardize --json`.
+type standardizeOutput struct {
+	OK       bool              `json:"ok"`
+	Findings []imaging.Finding `json:"findings"`
+	Input    imaging.Info      `json:"input"`
+	Face     *faceJSON         `json:"face"`
+	Output   *outputJSON       `json:"output"`
+}
+
+type faceJSON struct {
+	Box        [4]int        `json:"box"`
+	Landmarks  [][2]int      `json:"landmarks"`
+	Descriptor *[128]float32 `json:"descriptor,omitempty"`
+}
+
+type outputJSON struct {
+	Path    string `json:"path"`
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+	Bytes   int    `json:"bytes"`
+	Quality int    `json:"quality"`
+	Profile string `json:"profile"`
+}
+
+// standardizeCmd: recheck standardize IN OUT.jpg [--json]. Exit 0 when the
+// output was written, 3 when the photo was rejected for quality, 2 when the
+// input is unreadable or unsupported.
+func standardizeCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (int, error) {
+	o, pos, err := newOffline("standardize", args, getenv, stdout, 2, nil)
+	if err != nil {
+		return exitFailure, err
+	}
+	in, out := pos[0], pos[1]
+	data, err := readInput(in)
+	if err != nil {
+		if code, e, ok := o.badInput(err, "input"); ok {
+			return code, e
+		}
+		return exitFailure, err
+	}
+	pool, err := o.pool()
+	if err != nil {
+		return exitFailure, err
+	}
+	defer pool.Close()
+	res, err := imaging.Standardize(ctx, data, imaging.Options{
+		Profile: imaging.CHSI, Limits: o.cfg.Limits, Detector: pool, DetectSize: o.cfg.Worker.DetectSize,
+	})
+	if err != nil {
+		if code, e, ok := o.badInput(err, "input"); ok {
+			return code, e
+		}
+		return exitFailure, err
+	}
+	so := standardizeOutput{OK: res.OK, Findings: res.Findings, Input: res.Input, Face: faceOf(res.Face)}
+	code := exitRejected
+	if res.OK {
+		if err := os.WriteFile(out, res.Output.JPEG, 0o644); err != nil {
+			return exitFailure, fmt.Errorf("write %s: %w", out, err)
+		}
+		so.Output = &outputJSON{Path: out, Width: res.Output.Width, Height: res.Output.Height, Bytes: len(res.Output.JPEG), Quality: res.Output.Quality, Profile: imaging.CHSI.Name}
+		code = exitOK
+	}
+	err = o.emit(so, func(w io.Writer) {
+		if res.OK {
+			fmt.Fprintf(w, "ok: %s (%d × %d, %d bytes, quality %d)\n", out, so.Output.Width, so.Output.Height, so.Output.Bytes, so.Output.Quality)
+			return
+		}
+		fmt.Fprintln(w, "rejected:")
+		for _, f := range res.Findings {
+			fmt.Fprintf(w, "  %s (value %g, limit %g): %s\n", f.Code, f.Value, f.Limit, f.MessageZH)
+		}
+	})
+	return code, err
+}
+
+func faceOf(f *imaging.Face) *faceJSON {
+	if f == nil {
+		return nil
+	}
+	fj := &faceJSON{Box: [4]int{f.Box.Min.X, f.Box.Min.Y, f.Box.Dx(), f.Box.Dy()}, Landmarks: [][2]int{}}
+	for _, p := range f.Landmarks {
+		fj.Landmarks = append(fj.Landmarks, [2]int{p.X, p.Y})
+	}
+	return fj
+}
