@@ -6,6 +6,9 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 export RECHECK_MODELS_DIR ?= $(HOME)/.cache/recheck/models
+# With the shared photos beside the repository, a test that cannot find one
+# fails instead of skipping.
+export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 

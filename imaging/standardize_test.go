@@ -54,7 +54,7 @@ func TestStandardizeFindings(t *testing.T) {
 		code string
 	}{
 		{"faces/deepface/couple.jpg", imaging.FindingMultipleFaces},
-		{"faces/face_recognition-tests/two_people.jpg", imaging.FindingMultipleFaces},
+		{"faces/face_recognition-examples/two_people.jpg", imaging.FindingMultipleFaces},
 		{"faces/dlib-nonface/dog.jpg", imaging.FindingNoFace},
 		{"faces/face-alignment/grass.jpg", imaging.FindingNoFace},
 		{"faces/face_recognition-examples/obama_small.jpg", imaging.FindingFaceTooSmall},

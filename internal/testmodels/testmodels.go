@@ -1,6 +1,7 @@
 // Package testmodels finds the face models for tests: $RECHECK_MODELS_DIR or
 // ~/.cache/recheck/models, where `make test` puts them. Tests skip with a
-// clear message when they are absent, except in CI, where they fail.
+// clear message when they are absent, except where testphotos.Required says
+// test data must be present.
 package testmodels
 
 import (
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/internal/testphotos"
 )
 
 // Dir returns the models directory, skipping (or, in CI, failing) the test
@@ -24,7 +26,7 @@ func Dir(t testing.TB) string {
 	for _, name := range facematch.ModelFiles {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			msg := "face model " + name + " is not in " + dir + " (run `make test`, which fetches it)"
-			if os.Getenv("CI") != "" {
+			if testphotos.Required() {
 				t.Fatal(msg)
 			}
 			t.Skip(msg)

@@ -1,7 +1,7 @@
 // Package testphotos finds the shared labelled photos (../shared/testdata)
 // for tests. The photos are never copied into the repository: tests read
 // them in place and skip with a clear message when the folder is absent,
-// except in CI (CI set), where a missing folder fails the test.
+// except when Required says the photos must be there.
 package testphotos
 
 import (
@@ -71,10 +71,18 @@ func Read(t testing.TB, rel string) []byte {
 	return data
 }
 
+// Required reports whether missing test data fails a test instead of
+// skipping it: in CI (CI set), and under make test whenever the shared folder
+// exists (RECHECK_REQUIRE_TESTDATA set), so that a wrong path cannot pass as
+// a skip.
+func Required() bool {
+	return os.Getenv("CI") != "" || os.Getenv("RECHECK_REQUIRE_TESTDATA") != ""
+}
+
 func missing(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s (CI is set, so the shared photos must be present)", why)
+	if Required() {
+		t.Fatalf("%s (CI or RECHECK_REQUIRE_TESTDATA is set, so it must be present)", why)
 	}
 	t.Skip(why)
 }
