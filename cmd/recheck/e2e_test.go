@@ -36,6 +36,13 @@ func startService(t *testing.T) *service {
 	t.Helper()
 	rs := redistest.Start(t)
 	dir := t.TempDir()
+	return startRoles(t, rs, dir, roles{intake: true, worker: true})
+}
+
+// startRoles starts one recheck process running r against a Redis and a
+// storage directory that other processes may share.
+func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *service {
+	t.Helper()
 	env := map[string]string{
 		"RECHECK_REDIS_URL":        rs.URL,
 		"RECHECK_HTTP_ADDR":        "127.0.0.1:0",
@@ -48,7 +55,7 @@ func startService(t *testing.T) *service {
 	require.NoError(t, err)
 	require.NoError(t, cfg.Validate())
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, roles{intake: true, worker: true}, zerolog.New(io.Discard))
+	a, err := newApp(ctx, cfg, r, zerolog.New(io.Discard))
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- a.run(ctx) }()
@@ -197,6 +204,24 @@ func TestEndToEnd(t *testing.T) {
 	require.NoError(t, s.stop())
 	_, err = http.Get(s.base + "/healthz")
 	require.Error(t, err, "the API is closed after shutdown")
+}
+
+// TestSplitRoles runs the intake API and the workers as two processes
+// sharing Redis and storage, as `recheck intake` and `recheck worker` do.
+func TestSplitRoles(t *testing.T) {
+	rs := redistest.Start(t)
+	dir := t.TempDir()
+	api := startRoles(t, rs, dir, roles{intake: true})
+	w := startRoles(t, rs, dir, roles{worker: true})
+	require.Empty(t, w.base[len("http://"):], "the worker serves no API")
+
+	api.putAdmission(t, "S1", "faces/deepface/img1.jpg")
+	status, body := api.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img2.jpg"))
+	require.Equal(t, http.StatusAccepted, status, body)
+	got := api.waitFinal(t, body["id"].(string))
+	require.Equal(t, "passed", got["state"], got)
+	require.NoError(t, w.stop())
+	require.NoError(t, api.stop())
 }
 
 func TestServeFailsClearlyWithoutRedis(t *testing.T) {
