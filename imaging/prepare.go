@@ -25,6 +25,11 @@ func Prepare(data []byte, lim Limits, maxSide int) (Prepared, error) {
 	if err != nil {
 		return Prepared{}, err
 	}
+	return prepare(data, info, maxSide)
+}
+
+// prepare is Prepare for a photo already probed.
+func prepare(data []byte, info Info, maxSide int) (Prepared, error) {
 	img, err := loadThumbnail(data, info, maxSide)
 	if err != nil {
 		return Prepared{}, err

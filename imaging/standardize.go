@@ -126,7 +126,7 @@ func (j *job) probe() error {
 // detect finds faces on a downscaled copy decoded with shrink-on-load and
 // maps them back to input pixels.
 func (j *job) detect() error {
-	prep, err := Prepare(j.data, j.opt.Limits, j.opt.DetectSize)
+	prep, err := prepare(j.data, j.res.Input, j.opt.DetectSize)
 	if err != nil {
 		return err
 	}

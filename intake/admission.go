@@ -42,13 +42,8 @@ func (a *API) putAdmissionPhoto(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, bodyError(err))
 		return
 	}
-	info, err := imaging.Probe(body, a.deps.Limits)
+	info, err := probePhoto(body, a.deps.Limits)
 	if err != nil {
-		var ie *imaging.Error
-		if errors.As(err, &ie) {
-			fail(w, r, fromImaging(ie))
-			return
-		}
 		fail(w, r, err)
 		return
 	}

@@ -36,13 +36,8 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	info, err := imaging.Probe(form.Photo, a.deps.Limits)
+	info, err := probePhoto(form.Photo, a.deps.Limits)
 	if err != nil {
-		var ie *imaging.Error
-		if errors.As(err, &ie) {
-			fail(w, r, fromImaging(ie))
-			return
-		}
 		fail(w, r, err)
 		return
 	}
@@ -138,47 +133,52 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request, c idemClaim, fp str
 // getCapture reports a capture's status, timings, findings, score and
 // photo links.
 func (a *API) getCapture(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !capture.ValidID(id) {
-		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+truncate(id, 64)))
+	rec, ok := a.lookupCapture(w, r)
+	if !ok {
 		return
 	}
-	rec, err := a.deps.Repo.Get(r.Context(), id)
-	if errors.Is(err, capture.ErrNotFound) {
-		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+id))
-		return
-	}
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	noteCapture(r.Context(), id)
 	writeJSON(w, http.StatusOK, viewOf(rec))
 }
 
 // getCapturePhoto serves a capture's original or standardized photo.
 func (a *API) getCapturePhoto(w http.ResponseWriter, r *http.Request) {
-	id, name := r.PathValue("id"), r.PathValue("name")
-	if !capture.ValidID(id) || (name != "original" && name != "standardized") {
+	name := r.PathValue("name")
+	if name != "original" && name != "standardized" {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no such photo; use original or standardized"))
 		return
+	}
+	rec, ok := a.lookupCapture(w, r)
+	if !ok {
+		return
+	}
+	key := capture.OriginalKey(rec.School, rec.ID)
+	if name == "standardized" {
+		if !hasStandardized(rec) {
+			fail(w, r, newError(http.StatusNotFound, "not_found", "capture "+rec.ID+" has no standardized photo"))
+			return
+		}
+		key = capture.StandardizedKey(rec.School, rec.ID)
+	}
+	a.servePhoto(w, r, key)
+}
+
+// lookupCapture fetches the capture named by the {id} path value, writing
+// the error response and returning false when there is none.
+func (a *API) lookupCapture(w http.ResponseWriter, r *http.Request) (*capture.Record, bool) {
+	id := r.PathValue("id")
+	if !capture.ValidID(id) {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+truncate(id, 64)))
+		return nil, false
 	}
 	rec, err := a.deps.Repo.Get(r.Context(), id)
 	if errors.Is(err, capture.ErrNotFound) {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+id))
-		return
+		return nil, false
 	}
 	if err != nil {
 		fail(w, r, err)
-		return
+		return nil, false
 	}
-	key := capture.OriginalKey(rec.School, id)
-	if name == "standardized" {
-		if !hasStandardized(rec) {
-			fail(w, r, newError(http.StatusNotFound, "not_found", "capture "+id+" has no standardized photo"))
-			return
-		}
-		key = capture.StandardizedKey(rec.School, id)
-	}
-	a.servePhoto(w, r, key)
+	noteCapture(r.Context(), id)
+	return rec, true
 }

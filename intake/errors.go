@@ -62,6 +62,17 @@ func fromImaging(e *imaging.Error) *apiError {
 	return &apiError{Status: status, Code: e.Code, Message: e.Message, MessageZH: e.MessageZH, Field: "photo"}
 }
 
+// probePhoto reads a photo's header; an unusable photo becomes its API
+// error.
+func probePhoto(data []byte, lim imaging.Limits) (imaging.Info, error) {
+	info, err := imaging.Probe(data, lim)
+	var ie *imaging.Error
+	if errors.As(err, &ie) {
+		return info, fromImaging(ie)
+	}
+	return info, err
+}
+
 // fromIdentity maps a document validation failure to its API error.
 func fromIdentity(e *identity.Error, field string) *apiError {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: e.Code, Message: e.Message, MessageZH: e.MessageZH, Field: field}

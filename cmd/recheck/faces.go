@@ -23,17 +23,11 @@ func facesCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	data, err := readInput(pos[0])
 	if err != nil {
-		if code, e, ok := o.badInput(err, "input"); ok {
-			return code, e
-		}
-		return exitFailure, err
+		return o.fail(err, "input")
 	}
 	prep, err := imaging.Prepare(data, o.cfg.Limits, o.maxSide)
 	if err != nil {
-		if code, e, ok := o.badInput(err, "input"); ok {
-			return code, e
-		}
-		return exitFailure, err
+		return o.fail(err, "input")
 	}
 	pool, err := o.pool()
 	if err != nil {
@@ -42,10 +36,7 @@ func facesCmd(ctx context.Context, args []string, getenv func(string) string, st
 	defer pool.Close()
 	faces, err := pool.Faces(ctx, prep.JPEG)
 	if err != nil {
-		if code, e, ok := o.badInput(err, "input"); ok {
-			return code, e
-		}
-		return exitFailure, err
+		return o.fail(err, "input")
 	}
 	out := facesOutput{Faces: []faceJSON{}}
 	for _, f := range faces {
@@ -60,17 +51,10 @@ func facesCmd(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // faceJSONOf describes a face found on a prepared copy in the original's
-// pixels.
+// pixels, with its descriptor.
 func faceJSONOf(f facematch.Face, scale float64) faceJSON {
-	r := func(v int) int { return int(float64(v)*scale + 0.5) }
+	fj := newFaceJSON(f.Box, f.Landmarks, scale)
 	d := [128]float32(f.Descriptor)
-	fj := faceJSON{
-		Box:        [4]int{r(f.Box.Min.X), r(f.Box.Min.Y), r(f.Box.Dx()), r(f.Box.Dy())},
-		Landmarks:  [][2]int{},
-		Descriptor: &d,
-	}
-	for _, p := range f.Landmarks {
-		fj.Landmarks = append(fj.Landmarks, [2]int{r(p.X), r(p.Y)})
-	}
+	fj.Descriptor = &d
 	return fj
 }

@@ -36,10 +36,7 @@ func matchCmd(ctx context.Context, args []string, getenv func(string) string, st
 			faces[i], err = pool.DescribeOne(ctx, data, o.cfg.Limits, o.maxSide)
 		}
 		if err != nil {
-			if code, e, ok := o.badInput(err, name); ok {
-				return code, e
-			}
-			return exitFailure, err
+			return o.fail(err, name)
 		}
 	}
 	d := facematch.Distance(faces[0].Descriptor, faces[1].Descriptor)

@@ -78,6 +78,15 @@ type failureError struct {
 	Image string `json:"image,omitempty"`
 }
 
+// fail turns an error into the command's result: unusable input (exit 2,
+// reported on stdout naming image) or a failure of the machine (exit 1).
+func (o *offline) fail(err error, image string) (int, error) {
+	if code, e, ok := o.badInput(err, image); ok {
+		return code, e
+	}
+	return exitFailure, err
+}
+
 // badInput reports err as unusable input with exit code 2 when it is one,
 // and returns handled false for machine failures.
 func (o *offline) badInput(err error, image string) (int, error, bool) {

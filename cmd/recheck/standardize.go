@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"image"
 	"fmt"
 	"io"
 	"os"
@@ -44,10 +45,7 @@ func standardizeCmd(ctx context.Context, args []string, getenv func(string) stri
 	in, out := pos[0], pos[1]
 	data, err := readInput(in)
 	if err != nil {
-		if code, e, ok := o.badInput(err, "input"); ok {
-			return code, e
-		}
-		return exitFailure, err
+		return o.fail(err, "input")
 	}
 	pool, err := o.pool()
 	if err != nil {
@@ -58,10 +56,7 @@ func standardizeCmd(ctx context.Context, args []string, getenv func(string) stri
 		Profile: imaging.CHSI, Limits: o.cfg.Limits, Detector: pool, DetectSize: o.cfg.Worker.DetectSize,
 	})
 	if err != nil {
-		if code, e, ok := o.badInput(err, "input"); ok {
-			return code, e
-		}
-		return exitFailure, err
+		return o.fail(err, "input")
 	}
 	so := standardizeOutput{OK: res.OK, Findings: res.Findings, Input: res.Input, Face: faceOf(res.Face)}
 	code := exitRejected
@@ -89,9 +84,17 @@ func faceOf(f *imaging.Face) *faceJSON {
 	if f == nil {
 		return nil
 	}
-	fj := &faceJSON{Box: [4]int{f.Box.Min.X, f.Box.Min.Y, f.Box.Dx(), f.Box.Dy()}, Landmarks: [][2]int{}}
-	for _, p := range f.Landmarks {
-		fj.Landmarks = append(fj.Landmarks, [2]int{p.X, p.Y})
+	fj := newFaceJSON(f.Box, f.Landmarks, 1)
+	return &fj
+}
+
+// newFaceJSON describes a face as [x, y, w, h] and landmark points, scaled
+// into the original photo's pixels.
+func newFaceJSON(box image.Rectangle, landmarks []image.Point, scale float64) faceJSON {
+	r := func(v int) int { return int(float64(v)*scale + 0.5) }
+	fj := faceJSON{Box: [4]int{r(box.Min.X), r(box.Min.Y), r(box.Dx()), r(box.Dy())}, Landmarks: [][2]int{}}
+	for _, p := range landmarks {
+		fj.Landmarks = append(fj.Landmarks, [2]int{r(p.X), r(p.Y)})
 	}
 	return fj
 }
