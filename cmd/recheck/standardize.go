@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"image"
 	"fmt"
+	"image"
 	"io"
 	"os"
 
