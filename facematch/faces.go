@@ -52,19 +52,6 @@ func (p *Pool) Faces(ctx context.Context, jpeg []byte) ([]Face, error) {
 	return out, nil
 }
 
-// DetectFaces implements imaging.FaceDetector.
-func (p *Pool) DetectFaces(ctx context.Context, jpeg []byte) ([]imaging.Face, error) {
-	faces, err := p.Faces(ctx, jpeg)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]imaging.Face, len(faces))
-	for i, f := range faces {
-		out[i] = imaging.Face{Box: f.Box, Landmarks: f.Landmarks}
-	}
-	return out, nil
-}
-
 // FaceCountError says a photo that must show exactly one face shows Count.
 type FaceCountError struct{ Count int }
 

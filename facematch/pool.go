@@ -1,6 +1,7 @@
-// Package facematch finds faces and compares them: detection, landmarks and
-// 128-D descriptors from dlib (through go-face), a pool of recognizers sized
-// to the worker's concurrency, and the calibrated 0-100 score on which the
+// Package facematch finds faces and compares them: dlib's HOG detector and
+// 5-point landmarks on raw pixels (Detectors, for standardization), dlib's
+// 128-D descriptors through go-face (Pool, for comparison), both pooled to
+// the worker's concurrency, and the calibrated 0-100 score on which the
 // "below 80 blocks" rule is applied.
 package facematch
 
@@ -21,6 +22,16 @@ var ModelFiles = []string{
 	"shape_predictor_5_face_landmarks.dat",
 	"dlib_face_recognition_resnet_model_v1.dat",
 	"mmod_human_face_detector.dat",
+}
+
+// checkModels names the first model file missing from dir.
+func checkModels(dir string) error {
+	for _, name := range ModelFiles {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("facematch: model %s missing in %s (run `make dev` or scripts/setup.sh to fetch it): %w", name, dir, err)
+		}
+	}
+	return nil
 }
 
 // ErrClosed is returned by a closed Pool.
@@ -47,10 +58,8 @@ func NewPool(dir string, size int) (*Pool, error) {
 	if size < 1 {
 		size = 1
 	}
-	for _, name := range ModelFiles {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			return nil, fmt.Errorf("facematch: model %s missing in %s (run `make dev` or scripts/setup.sh to fetch it): %w", name, dir, err)
-		}
+	if err := checkModels(dir); err != nil {
+		return nil, err
 	}
 	p := &Pool{dir: dir, idle: make(chan *face.Recognizer, size), slots: make(chan struct{}, size)}
 	for range size {

@@ -23,16 +23,10 @@ import (
 	"unsafe"
 )
 
-// rgbImage is an 8-bit sRGB image held in Go memory, three bytes a pixel.
-type rgbImage struct {
-	W, H int
-	Pix  []byte
-}
-
 // encodeJPEG encodes img as a baseline JPEG at quality q with no metadata.
-func encodeJPEG(img rgbImage, q int, subsample420 bool) ([]byte, error) {
-	if len(img.Pix) != img.W*img.H*3 || img.W == 0 {
-		return nil, fmt.Errorf("imaging: encode: %d bytes for %d × %d RGB", len(img.Pix), img.W, img.H)
+func encodeJPEG(img RGB, q int, subsample420 bool) ([]byte, error) {
+	if err := img.valid(); err != nil {
+		return nil, err
 	}
 	var buf unsafe.Pointer
 	var n C.size_t
@@ -54,7 +48,7 @@ func encodeJPEG(img rgbImage, q int, subsample420 bool) ([]byte, error) {
 // in [minKB, maxKB]: the highest quality not above maxKB. When even the
 // highest quality stays below minKB (a very plain photo), that highest one
 // is returned; the caller reports the size.
-func encodeToRange(img rgbImage, p Profile) ([]byte, int, error) {
+func encodeToRange(img RGB, p Profile) ([]byte, int, error) {
 	const qMin, qMax = 30, 98
 	maxBytes := p.MaxKB * 1024
 	best, bestQ := []byte(nil), 0

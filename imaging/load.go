@@ -112,8 +112,18 @@ func loadThumbnail(data []byte, info Info, size int) (*vips.ImageRef, error) {
 }
 
 // normalize converts any colour space, bit depth and alpha to 8-bit sRGB
-// with three bands, flattening transparency onto white.
+// with three bands, flattening transparency onto white. An embedded ICC
+// profile (Display P3 from iPhones, Adobe RGB, a CMYK press profile) is
+// applied first; a profile libvips cannot use is dropped and the pixels are
+// taken as they are.
 func normalize(ref *vips.ImageRef) error {
+	if ref.HasICCProfile() {
+		if err := ref.TransformICCProfileWithFallback("srgb", "srgb"); err != nil {
+			if err := ref.RemoveICCProfile(); err != nil {
+				return fmt.Errorf("imaging: drop unusable ICC profile: %w", err)
+			}
+		}
+	}
 	if ref.HasAlpha() {
 		if err := ref.Flatten(&vips.Color{R: 255, G: 255, B: 255}); err != nil {
 			return fmt.Errorf("imaging: flatten alpha: %w", err)
@@ -142,4 +152,24 @@ func firstLine(err error) string {
 		}
 	}
 	return s
+}
+
+// thumbnailRGB decodes data with shrink-on-load to at most size pixels on
+// its longest side and returns the pixels and the factor from them to the
+// input's pixels.
+func thumbnailRGB(data []byte, info Info, size int) (RGB, float64, error) {
+	img, err := loadThumbnail(data, info, size)
+	if err != nil {
+		return RGB{}, 0, err
+	}
+	defer img.Close()
+	pix, err := img.ToBytes()
+	if err != nil {
+		return RGB{}, 0, inputError(CodeUnreadable, "cannot decode the %s: %s", info.Format, firstLine(err))
+	}
+	m := RGB{W: img.Width(), H: img.Height(), Pix: pix}
+	if err := m.valid(); err != nil {
+		return RGB{}, 0, err
+	}
+	return m, float64(info.Width) / float64(m.W), nil
 }

@@ -46,11 +46,11 @@ func orientedJPEG(t *testing.T, upright []byte, o int) []byte {
 // orientations; each must come out upright: same size, same face.
 func TestEveryEXIFOrientation(t *testing.T) {
 	upright := testphotos.Read(t, "faces/deepface/img13.jpg") // 2048 × 1364, face off-centre
-	det := testmodels.Pool(t)
+	det := testmodels.Detectors(t)
 	want, err := imaging.Standardize(context.Background(), upright, imaging.Options{Detector: det})
 	require.NoError(t, err)
 	require.True(t, want.OK)
-	wantOut := outputFace(t, det, want.Output.JPEG)
+	wantOut := outputFace(t, det, want.Output.Pixels)
 	for o := 1; o <= 8; o++ {
 		data := orientedJPEG(t, upright, o)
 		info, err := imaging.Probe(data, imaging.DefaultLimits())
@@ -65,7 +65,7 @@ func TestEveryEXIFOrientation(t *testing.T) {
 		require.InDelta(t, want.Face.Box.Min.Y, res.Face.Box.Min.Y, 12, "orientation %d", o)
 		// The crop itself is upright: the face sits in the output where the
 		// upright photo's does.
-		got := outputFace(t, det, res.Output.JPEG)
+		got := outputFace(t, det, res.Output.Pixels)
 		require.InDelta(t, wantOut.Min.X, got.Min.X, 8, "orientation %d: output face", o)
 		require.InDelta(t, wantOut.Min.Y, got.Min.Y, 8, "orientation %d: output face", o)
 		require.InDelta(t, wantOut.Dx(), got.Dx(), 8, "orientation %d: output face", o)
@@ -73,9 +73,9 @@ func TestEveryEXIFOrientation(t *testing.T) {
 }
 
 // outputFace detects the single face of a standardized photo.
-func outputFace(t *testing.T, det imaging.FaceDetector, jpeg []byte) image.Rectangle {
+func outputFace(t *testing.T, det imaging.FaceDetector, img imaging.RGB) image.Rectangle {
 	t.Helper()
-	faces, err := det.DetectFaces(context.Background(), jpeg)
+	faces, err := det.DetectFaces(context.Background(), img)
 	require.NoError(t, err)
 	require.Len(t, faces, 1)
 	return faces[0].Box

@@ -43,3 +43,15 @@ func prepare(data []byte, info Info, maxSide int) (Prepared, error) {
 	}
 	return Prepared{JPEG: jpeg, Input: info, Scale: float64(info.Width) / float64(img.Width())}, nil
 }
+
+// Preview decodes any accepted photo, oriented and shrunk so that its
+// longest side is at most size pixels, for people to look at.
+func Preview(data []byte, lim Limits, size int) (RGB, error) {
+	Startup()
+	info, err := Probe(data, lim)
+	if err != nil {
+		return RGB{}, err
+	}
+	m, _, err := thumbnailRGB(data, info, size)
+	return m, err
+}

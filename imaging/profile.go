@@ -1,12 +1,16 @@
 package imaging
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"sort"
 )
 
-// Profile is a school's output specification for the standardized photo.
-// Profiles are data: a school picks a built-in one or defines its own.
+// Profile is a school's output specification for the standardized photo
+// and the limits of its quality checks. Profiles are data: a school picks a
+// built-in one or defines its own in JSON (see ParseProfile).
 type Profile struct {
 	// Name identifies the profile, e.g. "chsi".
 	Name string `json:"name"`
@@ -22,22 +26,150 @@ type Profile struct {
 	HeadHeight float64 `json:"head_height"`
 	// EyeLine is the height of the eyes, from the top, as a fraction of Height.
 	EyeLine float64 `json:"eye_line"`
-	// MaxUpscale is the largest factor by which the face may be enlarged;
-	// a smaller face is refused with face_too_small.
-	MaxUpscale float64 `json:"max_upscale"`
+	// TopMargin is the least room between the top of the hair and the top
+	// of the frame, as a fraction of Height; big hair makes the head smaller
+	// rather than cut.
+	TopMargin float64 `json:"top_margin"`
 	// Subsample420 selects 4:2:0 chroma subsampling; false means 4:4:4.
 	Subsample420 bool `json:"subsample_420"`
+	// Checks are the limits of the quality checks.
+	Checks Checks `json:"checks"`
 }
 
-// CHSI is the default profile: the CHSI student photo (学信网), 480 × 640,
-// white, JPEG of 50-100 KB, head about half of the frame.
-var CHSI = Profile{
-	Name: "chsi", Width: 480, Height: 640, Background: [3]uint8{255, 255, 255},
-	MinKB: 50, MaxKB: 100, HeadHeight: 0.5, EyeLine: 0.40, MaxUpscale: 1.5, Subsample420: false,
+// Checks are the limits of the quality checks, per profile. The defaults
+// (DefaultChecks) were set on the shared photos and variants of them made
+// darker, brighter, blurred, shadowed and turned; the README gives the
+// measured values.
+type Checks struct {
+	// MaxUpscale is the largest factor by which the face may be enlarged
+	// (face_too_small).
+	MaxUpscale float64 `json:"max_upscale"`
+	// MaxOffCenter bounds the horizontal distance of the eyes' midpoint from
+	// the photo's centre, as a fraction of its width (face_off_center).
+	MaxOffCenter float64 `json:"max_off_center"`
+	// MaxRollDeg bounds the angle of the eye line, in degrees (head_tilted).
+	// Smaller tilts are levelled in the output.
+	MaxRollDeg float64 `json:"max_roll_deg"`
+	// MaxYaw bounds the nose's sideways offset from the eyes' midpoint, as a
+	// fraction of the eye distance (not_frontal).
+	MaxYaw float64 `json:"max_yaw"`
+	// MinPitch and MaxPitch bound the nose's drop below the eye line, as a
+	// fraction of the eye distance: small when the head tips back, large
+	// when it tips forward (not_frontal).
+	MinPitch float64 `json:"min_pitch"`
+	MaxPitch float64 `json:"max_pitch"`
+	// MaxHeadCut bounds the part of the head (crown to chin) outside the
+	// photo, as a fraction of the head's height (head_cut_off).
+	MaxHeadCut float64 `json:"max_head_cut"`
+	// MinBodyCoverage is the least part of the output below the chin that
+	// must come from the photo rather than from padding (shoulders_missing).
+	MinBodyCoverage float64 `json:"min_body_coverage"`
+	// MinFaceLuma is the least mean luma (0-255) of the face (too_dark).
+	MinFaceLuma float64 `json:"min_face_luma"`
+	// MaxFaceClipped bounds the part of the face at luma 250 or more
+	// (overexposed).
+	MaxFaceClipped float64 `json:"max_face_clipped"`
+	// MaxLightImbalance bounds the difference in mean luma between the left
+	// and right halves of the face, as a fraction of the brighter half
+	// (uneven_lighting).
+	MaxLightImbalance float64 `json:"max_light_imbalance"`
+	// MinSharpness is the least variance of the Laplacian of the face's luma
+	// at the output's scale (blurry).
+	MinSharpness float64 `json:"min_sharpness"`
+	// MaxWallSpread bounds the spread of the wall's colour around its median
+	// (90th percentile of the distance, 0-255 units) (background_not_plain).
+	MaxWallSpread float64 `json:"max_wall_spread"`
+	// MinWallCoverage is the least part of the wall seen around the head that
+	// the background matte must cover (background_not_plain).
+	MinWallCoverage float64 `json:"min_wall_coverage"`
+	// MinWallLuma is the least median luma of the wall, and MaxWallChroma the
+	// most colour it may have (background_not_light).
+	MinWallLuma   float64 `json:"min_wall_luma"`
+	MaxWallChroma float64 `json:"max_wall_chroma"`
+}
+
+// DefaultChecks returns the default check limits.
+func DefaultChecks() Checks {
+	return Checks{
+		MaxUpscale:        1.5,
+		MaxOffCenter:      0.25,
+		MaxRollDeg:        8,
+		MaxYaw:            0.18,
+		MinPitch:          0.6,
+		MaxPitch:          1.1,
+		MaxHeadCut:        0.05,
+		MinBodyCoverage:   0.85,
+		MinFaceLuma:       70,
+		MaxFaceClipped:    0.05,
+		MaxLightImbalance: 0.35,
+		MinSharpness:      15,
+		MaxWallSpread:     28,
+		MinWallCoverage:   0.9,
+		MinWallLuma:       120,
+		MaxWallChroma:     40,
+	}
+}
+
+// The built-in profiles.
+var (
+	// CHSI is the default: the CHSI student photo (学信网), 480 × 640,
+	// white, JPEG of 50-100 KB, head about half of the frame.
+	CHSI = Profile{
+		Name: "chsi", Width: 480, Height: 640, Background: [3]uint8{255, 255, 255},
+		MinKB: 50, MaxKB: 100, HeadHeight: 0.5, EyeLine: 0.40, TopMargin: 0.06, Checks: DefaultChecks(),
+	}
+	// GA461 is the resident ID card photo (GA 461): 358 × 441, white, head
+	// about two thirds of the frame.
+	GA461 = Profile{
+		Name: "ga461", Width: 358, Height: 441, Background: [3]uint8{255, 255, 255},
+		MinKB: 20, MaxKB: 60, HeadHeight: 0.66, EyeLine: 0.42, TopMargin: 0.04, Checks: DefaultChecks(),
+	}
+)
+
+var builtin = map[string]Profile{CHSI.Name: CHSI, GA461.Name: GA461}
+
+// ProfileNames lists the built-in profiles.
+func ProfileNames() []string {
+	names := make([]string, 0, len(builtin))
+	for n := range builtin {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LookupProfile returns a built-in profile by name, or reads a JSON profile
+// when name is a path ending in ".json".
+func LookupProfile(name string) (Profile, error) {
+	if p, ok := builtin[name]; ok {
+		return p, nil
+	}
+	if len(name) > 5 && name[len(name)-5:] == ".json" {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return Profile{}, fmt.Errorf("imaging: read profile: %w", err)
+		}
+		return ParseProfile(data)
+	}
+	return Profile{}, fmt.Errorf("imaging: unknown profile %q; built-in ones are %v, or give a .json file", name, ProfileNames())
+}
+
+// ParseProfile reads a profile from JSON. Check limits left out keep their
+// defaults, so a school's file need only say what differs, e.g.
+//
+//	{"name":"blue-ga461","width":358,"height":441,"background":[67,142,219],
+//	 "min_kb":20,"max_kb":60,"head_height":0.66,"eye_line":0.42,"top_margin":0.04}
+func ParseProfile(data []byte) (Profile, error) {
+	p := Profile{Checks: DefaultChecks()}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return Profile{}, fmt.Errorf("imaging: parse profile: %w", err)
+	}
+	return p, p.Validate()
 }
 
 // Validate reports a profile that cannot be produced.
 func (p Profile) Validate() error {
+	c := p.Checks
 	switch {
 	case p.Name == "":
 		return errors.New("imaging: profile has no name")
@@ -49,8 +181,12 @@ func (p Profile) Validate() error {
 		return fmt.Errorf("imaging: profile %s: head height %.2f outside (0.1, 1)", p.Name, p.HeadHeight)
 	case p.EyeLine <= 0.1 || p.EyeLine >= 0.9:
 		return fmt.Errorf("imaging: profile %s: eye line %.2f outside (0.1, 0.9)", p.Name, p.EyeLine)
-	case p.MaxUpscale < 1:
-		return fmt.Errorf("imaging: profile %s: max upscale %.2f below 1", p.Name, p.MaxUpscale)
+	case p.TopMargin < 0 || p.TopMargin >= p.EyeLine:
+		return fmt.Errorf("imaging: profile %s: top margin %.2f outside [0, eye line)", p.Name, p.TopMargin)
+	case c.MaxUpscale < 1:
+		return fmt.Errorf("imaging: profile %s: max upscale %.2f below 1", p.Name, c.MaxUpscale)
+	case c.MinPitch >= c.MaxPitch:
+		return fmt.Errorf("imaging: profile %s: pitch range %.2f-%.2f is empty", p.Name, c.MinPitch, c.MaxPitch)
 	}
 	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-
-	"github.com/davidbyttow/govips/v2/vips"
 )
 
 // Options configure one standardization.
@@ -19,8 +17,11 @@ type Options struct {
 	// Detector finds faces; it is required.
 	Detector FaceDetector
 	// DetectSize is the longest side of the downscaled copy faces are
-	// detected on; zero means 800.
+	// detected on; zero means 480. When no face is found there and the
+	// photo is larger, detection runs again at 2.5 times that size.
 	DetectSize int
+	// Diagnostics asks for the pictures behind the verdict (Result.Diagnostics).
+	Diagnostics bool
 }
 
 // Result is the outcome of a standardization that could read its input.
@@ -29,6 +30,8 @@ type Result struct {
 	OK bool `json:"ok"`
 	// Findings lists every failed check; empty when OK.
 	Findings []Finding `json:"findings"`
+	// Measures are the measured quantities the checks judged.
+	Measures Measures `json:"measures"`
 	// Input describes the input photo.
 	Input Info `json:"input"`
 	// Face is the single detected face in input pixels; nil when there was
@@ -36,6 +39,19 @@ type Result struct {
 	Face *Face `json:"-"`
 	// Output is the standardized photo; nil unless OK.
 	Output *Output `json:"-"`
+	// Diagnostics holds the pictures behind the verdict when Options asked
+	// for them and a frame was rendered.
+	Diagnostics *Diagnostics `json:"-"`
+}
+
+// Diagnostics are pictures of the pipeline's work, for people judging it.
+type Diagnostics struct {
+	// Frame is the output frame cut from the input, before the background
+	// was replaced.
+	Frame RGB
+	// Matte shows the background matte: white where the wall was found,
+	// black on the person, tinted green where the wall was expected.
+	Matte RGB
 }
 
 // Output is a standardized photo.
@@ -48,18 +64,26 @@ type Output struct {
 	Quality int
 	// Eyes is the midpoint of the eyes in output pixels.
 	Eyes image.Point
+	// Pixels is the photo before encoding.
+	Pixels RGB
 }
 
 // job carries one standardization through the pipeline's steps.
 type job struct {
-	ctx   context.Context
-	opt   Options
-	data  []byte
-	res   *Result
-	faces []Face
-	frame frame
-	rgb   rgbImage
-	done  bool // a step decided the outcome; skip the rest
+	ctx    context.Context
+	opt    Options
+	data   []byte
+	res    *Result
+	faces  []Face
+	place  placement
+	thumb  RGB     // the detection copy the face was found on
+	tscale float64 // from the copy's pixels to the input's
+	frame  rendered
+	ycc    ycc
+	wall   wall
+	matte  matte
+	output RGB
+	done   bool // a step decided the outcome; skip the rest
 }
 
 type step struct {
@@ -70,11 +94,14 @@ type step struct {
 // pipeline is the standardization, one small step at a time; the context is
 // checked between steps.
 var pipeline = []step{
-	{"probe", (*job).probe},
-	{"detect", (*job).detect},
-	{"check", (*job).check},
-	{"crop", (*job).crop},
-	{"encode", (*job).encode},
+	{"probe", (*job).probe},      // sniff, limits, header
+	{"detect", (*job).detect},    // shrink-on-load copy, faces and landmarks
+	{"place", (*job).placeFrame}, // frame around the face, geometric measures
+	{"render", (*job).render},    // decode at the right shrink, cut, resize, level
+	{"measure", (*job).measure},  // light, sharpness, wall, matte
+	{"check", (*job).check},      // judge every measure
+	{"background", (*job).replaceBackground},
+	{"encode", (*job).encode}, // JPEG inside the profile's size range
 }
 
 // Standardize turns a photo into the profile's ID photo. It returns an
@@ -96,10 +123,10 @@ func Standardize(ctx context.Context, data []byte, opt Options) (*Result, error)
 		opt.Limits = DefaultLimits()
 	}
 	if opt.DetectSize == 0 {
-		opt.DetectSize = 800
+		opt.DetectSize = 480
 	}
 	Startup()
-	j := &job{ctx: ctx, opt: opt, data: data, res: &Result{Findings: []Finding{}}}
+	j := &job{ctx: ctx, opt: opt, data: data, res: &Result{}}
 	for _, s := range pipeline {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("imaging: before %s: %w", s.name, err)
@@ -110,6 +137,9 @@ func Standardize(ctx context.Context, data []byte, opt Options) (*Result, error)
 		if j.done {
 			break
 		}
+	}
+	if j.res.Findings == nil {
+		j.res.Findings = []Finding{}
 	}
 	return j.res, nil
 }
@@ -123,99 +153,153 @@ func (j *job) probe() error {
 	return nil
 }
 
-// detect finds faces on a downscaled copy decoded with shrink-on-load and
-// maps them back to input pixels.
+// detect finds faces on a copy decoded with shrink-on-load, and once more on
+// a larger copy when the first shows none (a small face in a big photo).
 func (j *job) detect() error {
-	prep, err := prepare(j.data, j.res.Input, j.opt.DetectSize)
+	in := j.res.Input
+	longest := max(in.Width, in.Height)
+	for i, size := range []int{j.opt.DetectSize, j.opt.DetectSize * 5 / 2} {
+		if i > 0 && longest <= j.opt.DetectSize {
+			break
+		}
+		thumb, scale, err := thumbnailRGB(j.data, in, size)
+		if err != nil {
+			return err
+		}
+		faces, err := j.opt.Detector.DetectFaces(j.ctx, thumb)
+		if err != nil {
+			return fmt.Errorf("imaging: detect faces: %w", err)
+		}
+		j.faces = j.faces[:0]
+		for _, f := range faces {
+			j.faces = append(j.faces, f.scale(scale))
+		}
+		j.thumb, j.tscale = thumb, scale
+		if len(faces) > 0 {
+			break
+		}
+	}
+	j.res.Measures.Faces = len(j.faces)
+	return nil
+}
+
+// placeFrame places the output frame around the single face and measures
+// what the geometry tells: size, centring, tilt, pose, head and body inside
+// the photo. Without exactly one face there is nothing more to do.
+func (j *job) placeFrame() error {
+	if len(j.faces) != 1 {
+		j.res.Findings = Judge(j.res.Measures, j.opt.Profile.Checks, j.opt.Profile)
+		j.done = true
+		return nil
+	}
+	f := j.faces[0]
+	j.res.Face = &f
+	in := j.res.Input
+	pl := place(f, j.opt.Profile)
+	hairAt := pl.Eye.Y - pl.HeadPx/2 // the crown, when the hair cannot be found
+	if y, ok := hairTop(j.thumb, point{pl.Eye.X / j.tscale, pl.Eye.Y / j.tscale}, pl.HeadPx/j.tscale, j.opt.Profile.Checks.MaxWallSpread); ok {
+		hairAt = y * j.tscale
+	}
+	pl.fitHair(hairAt, j.opt.Profile)
+	j.place = pl
+	m := &j.res.Measures
+	m.placed = true
+	m.HeadPx = math.Round(pl.HeadPx)
+	m.Upscale = pl.Scale
+	m.OffCenter = math.Abs(pl.Eye.X-float64(in.Width)/2) / float64(in.Width)
+	m.RollDeg = pl.Roll * 180 / math.Pi
+	m.Yaw, m.Pitch = pl.Yaw, pl.Pitch
+	m.Filter = f.Filter
+	m.HeadCut = headCut(pl, in.Width, in.Height)
+	m.BodyCoverage = bodyCoverage(pl, in.Width, in.Height)
+	return nil
+}
+
+func (j *job) render() error {
+	fr, err := render(j.data, j.res.Input, j.place)
 	if err != nil {
 		return err
 	}
-	faces, err := j.opt.Detector.DetectFaces(j.ctx, prep.JPEG)
-	if err != nil {
-		return fmt.Errorf("imaging: detect faces: %w", err)
-	}
-	for _, f := range faces {
-		j.faces = append(j.faces, f.scale(prep.Scale))
+	j.frame = fr
+	return nil
+}
+
+// measure measures the face's light and sharpness, models the wall seen
+// around the head and builds the background matte.
+func (j *job) measure() error {
+	m := &j.res.Measures
+	measureFace(j.frame, j.place, m)
+	j.ycc = toYCC(j.frame.RGB)
+	zone := wallZone(j.frame, j.place)
+	j.wall = fitWall(j.ycc, zone)
+	m.WallSamples = j.wall.Samples
+	if j.wall.Samples >= minWallSamples {
+		m.WallSpread = j.wall.Spread
+		m.WallLuma = j.wall.luma(j.frame.W, j.frame.H)
+		m.WallChroma = j.wall.chroma()
+		head := j.place.HeadPx * j.place.Scale
+		shoulders := j.place.chinOut() + 0.1*head
+		// The skin of the face: from the forehead (0.28 head above the eyes)
+		// to the chin, 0.34 head to each side of the eyes.
+		face := ellipse{CX: j.place.OutEye.X, CY: j.place.OutEye.Y + 0.12*head, RX: 0.34 * head, RY: 0.40 * head}
+		j.matte = buildMatte(j.ycc, j.frame.Inside, j.wall, int(shoulders), face)
+		m.WallCoverage = j.matte.coverage(zone)
 	}
 	return nil
 }
 
-// check applies the quality checks; every failed one is reported.
 func (j *job) check() error {
-	p := j.opt.Profile
-	switch n := len(j.faces); {
-	case n == 0:
-		j.res.Findings = append(j.res.Findings, finding(FindingNoFace, 0, 1))
-	case n > 1:
-		j.res.Findings = append(j.res.Findings, finding(FindingMultipleFaces, float64(n), 1))
-	default:
-		f := j.faces[0]
-		j.res.Face = &f
-		j.frame = frameFor(f, p)
-		if j.frame.Scale > p.MaxUpscale {
-			need := p.HeadHeight * float64(p.Height) / p.MaxUpscale
-			j.res.Findings = append(j.res.Findings, finding(FindingFaceTooSmall, math.Round(j.frame.HeadPx), math.Ceil(need)))
-		}
+	if j.opt.Diagnostics {
+		j.res.Diagnostics = diagnostics(j)
 	}
+	j.res.Findings = Judge(j.res.Measures, j.opt.Profile.Checks, j.opt.Profile)
 	if len(j.res.Findings) > 0 {
 		j.done = true
 	}
 	return nil
 }
 
-// crop decodes the input at the smallest resolution that still covers the
-// output (JPEG shrink-on-load), cuts the frame, scales it to the profile's
-// size and fills what lies outside the input with the background colour.
-func (j *job) crop() error {
-	p := j.opt.Profile
-	shrink := 1
-	if j.res.Input.Format == JPEG {
-		shrink = jpegShrink(j.frame.Scale)
+// replaceBackground composites the person over the profile's colour. With
+// too little wall in view to model it, the photo is taken as it is: the
+// frame is then filled by the person (a tight portrait).
+func (j *job) replaceBackground() error {
+	if j.matte.Alpha == nil {
+		j.output = j.frame.RGB
+		return nil
 	}
-	img, err := loadOriented(j.data, j.res.Input, shrink)
-	if err != nil {
-		return err
-	}
-	defer img.Close()
-	area, ok := j.frame.inside(img.Width(), img.Height(), shrink)
-	if !ok {
-		return fmt.Errorf("imaging: the frame around the face lies outside the image")
-	}
-	if err := img.ExtractArea(area.Min.X, area.Min.Y, area.Dx(), area.Dy()); err != nil {
-		return fmt.Errorf("imaging: extract frame: %w", err)
-	}
-	f := j.frame.Scale * float64(shrink)
-	if err := img.Resize(f, vips.KernelLanczos3); err != nil {
-		return fmt.Errorf("imaging: resize: %w", err)
-	}
-	ox := int(math.Round((float64(area.Min.X) - j.frame.X/float64(shrink)) * f))
-	oy := int(math.Round((float64(area.Min.Y) - j.frame.Y/float64(shrink)) * f))
-	bg := p.Background
-	if err := img.EmbedBackground(ox, oy, p.Width, p.Height, &vips.Color{R: bg[0], G: bg[1], B: bg[2]}); err != nil {
-		return fmt.Errorf("imaging: place on canvas: %w", err)
-	}
-	pix, err := img.ToBytes()
-	if err != nil {
-		return inputError(CodeUnreadable, "cannot decode the %s: %s", j.res.Input.Format, firstLine(err))
-	}
-	if len(pix) != p.Width*p.Height*3 {
-		return fmt.Errorf("imaging: rendered %d bytes for %d × %d × 3", len(pix), p.Width, p.Height)
-	}
-	j.rgb = rgbImage{W: p.Width, H: p.Height, Pix: pix}
+	j.output = composite(j.frame.RGB, j.matte, j.wall, j.opt.Profile.Background)
 	return nil
 }
 
-// encode writes the JPEG inside the profile's size range.
 func (j *job) encode() error {
 	p := j.opt.Profile
-	b, q, err := encodeToRange(j.rgb, p)
+	b, q, err := encodeToRange(j.output, p)
 	if err != nil {
 		return err
 	}
 	j.res.OK = true
 	j.res.Output = &Output{
-		JPEG: b, Width: p.Width, Height: p.Height, Quality: q,
-		Eyes: image.Pt(int(math.Round((j.frame.EyeX-j.frame.X)*j.frame.Scale)), int(math.Round((j.frame.EyeY-j.frame.Y)*j.frame.Scale))),
+		JPEG: b, Width: p.Width, Height: p.Height, Quality: q, Pixels: j.output,
+		Eyes: image.Pt(int(math.Round(j.place.OutEye.X)), int(math.Round(j.place.OutEye.Y))),
 	}
 	return nil
+}
+
+// diagnostics draws the frame and the matte of a job that rendered one.
+func diagnostics(j *job) *Diagnostics {
+	d := &Diagnostics{Frame: j.frame.RGB, Matte: NewRGB(j.frame.W, j.frame.H)}
+	zone := wallZone(j.frame, j.place)
+	for i := 0; i < j.frame.W*j.frame.H; i++ {
+		a := uint8(0)
+		if j.matte.Alpha != nil {
+			a = uint8(j.matte.Alpha[i]*255 + 0.5)
+		}
+		px := d.Matte.Pix[3*i : 3*i+3]
+		px[0], px[1], px[2] = a, a, a
+		if zone[i] {
+			px[0], px[2] = a/2, a/2
+			px[1] = a/2 + 100
+		}
+	}
+	return d
 }

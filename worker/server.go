@@ -31,7 +31,7 @@ type Config struct {
 	// before handing them back to the queue.
 	ShutdownTimeout time.Duration `env:"RECHECK_SHUTDOWN_TIMEOUT" default:"30s" help:"how long shutdown waits for running tasks before requeueing them"`
 	// DetectSize is the longest side of the copy faces are detected on.
-	DetectSize int `env:"RECHECK_DETECT_SIZE" default:"800" help:"longest side, in pixels, of the copy faces are detected on"`
+	DetectSize int `env:"RECHECK_DETECT_SIZE" default:"480" help:"longest side, in pixels, of the copy faces are detected on (a second pass at 2.5x runs when none is found)"`
 }
 
 // Validate reports a configuration that cannot work.
@@ -58,14 +58,17 @@ func (c Config) Slots() int {
 
 // Deps are what the handlers work with.
 type Deps struct {
-	Repo     *capture.Repository
-	Store    storage.Store
-	Faces    *facematch.Pool
-	Notifier notify.Notifier
-	Queue    jobs.Enqueuer
-	Profile  imaging.Profile
-	Limits   imaging.Limits
-	Log      zerolog.Logger
+	Repo  *capture.Repository
+	Store storage.Store
+	// Detectors find faces for standardization; Faces describe them for
+	// matching.
+	Detectors *facematch.Detectors
+	Faces     *facematch.Pool
+	Notifier  notify.Notifier
+	Queue     jobs.Enqueuer
+	Profile   imaging.Profile
+	Limits    imaging.Limits
+	Log       zerolog.Logger
 }
 
 // Server is the asynq server with recheck's handlers mounted.

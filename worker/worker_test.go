@@ -59,13 +59,13 @@ func setup(t *testing.T) *bundle {
 	repo := capture.NewRepository(srv.Client)
 	n := &countingNotifier{}
 	deps := Deps{
-		Repo: repo, Store: store, Faces: testmodels.Pool(t), Notifier: n,
+		Repo: repo, Store: store, Detectors: testmodels.Detectors(t), Faces: testmodels.Pool(t), Notifier: n,
 		Queue: asynq.NewClientFromRedisClient(srv.Client), Profile: imaging.CHSI,
 		Limits: imaging.DefaultLimits(), Log: zerolog.Nop(),
 	}
-	s := New(srv.Client, Config{Concurrency: 1, ShutdownTimeout: time.Second, DetectSize: 800}, deps)
+	s := New(srv.Client, Config{Concurrency: 1, ShutdownTimeout: time.Second, DetectSize: 480}, deps)
 	return &bundle{
-		ctx: context.Background(), h: &handlers{Deps: deps, detectSize: 800}, handler: s.Handler(),
+		ctx: context.Background(), h: &handlers{Deps: deps, detectSize: 480}, handler: s.Handler(),
 		repo: repo, store: store, insp: asynq.NewInspectorFromRedisClient(srv.Client), notifier: n,
 	}
 }
@@ -175,8 +175,8 @@ func TestStandardizeRejects(t *testing.T) {
 }
 
 func TestMatch(t *testing.T) {
-	same := testphotos.Read(t, "faces/face_recognition-tests/obama2.jpg")
-	other := testphotos.Read(t, "faces/face_recognition-tests/biden.jpg")
+	same := testphotos.Read(t, "faces/deepface/img13.jpg") // deepface G04, like the capture
+	other := testphotos.Read(t, "faces/deepface/img18.jpg")
 	tests := []struct {
 		name      string
 		admission []byte
@@ -191,8 +191,9 @@ func TestMatch(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			b := setup(t)
-			b.newCapture(t, "c1", "S1", testphotos.Read(t, "faces/face_recognition-tests/obama.jpg"))
+			b.newCapture(t, "c1", "S1", testphotos.Read(t, "faces/deepface/img14.jpg"))
 			require.NoError(t, b.run(t, jobs.NewStandardize("c1")))
+			require.Equal(t, capture.Standardized, b.get(t, "c1").State)
 			var sha string
 			if tc.admission != nil {
 				sha = b.setAdmission(t, "S1", tc.admission)
@@ -223,11 +224,11 @@ func TestMatch(t *testing.T) {
 
 func TestMatchUsesTheCachedAdmissionEmbedding(t *testing.T) {
 	b := setup(t)
-	b.newCapture(t, "c1", "S1", testphotos.Read(t, "faces/face_recognition-tests/obama.jpg"))
+	b.newCapture(t, "c1", "S1", testphotos.Read(t, "faces/deepface/img14.jpg"))
 	require.NoError(t, b.run(t, jobs.NewStandardize("c1")))
-	sha := b.setAdmission(t, "S1", testphotos.Read(t, "faces/face_recognition-tests/biden.jpg"))
+	sha := b.setAdmission(t, "S1", testphotos.Read(t, "faces/deepface/img18.jpg"))
 	// Plant an embedding equal to the probe's own: only a match that uses
-	// the cache can score 100 against Biden's photo.
+	// the cache can score 100 against another person's photo.
 	std, err := b.store.Get(b.ctx, capture.StandardizedKey("cjlu", "c1"))
 	require.NoError(t, err)
 	f, err := testmodels.Pool(t).DescribeOne(b.ctx, std, imaging.DefaultLimits(), 1024)

@@ -135,10 +135,11 @@ func (s *service) waitFinal(t *testing.T, id string) map[string]any {
 
 func TestEndToEnd(t *testing.T) {
 	s := startService(t)
-	s.putAdmission(t, "S1", "faces/face_recognition-tests/obama.jpg")
+	// deepface G04: img13 on file, img14 shot now (both on plain walls).
+	s.putAdmission(t, "S1", "faces/deepface/img13.jpg")
 
 	// The same person: standardized to 480 × 640 and scored at least 80.
-	status, body := s.postCapture(t, "S1", testphotos.Read(t, "faces/face_recognition-tests/obama2.jpg"))
+	status, body := s.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img14.jpg"))
 	require.Equal(t, http.StatusAccepted, status, body)
 	same := s.waitFinal(t, body["id"].(string))
 	require.Equal(t, "passed", same["state"], same)
@@ -155,8 +156,9 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, imaging.JPEG, info.Format)
 	require.Equal(t, [2]int{480, 640}, [2]int{info.Width, info.Height})
 
-	// A different person against the same admission photo: below 80.
-	status, body = s.postCapture(t, "S1", testphotos.Read(t, "faces/face_recognition-tests/biden.jpg"))
+	// A different person (deepface G06) against the same admission photo:
+	// below 80.
+	status, body = s.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img18.jpg"))
 	require.Equal(t, http.StatusAccepted, status, body)
 	other := s.waitFinal(t, body["id"].(string))
 	require.Equal(t, "blocked", other["state"], other)
@@ -164,12 +166,12 @@ func TestEndToEnd(t *testing.T) {
 
 	// No admission photo: the capture waits on hold, then goes on when the
 	// photo arrives.
-	status, body = s.postCapture(t, "S2", testphotos.Read(t, "faces/face_recognition-tests/obama2.jpg"))
+	status, body = s.postCapture(t, "S2", testphotos.Read(t, "faces/deepface/img15.jpg"))
 	require.Equal(t, http.StatusAccepted, status)
 	held := s.waitFinal(t, body["id"].(string))
 	require.Equal(t, "on_hold", held["state"])
 	require.Equal(t, "admission_photo_missing", held["hold_reason"])
-	s.putAdmission(t, "S2", "faces/face_recognition-tests/obama.jpg")
+	s.putAdmission(t, "S2", "faces/deepface/img13.jpg")
 	deadline := time.Now().Add(60 * time.Second)
 	for held["state"] == "on_hold" && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
@@ -215,8 +217,8 @@ func TestSplitRoles(t *testing.T) {
 	w := startRoles(t, rs, dir, roles{worker: true})
 	require.Empty(t, w.base[len("http://"):], "the worker serves no API")
 
-	api.putAdmission(t, "S1", "faces/deepface/img1.jpg")
-	status, body := api.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img2.jpg"))
+	api.putAdmission(t, "S1", "faces/deepface/img13.jpg")
+	status, body := api.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img15.jpg"))
 	require.Equal(t, http.StatusAccepted, status, body)
 	got := api.waitFinal(t, body["id"].(string))
 	require.Equal(t, "passed", got["state"], got)

@@ -19,6 +19,7 @@ type offline struct {
 	json    bool
 	out     io.Writer
 	maxSide int
+	profile imaging.Profile
 }
 
 // newOffline parses an offline command's arguments, expecting exactly n
@@ -32,6 +33,7 @@ func newOffline(name string, args []string, getenv func(string) string, out io.W
 	o := &offline{cfg: cfg, out: out}
 	fs.BoolVar(&o.json, "json", false, "print JSON")
 	fs.IntVar(&o.maxSide, "max-side", 1600, "longest side, in pixels, photos are decoded at for face detection")
+	profile := fs.String("profile", "chsi", "output profile: a built-in name or a .json file")
 	if extra != nil {
 		extra(fs)
 	}
@@ -41,6 +43,9 @@ func newOffline(name string, args []string, getenv func(string) string, out io.W
 	}
 	if len(pos) != n {
 		return nil, nil, usageError{fmt.Sprintf("want %d arguments, got %d", n, len(pos))}
+	}
+	if o.profile, err = imaging.LookupProfile(*profile); err != nil {
+		return nil, nil, usageError{err.Error()}
 	}
 	if _, err := newLogger(LogConfig{Format: "console", Level: "warn"}, os.Stderr); err != nil {
 		return nil, nil, err

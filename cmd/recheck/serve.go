@@ -59,6 +59,7 @@ type app struct {
 	rdb    *redis.Client
 	client *asynq.Client
 	pool   *facematch.Pool
+	dets   *facematch.Detectors
 	worker *worker.Server
 	http   *http.Server
 	ln     net.Listener
@@ -89,13 +90,16 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	repo := capture.NewRepository(a.rdb)
 
 	if r.worker {
-		a.pool, err = facematch.NewPool(cfg.Faces.ModelsDir, cfg.Worker.Slots())
+		a.dets, err = facematch.NewDetectors(cfg.Faces.ModelsDir, cfg.Worker.Slots())
+		if err == nil {
+			a.pool, err = facematch.NewPool(cfg.Faces.ModelsDir, cfg.Worker.Slots())
+		}
 		if err != nil {
 			a.close()
 			return nil, err
 		}
 		a.worker = worker.New(a.rdb, cfg.Worker, worker.Deps{
-			Repo: repo, Store: store, Faces: a.pool, Notifier: notify.Log{Logger: l.With().Str("component", "notify").Logger()},
+			Repo: repo, Store: store, Detectors: a.dets, Faces: a.pool, Notifier: notify.Log{Logger: l.With().Str("component", "notify").Logger()},
 			Queue: a.client, Profile: imaging.CHSI, Limits: cfg.Limits, Log: l,
 		})
 	}
@@ -171,6 +175,9 @@ func (a *app) run(ctx context.Context) error {
 func (a *app) close() {
 	if a.pool != nil {
 		a.pool.Close()
+	}
+	if a.dets != nil {
+		a.dets.Close()
 	}
 	if a.rdb != nil {
 		a.rdb.Close()

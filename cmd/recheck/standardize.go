@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 )
 
@@ -14,6 +15,7 @@ import (
 type standardizeOutput struct {
 	OK       bool              `json:"ok"`
 	Findings []imaging.Finding `json:"findings"`
+	Measures imaging.Measures  `json:"measures"`
 	Input    imaging.Info      `json:"input"`
 	Face     *faceJSON         `json:"face"`
 	Output   *outputJSON       `json:"output"`
@@ -47,24 +49,24 @@ func standardizeCmd(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return o.fail(err, "input")
 	}
-	pool, err := o.pool()
+	dets, err := facematch.NewDetectors(o.cfg.Faces.ModelsDir, 1)
 	if err != nil {
 		return exitFailure, err
 	}
-	defer pool.Close()
+	defer dets.Close()
 	res, err := imaging.Standardize(ctx, data, imaging.Options{
-		Profile: imaging.CHSI, Limits: o.cfg.Limits, Detector: pool, DetectSize: o.cfg.Worker.DetectSize,
+		Profile: o.profile, Limits: o.cfg.Limits, Detector: dets, DetectSize: o.cfg.Worker.DetectSize,
 	})
 	if err != nil {
 		return o.fail(err, "input")
 	}
-	so := standardizeOutput{OK: res.OK, Findings: res.Findings, Input: res.Input, Face: faceOf(res.Face)}
+	so := standardizeOutput{OK: res.OK, Findings: res.Findings, Measures: res.Measures, Input: res.Input, Face: faceOf(res.Face)}
 	code := exitRejected
 	if res.OK {
 		if err := os.WriteFile(out, res.Output.JPEG, 0o644); err != nil {
 			return exitFailure, fmt.Errorf("write %s: %w", out, err)
 		}
-		so.Output = &outputJSON{Path: out, Width: res.Output.Width, Height: res.Output.Height, Bytes: len(res.Output.JPEG), Quality: res.Output.Quality, Profile: imaging.CHSI.Name}
+		so.Output = &outputJSON{Path: out, Width: res.Output.Width, Height: res.Output.Height, Bytes: len(res.Output.JPEG), Quality: res.Output.Quality, Profile: o.profile.Name}
 		code = exitOK
 	}
 	err = o.emit(so, func(w io.Writer) {

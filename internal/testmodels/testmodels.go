@@ -39,7 +39,22 @@ var (
 	poolOnce sync.Once
 	pool     *facematch.Pool
 	poolErr  error
+
+	detOnce sync.Once
+	dets    *facematch.Detectors
+	detErr  error
 )
+
+// Detectors returns a face detector pool shared by the tests of a package.
+func Detectors(t testing.TB) *facematch.Detectors {
+	t.Helper()
+	dir := Dir(t)
+	detOnce.Do(func() { dets, detErr = facematch.NewDetectors(dir, 2) })
+	if detErr != nil {
+		t.Fatalf("load face detector: %v", detErr)
+	}
+	return dets
+}
 
 // Pool returns a recognizer pool shared by the tests of a package (loading
 // the models takes about half a second per recognizer).

@@ -1,0 +1,58 @@
+package imaging
+
+import "math"
+
+// hairTop finds the top of the hair above the face in the detection copy:
+// the wall is modelled from the copy's top rows and upper side strips, a
+// matte is grown from its border, and the first row from the top where the
+// person covers part of the head's width is the top of the hair. The result
+// is in the copy's pixels; ok is false when there is too little wall, or too
+// busy a wall (spread above maxSpread), to tell.
+func hairTop(thumb RGB, eye point, headPx, maxSpread float64) (y float64, ok bool) {
+	c := toYCC(thumb)
+	W, H := thumb.W, thumb.H
+	zone := make([]bool, W*H)
+	top, side := max(2, H/25), max(2, W/25)
+	for yy := 0; yy < H; yy++ {
+		for xx := 0; xx < W; xx++ {
+			zone[yy*W+xx] = yy < top || (float64(yy) < eye.Y && (xx < side || xx >= W-side))
+		}
+	}
+	w := fitWall(c, zone)
+	if w.Samples < minWallSamples || w.Spread > maxSpread {
+		return 0, false
+	}
+	m := buildMatte(c, nil, w, int(eye.Y+0.75*headPx), ellipse{})
+	x0 := clampInt(int(eye.X-0.45*headPx), 0, W)
+	x1 := clampInt(int(eye.X+0.45*headPx), 0, W)
+	need := max(2, (x1-x0)/20)
+	for yy := 0; yy < int(eye.Y) && yy < H; yy++ {
+		n := 0
+		for xx := x0; xx < x1; xx++ {
+			if m.Alpha[yy*W+xx] < 0.5 {
+				n++
+			}
+		}
+		if n >= need {
+			return float64(yy), true
+		}
+	}
+	return 0, false
+}
+
+// fitHair shrinks the placement, eyes kept on their line, so that the top
+// of the hair (input pixels, measured along the face's axis) stays below the
+// profile's top margin. An implausible hair top (more than half a head
+// above the crown, or below it) is replaced by the crown.
+func (pl *placement) fitHair(hairTopY float64, p Profile) {
+	crown := pl.HeadPx / 2 // eye line to crown, along the face's axis
+	above := (pl.Eye.Y - hairTopY) / math.Max(math.Cos(pl.Roll), 0.5)
+	if above < crown || above > pl.HeadPx {
+		above = crown
+	}
+	pl.HairAbove = above
+	room := pl.OutEye.Y - p.TopMargin*float64(p.Height)
+	if above*pl.Scale > room && above > 0 {
+		pl.Scale = room / above
+	}
+}

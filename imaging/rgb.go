@@ -1,0 +1,48 @@
+package imaging
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+)
+
+// RGB is an 8-bit sRGB image in Go memory, three bytes a pixel, rows packed.
+type RGB struct {
+	W, H int
+	Pix  []byte
+}
+
+// NewRGB returns a black image of size w × h.
+func NewRGB(w, h int) RGB { return RGB{W: w, H: h, Pix: make([]byte, w*h*3)} }
+
+func (m RGB) valid() error {
+	if m.W <= 0 || m.H <= 0 || len(m.Pix) != m.W*m.H*3 {
+		return fmt.Errorf("imaging: %d bytes for a %d × %d RGB image", len(m.Pix), m.W, m.H)
+	}
+	return nil
+}
+
+// luma returns the Rec. 601 luma of every pixel, 0-255.
+func (m RGB) luma() []float32 {
+	out := make([]float32, m.W*m.H)
+	for i := range out {
+		p := m.Pix[3*i : 3*i+3 : 3*i+3]
+		out[i] = 0.299*float32(p[0]) + 0.587*float32(p[1]) + 0.114*float32(p[2])
+	}
+	return out
+}
+
+// ToImage returns a copy as a standard library image, for tests and tools.
+func (m RGB) ToImage() *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, m.W, m.H))
+	for i := 0; i < m.W*m.H; i++ {
+		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = m.Pix[3*i], m.Pix[3*i+1], m.Pix[3*i+2], 255
+	}
+	return img
+}
+
+// At returns the colour at (x, y).
+func (m RGB) At(x, y int) color.RGBA {
+	i := 3 * (y*m.W + x)
+	return color.RGBA{m.Pix[i], m.Pix[i+1], m.Pix[i+2], 255}
+}
