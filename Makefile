@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: setup dev build test vet fuzz
+.PHONY: setup dev build test vet fuzz sheet
 
 setup:
 	@scripts/setup.sh
@@ -40,3 +40,15 @@ vet:
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./identity
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./imaging
+
+## sheet: the contact sheet of the shared ID-style portraits (sheet.png and
+## sheet.html, kept out of git: they show shared test photos).
+SHARED ?= ../shared/testdata/faces
+SHEET_PHOTOS = $(SHARED)/hivision-demo \
+	$(SHARED)/face_recognition-knn_train-alex_lacamoire/img1.jpg \
+	$(SHARED)/face_recognition-knn_test/alex_lacamoire1.jpg \
+	$(addprefix $(SHARED)/deepface/,img11.jpg img13.jpg img14.jpg img15.jpg img18.jpg img25.jpg) \
+	$(addprefix $(SHARED)/openface-examples/,lennon-2.jpg adams.jpg)
+sheet: build
+	bin/recheck sheet $(SHEET_PHOTOS) --out sheet.html --png sheet.png --cols 3

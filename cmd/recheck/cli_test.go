@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,7 +36,7 @@ func TestStandardizeCommand(t *testing.T) {
 		errCode string
 	}{
 		{"accepted", testphotos.Path(t, "faces/hivision-demo/test0.jpg"), exitOK, true, "", ""},
-		{"webp named jpg", testphotos.Path(t, "faces/hivision-demo/test1.jpg"), exitOK, true, "", ""},
+		{"webp named jpg, street behind", testphotos.Path(t, "faces/hivision-demo/test1.jpg"), exitRejected, false, "background_not_plain", ""},
 		{"two faces", testphotos.Path(t, "faces/deepface/couple.jpg"), exitRejected, false, "multiple_faces", ""},
 		{"no face", testphotos.Path(t, "faces/mtcnn/no-faces.jpg"), exitRejected, false, "no_face", ""},
 		{"text file", testphotos.Path(t, "faces/MANIFEST.md"), exitBadInput, false, "", "unsupported_format"},
@@ -138,4 +139,26 @@ func TestUsageErrors(t *testing.T) {
 	code, _, stderr = cli(t, "match", "a", "b", "--no-such-flag")
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, stderr, "no-such-flag")
+}
+
+func TestSheetCommand(t *testing.T) {
+	dir := t.TempDir()
+	html, pngOut := filepath.Join(dir, "sheet.html"), filepath.Join(dir, "sheet.png")
+	code, stdout, stderr := cli(t, "sheet", testphotos.Path(t, "faces/hivision-demo/test0.jpg"),
+		testphotos.Path(t, "faces/deepface/couple.jpg"), testphotos.Path(t, "faces/MANIFEST.md"),
+		"--out", html, "--png", pngOut)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "3 photos: 1 accepted, 1 rejected, 1 unreadable")
+	page, err := os.ReadFile(html)
+	require.NoError(t, err)
+	require.Contains(t, string(page), "multiple_faces")
+	f, err := os.Open(pngOut)
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = png.Decode(f)
+	require.NoError(t, err)
+
+	code, _, stderr = cli(t, "sheet", dir)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "--out")
 }

@@ -8,6 +8,7 @@
 //	recheck standardize  IN OUT.jpg [--json]   standardize one photo offline
 //	recheck faces        IMG [--json]          list the faces in a photo
 //	recheck match        PROBE REFERENCE [--json]  compare two photos
+//	recheck sheet        PATH... --out F.html [--png F.png]  contact sheet
 //	recheck config       print every setting as a Markdown table
 //
 // Settings come from RECHECK_* environment variables, mirrored by flags.
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		code, err = facesCmd(ctx, rest, getenv, stdout)
 	case "match":
 		code, err = matchCmd(ctx, rest, getenv, stdout)
+	case "sheet":
+		code, err = sheetCmd(ctx, rest, getenv, stdout)
 	case "config":
 		_, err = io.WriteString(stdout, configTable())
 	case "help", "-h", "--help":
@@ -95,6 +98,7 @@ func usage(w io.Writer) {
   standardize IN OUT.jpg        standardize one photo (exit 3: rejected, 2: unreadable)
   faces IMG                     faces in a photo, left to right (exit 2: unreadable)
   match PROBE REFERENCE         compare the faces of two photos (exit 2: unreadable or not one face)
+  sheet PATH... --out F.html    contact sheet of inputs beside their outputs (--png F.png)
   config                        print every setting (env variable, flag, default)
 
 Offline commands take --json. Run 'recheck <command> -h' for its flags.
