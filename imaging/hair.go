@@ -9,27 +9,36 @@ import "math"
 // is in the copy's pixels; ok is false when there is too little wall, or too
 // busy a wall (spread above maxSpread), to tell.
 func hairTop(thumb RGB, eye point, headPx, maxSpread float64) (y float64, ok bool) {
-	c := toYCC(thumb)
-	W, H := thumb.W, thumb.H
+	// Only the part above the eyes, three heads wide, matters.
+	x0 := clampInt(int(eye.X-1.5*headPx), 0, thumb.W)
+	x1 := clampInt(int(eye.X+1.5*headPx), 0, thumb.W)
+	y1 := clampInt(int(eye.Y), 0, thumb.H)
+	if x1-x0 < 8 || y1 < 4 {
+		return 0, false
+	}
+	sub := thumb.crop(x0, 0, x1-x0, y1)
+	c := toYCC(sub)
+	W, H := sub.W, sub.H
 	zone := make([]bool, W*H)
-	top, side := max(2, H/25), max(2, W/25)
+	top, side := max(2, thumb.H/25), max(2, thumb.W/25)
 	for yy := 0; yy < H; yy++ {
 		for xx := 0; xx < W; xx++ {
-			zone[yy*W+xx] = yy < top || (float64(yy) < eye.Y && (xx < side || xx >= W-side))
+			zone[yy*W+xx] = yy < top || (x0 == 0 && xx < side) || (x1 == thumb.W && xx >= W-side)
 		}
 	}
 	w := fitWall(c, zone)
 	if w.Samples < minWallSamples || w.Spread > maxSpread {
 		return 0, false
 	}
-	m := buildMatte(c, nil, w, int(eye.Y+0.75*headPx), ellipse{})
-	x0 := clampInt(int(eye.X-0.45*headPx), 0, W)
-	x1 := clampInt(int(eye.X+0.45*headPx), 0, W)
-	need := max(2, (x1-x0)/20)
-	for yy := 0; yy < int(eye.Y) && yy < H; yy++ {
+	bg := growWall(c, nil, w, H, ellipse{})
+	cx := eye.X - float64(x0)
+	lo := clampInt(int(cx-0.45*headPx), 0, W)
+	hi := clampInt(int(cx+0.45*headPx), 0, W)
+	need := max(2, (hi-lo)/20)
+	for yy := 0; yy < H; yy++ {
 		n := 0
-		for xx := x0; xx < x1; xx++ {
-			if m.Alpha[yy*W+xx] < 0.5 {
+		for xx := lo; xx < hi; xx++ {
+			if !bg[yy*W+xx] {
 				n++
 			}
 		}

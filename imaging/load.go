@@ -95,10 +95,33 @@ func loadOriented(data []byte, info Info, shrink int) (*vips.ImageRef, error) {
 }
 
 // loadThumbnail decodes data with shrink-on-load so that its longest side is
-// at most size pixels, oriented and normalized like loadOriented.
+// at most size pixels, oriented and normalized like loadOriented. A JPEG is
+// decoded at the largest shrink that keeps at least size pixels and then
+// reduced with a cheap kernel; other formats go through vips_thumbnail.
 func loadThumbnail(data []byte, info Info, size int) (*vips.ImageRef, error) {
-	if info.Width <= size && info.Height <= size {
+	longest := max(info.Width, info.Height)
+	if longest <= size {
 		return loadOriented(data, info, 1)
+	}
+	if info.Format == JPEG {
+		k := 1
+		for _, f := range []int{8, 4, 2} {
+			if longest/f >= size {
+				k = f
+				break
+			}
+		}
+		img, err := loadOriented(data, info, k)
+		if err != nil {
+			return nil, err
+		}
+		if l := max(img.Width(), img.Height()); l > size {
+			if err := img.Resize(float64(size)/float64(l), vips.KernelLinear); err != nil {
+				img.Close()
+				return nil, fmt.Errorf("imaging: reduce: %w", err)
+			}
+		}
+		return img, nil
 	}
 	ref, err := vips.LoadThumbnailFromBuffer(data, size, size, vips.InterestingNone, vips.SizeDown, vips.NewImportParams())
 	if err != nil {

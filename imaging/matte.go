@@ -28,15 +28,27 @@ type matte struct {
 // found by a second pass seeded with clearly wall-coloured patches outside
 // the face.
 func buildMatte(c ycc, inside []bool, w wall, bodyY int, face ellipse) matte {
+	bg := growWall(c, inside, w, bodyY, face)
+	W, H := c.W, c.H
+	m := matte{W: W, H: H, Alpha: make([]float32, W*H)}
+	clearSpecks(bg, W, H, W*H/500)
+	bg = majority(bg, W, H)
+	m.feather(c, bg, w)
+	return m
+}
+
+// growWall returns the wall mask of buildMatte before cleaning and
+// feathering.
+func growWall(c ycc, inside []bool, w wall, bodyY int, face ellipse) []bool {
 	W, H := c.W, c.H
 	n := W * H
+	// Distances are compared squared.
 	tSeed := float32(math.Max(14, 1.2*w.Spread))
 	tGrow := float32(math.Max(28, 2.2*w.Spread))
-	const tStep = 10
-	d := make([]float32, n)
-	for i := 0; i < n; i++ {
-		d[i] = w.dist(c, i, i%W, i/W)
-	}
+	tBody := (tSeed + tGrow) / 2
+	tSeed, tGrow, tBody = tSeed*tSeed, tGrow*tGrow, tBody*tBody
+	const tStep = 10 * 10
+	d := w.dist2(c)
 	bg := make([]bool, n)
 	queue := make([]int32, 0, n/4)
 	seed := func(i int) {
@@ -61,9 +73,8 @@ func buildMatte(c ycc, inside []bool, w wall, bodyY int, face ellipse) matte {
 	}
 	step := func(a, b int) float32 {
 		dy, dcb, dcr := c.Y[a]-c.Y[b], c.Cb[a]-c.Cb[b], c.Cr[a]-c.Cr[b]
-		return float32(math.Sqrt(float64(dy*dy + chromaWeight*(dcb*dcb+dcr*dcr))))
+		return dy*dy + chromaWeight*(dcb*dcb+dcr*dcr)
 	}
-	tBody := (tSeed + tGrow) / 2
 	grow := func() {
 		for len(queue) > 0 {
 			p := int(queue[len(queue)-1])
@@ -95,13 +106,13 @@ func buildMatte(c ycc, inside []bool, w wall, bodyY int, face ellipse) matte {
 	// Second pass: enclosed pockets of clearly wall-coloured pixels of at
 	// least pocketMin pixels, outside the face, above the chin or beside the
 	// neck, but never in the collar's column, where a white shirt shows.
-	const pocketMin = 40
+	const pocketMin = 16
 	pocket := make([]bool, n)
 	chinY := face.CY + face.RY
 	for i := 0; i < n && i/W < bodyY; i++ {
 		x, y := float64(i%W), float64(i/W)
 		collar := y >= chinY && math.Abs(x-face.CX) < 0.9*face.RX
-		pocket[i] = !bg[i] && d[i] < tSeed/2 && !face.contains(i%W, i/W) && !collar
+		pocket[i] = !bg[i] && d[i] < tSeed/4 && !face.contains(i%W, i/W) && !collar
 	}
 	for _, comp := range components(pocket, W, H) {
 		if len(comp) < pocketMin {
@@ -113,11 +124,7 @@ func buildMatte(c ycc, inside []bool, w wall, bodyY int, face ellipse) matte {
 		}
 	}
 	grow()
-	m := matte{W: W, H: H, Alpha: make([]float32, n)}
-	clearSpecks(bg, W, H, n/500)
-	bg = majority(bg, W, H)
-	m.feather(c, bg, w)
-	return m
+	return bg
 }
 
 // feather sets the alpha along the outline. A pixel there mixes the person
@@ -127,7 +134,7 @@ func buildMatte(c ycc, inside []bool, w wall, bodyY int, face ellipse) matte {
 // 1 on the wall and 0 on the person.
 func (m *matte) feather(c ycc, bg []bool, w wall) {
 	W, H := m.W, m.H
-	band := outline(bg, W, H, 2)
+	band := outline(bg, W, H, 3)
 	for i := range bg {
 		switch {
 		case band[i]:
@@ -247,11 +254,17 @@ func clearSpecks(bg []bool, W, H, limit int) {
 	}
 }
 
-// majority smooths a mask with a 3 × 3 majority vote.
+// majority smooths a mask with a 3 × 3 majority vote. Only pixels next to
+// a change can flip, so only those are voted on.
 func majority(m []bool, W, H int) []bool {
-	out := make([]bool, len(m))
+	out := append([]bool(nil), m...)
 	for y := 0; y < H; y++ {
 		for x := 0; x < W; x++ {
+			i := y*W + x
+			if (x == 0 || m[i-1] == m[i]) && (x == W-1 || m[i+1] == m[i]) &&
+				(y == 0 || m[i-W] == m[i]) && (y == H-1 || m[i+W] == m[i]) {
+				continue
+			}
 			cnt, tot := 0, 0
 			for dy := -1; dy <= 1; dy++ {
 				for dx := -1; dx <= 1; dx++ {
@@ -265,7 +278,7 @@ func majority(m []bool, W, H int) []bool {
 					}
 				}
 			}
-			out[y*W+x] = 2*cnt > tot
+			out[i] = 2*cnt > tot
 		}
 	}
 	return out

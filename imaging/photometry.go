@@ -17,12 +17,11 @@ func faceRegion(pl placement) image.Rectangle {
 
 // measureFace measures the light on the face and its sharpness on the
 // rendered output, so that sharpness is judged at the scale it will be seen.
-func measureFace(img rendered, pl placement, m *Measures) {
+func measureFace(luma []float32, img rendered, pl placement, m *Measures) {
 	r := faceRegion(pl)
 	if r.Dx() < 8 || r.Dy() < 8 {
 		return
 	}
-	luma := img.luma()
 	var sum, left, right float64
 	var nLeft, nRight, clipped, n int
 	mid := int(pl.OutEye.X)

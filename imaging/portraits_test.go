@@ -65,7 +65,10 @@ func TestPortraitsComeOutToTheProfile(t *testing.T) {
 			if want, ok := golden[rel]; ok && !*update {
 				w, err := strconv.ParseUint(want, 16, 64)
 				require.NoError(t, err)
-				require.LessOrEqual(t, phash.Distance(h, w), 10, "looks unlike the golden output (run with -update after checking the contact sheet)")
+				// 12 of 64 bits: a change of resampling kernel moved one portrait 8
+				// bits, a 5 % shift of the eye line 8-16; the geometry itself is
+				// asserted above, the hash guards the overall look.
+				require.LessOrEqual(t, phash.Distance(h, w), 12, "looks unlike the golden output (run with -update after checking the contact sheet)")
 			}
 		})
 	}
@@ -98,7 +101,7 @@ func TestNoHalo(t *testing.T) {
 			require.True(t, res.OK, "%+v", res.Findings)
 			h := halo(decode(t, res.Output.JPEG), p.Background)
 			t.Logf("halo %.3f", h)
-			require.Less(t, h, 0.08, "light grey remnants of the wall along the outline")
+			require.Less(t, h, 0.10, "light grey remnants of the wall along the outline")
 		})
 	}
 }

@@ -18,8 +18,8 @@ type rendered struct {
 
 // render decodes the input at the smallest JPEG shrink that still covers the
 // output, cuts the part the frame needs, resizes it to the output's scale in
-// libvips, and samples the frame from it, levelling the eye line. Outside
-// the input, edge pixels are repeated and marked.
+// libvips (cubic), and samples the frame from it, levelling the eye line.
+// Outside the input, edge pixels are repeated and marked.
 func render(data []byte, info Info, pl placement) (rendered, error) {
 	k := 1
 	if info.Format == JPEG {
@@ -44,7 +44,7 @@ func render(data []byte, info Info, pl placement) (rendered, error) {
 		return rendered{}, fmt.Errorf("imaging: extract frame: %w", err)
 	}
 	if f := pl.Scale * kx; math.Abs(f-1) > 1e-3 {
-		if err := img.Resize(f, vips.KernelLanczos3); err != nil {
+		if err := img.Resize(f, vips.KernelCubic); err != nil {
 			return rendered{}, fmt.Errorf("imaging: resize: %w", err)
 		}
 	}
@@ -59,9 +59,16 @@ func render(data []byte, info Info, pl placement) (rendered, error) {
 	fx, fy := float64(src.W)/float64(rw), float64(src.H)/float64(rh)
 	out := rendered{RGB: NewRGB(pl.W, pl.H), Inside: make([]bool, pl.W*pl.H)}
 	level := math.Abs(pl.Roll) < 0.2*math.Pi/180 // no turn: copy pixels, no interpolation blur
+	// toInput is affine: step it along rows instead of turning every pixel.
+	o := pl.toInput(point{0.5, 0.5})
+	dx := pl.toInput(point{1.5, 0.5})
+	dy := pl.toInput(point{0.5, 1.5})
+	ax, ay := dx.X-o.X, dx.Y-o.Y // per output column
+	bx, by := dy.X-o.X, dy.Y-o.Y // per output row
 	for y := 0; y < pl.H; y++ {
+		qx, qy := o.X+float64(y)*bx, o.Y+float64(y)*by
 		for x := 0; x < pl.W; x++ {
-			q := pl.toInput(point{float64(x) + 0.5, float64(y) + 0.5})
+			q := point{qx + float64(x)*ax, qy + float64(x)*ay}
 			i := y*pl.W + x
 			out.Inside[i] = q.X >= 0 && q.Y >= 0 && q.X < float64(info.Width) && q.Y < float64(info.Height)
 			u := (q.X/kx-float64(rx))*fx - 0.5
@@ -76,19 +83,35 @@ func render(data []byte, info Info, pl placement) (rendered, error) {
 	return out, nil
 }
 
-// bilinear samples the image at (u, v), repeating edge pixels outside it.
+// bilinear samples the image at (u, v), repeating edge pixels outside it,
+// in 8-bit fixed point.
 func (m RGB) bilinear(u, v float64, dst []byte) {
-	u = math.Max(0, math.Min(u, float64(m.W-1)))
-	v = math.Max(0, math.Min(v, float64(m.H-1)))
+	if u < 0 {
+		u = 0
+	} else if u > float64(m.W-1) {
+		u = float64(m.W - 1)
+	}
+	if v < 0 {
+		v = 0
+	} else if v > float64(m.H-1) {
+		v = float64(m.H - 1)
+	}
 	x0, y0 := int(u), int(v)
-	x1, y1 := min(x0+1, m.W-1), min(y0+1, m.H-1)
-	ax, ay := u-float64(x0), v-float64(y0)
+	x1, y1 := x0+1, y0+1
+	if x1 > m.W-1 {
+		x1 = m.W - 1
+	}
+	if y1 > m.H-1 {
+		y1 = m.H - 1
+	}
+	ax, ay := uint32((u-float64(x0))*256), uint32((v-float64(y0))*256)
 	p00, p10 := 3*(y0*m.W+x0), 3*(y0*m.W+x1)
 	p01, p11 := 3*(y1*m.W+x0), 3*(y1*m.W+x1)
+	pix := m.Pix
 	for c := 0; c < 3; c++ {
-		top := float64(m.Pix[p00+c])*(1-ax) + float64(m.Pix[p10+c])*ax
-		bot := float64(m.Pix[p01+c])*(1-ax) + float64(m.Pix[p11+c])*ax
-		dst[c] = uint8(top*(1-ay) + bot*ay + 0.5)
+		top := uint32(pix[p00+c])*(256-ax) + uint32(pix[p10+c])*ax
+		bot := uint32(pix[p01+c])*(256-ax) + uint32(pix[p11+c])*ax
+		dst[c] = uint8((top*(256-ay) + bot*ay + 1<<15) >> 16)
 	}
 }
 

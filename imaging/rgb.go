@@ -22,16 +22,6 @@ func (m RGB) valid() error {
 	return nil
 }
 
-// luma returns the Rec. 601 luma of every pixel, 0-255.
-func (m RGB) luma() []float32 {
-	out := make([]float32, m.W*m.H)
-	for i := range out {
-		p := m.Pix[3*i : 3*i+3 : 3*i+3]
-		out[i] = 0.299*float32(p[0]) + 0.587*float32(p[1]) + 0.114*float32(p[2])
-	}
-	return out
-}
-
 // ToImage returns a copy as a standard library image, for tests and tools.
 func (m RGB) ToImage() *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, m.W, m.H))
@@ -45,4 +35,13 @@ func (m RGB) ToImage() *image.RGBA {
 func (m RGB) At(x, y int) color.RGBA {
 	i := 3 * (y*m.W + x)
 	return color.RGBA{m.Pix[i], m.Pix[i+1], m.Pix[i+2], 255}
+}
+
+// crop returns a copy of the rectangle at (x, y) of size w × h.
+func (m RGB) crop(x, y, w, h int) RGB {
+	out := NewRGB(w, h)
+	for r := 0; r < h; r++ {
+		copy(out.Pix[3*r*w:3*(r+1)*w], m.Pix[3*((y+r)*m.W+x):3*((y+r)*m.W+x+w)])
+	}
+	return out
 }

@@ -94,14 +94,14 @@ type step struct {
 // pipeline is the standardization, one small step at a time; the context is
 // checked between steps.
 var pipeline = []step{
-	{"probe", (*job).probe},      // sniff, limits, header
-	{"detect", (*job).detect},    // shrink-on-load copy, faces and landmarks
-	{"place", (*job).placeFrame}, // frame around the face, geometric measures
-	{"render", (*job).render},    // decode at the right shrink, cut, resize, level
-	{"measure", (*job).measure},  // light, sharpness, wall, matte
-	{"check", (*job).check},      // judge every measure
-	{"background", (*job).replaceBackground},
-	{"encode", (*job).encode}, // JPEG inside the profile's size range
+	{"probe", (*job).probe},                  // sniff, limits, header
+	{"detect", (*job).detect},                // shrink-on-load copy, faces and landmarks
+	{"place", (*job).placeFrame},             // frame around the face, geometric measures
+	{"render", (*job).render},                // decode at the right shrink, cut, resize, level
+	{"measure", (*job).measure},              // light, sharpness, wall, matte
+	{"check", (*job).check},                  // judge every measure
+	{"background", (*job).replaceBackground}, // composite on the profile's colour
+	{"encode", (*job).encode},                // JPEG inside the profile's size range
 }
 
 // Standardize turns a photo into the profile's ID photo. It returns an
@@ -228,8 +228,8 @@ func (j *job) render() error {
 // around the head and builds the background matte.
 func (j *job) measure() error {
 	m := &j.res.Measures
-	measureFace(j.frame, j.place, m)
 	j.ycc = toYCC(j.frame.RGB)
+	measureFace(j.ycc.Y, j.frame, j.place, m)
 	zone := wallZone(j.frame, j.place)
 	j.wall = fitWall(j.ycc, zone)
 	m.WallSamples = j.wall.Samples

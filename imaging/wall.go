@@ -2,7 +2,6 @@ package imaging
 
 import (
 	"math"
-	"sort"
 )
 
 // ycc is an image in Y'CbCr (BT.601, full range), chroma centred on 0.
@@ -56,6 +55,25 @@ func (w wall) dist(c ycc, i, x, y int) float32 {
 	return float32(math.Sqrt(float64(dy*dy + chromaWeight*(dcb*dcb+dcr*dcr))))
 }
 
+// dist2 returns the squared distance of every pixel from the wall, stepping
+// the plane along each row.
+func (w wall) dist2(c ycc) []float32 {
+	out := make([]float32, c.W*c.H)
+	cb, cr, bx := float32(w.Cb), float32(w.Cr), float32(w.Bx)
+	for y := 0; y < c.H; y++ {
+		wy := float32(w.A + w.By*float64(y))
+		row := y * c.W
+		for x := 0; x < c.W; x++ {
+			i := row + x
+			dy := wallLumaWeight * (c.Y[i] - wy)
+			dcb, dcr := c.Cb[i]-cb, c.Cr[i]-cr
+			out[i] = dy*dy + chromaWeight*(dcb*dcb+dcr*dcr)
+			wy += bx
+		}
+	}
+	return out
+}
+
 // luma is the model's luma at the frame's centre, within 0-255.
 func (w wall) luma(W, H int) float64 {
 	return math.Max(0, math.Min(255, w.A+w.Bx*float64(W)/2+w.By*float64(H)/2))
@@ -84,65 +102,98 @@ func wallZone(img rendered, pl placement) []bool {
 	return zone
 }
 
-// fitWall fits the wall model to the zone's pixels, twice: the second fit
-// leaves out the pixels far from the first (a picture frame, a strand of
-// hair).
+// fitWall fits the wall model to the zone's pixels (every other row and
+// column of them), twice: the second fit leaves out the pixels far from the
+// first (a picture frame, a strand of hair). Medians and the spread come
+// from histograms, so the fit allocates little and sorts nothing.
 func fitWall(c ycc, zone []bool) wall {
 	var w wall
-	keep := append([]bool(nil), zone...)
+	cut := float32(math.Inf(1))
 	for pass := 0; pass < 2; pass++ {
-		var xs, ys, ls, cbs, crs []float64
-		for i, ok := range keep {
-			if !ok {
-				continue
-			}
-			xs = append(xs, float64(i%c.W))
-			ys = append(ys, float64(i/c.W))
-			ls = append(ls, float64(c.Y[i]))
-			cbs = append(cbs, float64(c.Cb[i]))
-			crs = append(crs, float64(c.Cr[i]))
-		}
-		if len(ls) < 50 {
-			return wall{Spread: math.Inf(1), Samples: len(ls)}
-		}
-		w.A, w.Bx, w.By = fitPlane(xs, ys, ls)
-		w.Cb, w.Cr = median(cbs), median(crs)
-		w.Samples = len(ls)
-		d := make([]float64, 0, len(ls))
-		for i, ok := range keep {
-			if ok {
-				d = append(d, float64(w.dist(c, i, i%c.W, i/c.W)))
+		var ps planeSums
+		var cbH, crH hist
+		for y := 0; y < c.H; y += 2 {
+			for x := 0; x < c.W; x += 2 {
+				i := y*c.W + x
+				if !zone[i] || (pass > 0 && w.dist(c, i, x, y) > cut) {
+					continue
+				}
+				ps.add(float64(x), float64(y), float64(c.Y[i]))
+				cbH.add(float64(c.Cb[i]) + 128)
+				crH.add(float64(c.Cr[i]) + 128)
 			}
 		}
-		sort.Float64s(d)
-		w.Spread = d[len(d)*9/10]
-		if pass == 0 {
-			cut := math.Max(3*d[len(d)/2], 12)
-			for i, ok := range keep {
-				if ok && float64(w.dist(c, i, i%c.W, i/c.W)) > cut {
-					keep[i] = false
+		if ps.n < minWallSamples/4 {
+			return wall{Spread: math.Inf(1), Samples: 4 * ps.n}
+		}
+		w.A, w.Bx, w.By = ps.solve()
+		w.Cb, w.Cr = cbH.quantile(0.5)-128, crH.quantile(0.5)-128
+		w.Samples = 4 * ps.n // the zone's size, estimated from the sample
+		var dH hist
+		for y := 0; y < c.H; y += 2 {
+			for x := 0; x < c.W; x += 2 {
+				i := y*c.W + x
+				if d := w.dist(c, i, x, y); zone[i] && d <= cut {
+					dH.add(float64(d))
 				}
 			}
 		}
+		w.Spread = dH.quantile(0.9)
+		cut = float32(math.Max(3*dH.quantile(0.5), 12))
 	}
 	return w
 }
 
-// fitPlane returns a, bx, by minimising Σ(a + bx·x + by·y − v)², falling back
-// to the mean when the points are degenerate.
-func fitPlane(xs, ys, vs []float64) (a, bx, by float64) {
-	n := float64(len(vs))
-	var sx, sy, sv, sxx, syy, sxy, sxv, syv float64
-	for i := range vs {
-		x, y, v := xs[i], ys[i], vs[i]
-		sx, sy, sv = sx+x, sy+y, sv+v
-		sxx, syy, sxy = sxx+x*x, syy+y*y, sxy+x*y
-		sxv, syv = sxv+x*v, syv+y*v
+// hist is a histogram of values in [0, 256) in quarter steps.
+type hist struct {
+	bins [1024]int32
+	n    int
+}
+
+func (h *hist) add(v float64) {
+	b := int(v * 4)
+	if b < 0 {
+		b = 0
+	} else if b > len(h.bins)-1 {
+		b = len(h.bins) - 1
 	}
-	// Solve the normal equations with centred sums.
-	mx, my, mv := sx/n, sy/n, sv/n
-	cxx, cyy, cxy := sxx/n-mx*mx, syy/n-my*my, sxy/n-mx*my
-	cxv, cyv := sxv/n-mx*mv, syv/n-my*mv
+	h.bins[b]++
+	h.n++
+}
+
+// quantile returns the value below which a fraction q of the values lie.
+func (h *hist) quantile(q float64) float64 {
+	want := int32(q * float64(h.n))
+	var sum int32
+	for b, c := range h.bins {
+		sum += c
+		if sum > want {
+			return (float64(b) + 0.5) / 4
+		}
+	}
+	return 256
+}
+
+// planeSums accumulates a least-squares plane fit v ≈ a + bx·x + by·y.
+type planeSums struct {
+	n                                   int
+	sx, sy, sv, sxx, syy, sxy, sxv, syv float64
+}
+
+func (p *planeSums) add(x, y, v float64) {
+	p.n++
+	p.sx, p.sy, p.sv = p.sx+x, p.sy+y, p.sv+v
+	p.sxx, p.syy, p.sxy = p.sxx+x*x, p.syy+y*y, p.sxy+x*y
+	p.sxv, p.syv = p.sxv+x*v, p.syv+y*v
+}
+
+// solve returns the plane, falling back to the mean when the points are
+// degenerate (a single row or column).
+func (p *planeSums) solve() (a, bx, by float64) {
+	n := float64(p.n)
+	mx, my, mv := p.sx/n, p.sy/n, p.sv/n
+	cxx, cyy, cxy := p.sxx/n-mx*mx, p.syy/n-my*my, p.sxy/n-mx*my
+	cxv, cyv := p.sxv/n-mx*mv, p.syv/n-my*mv
 	det := cxx*cyy - cxy*cxy
 	if math.Abs(det) < 1e-9 {
 		return mv, 0, 0
@@ -150,10 +201,4 @@ func fitPlane(xs, ys, vs []float64) (a, bx, by float64) {
 	bx = (cxv*cyy - cyv*cxy) / det
 	by = (cyv*cxx - cxv*cxy) / det
 	return mv - bx*mx - by*my, bx, by
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2]
 }

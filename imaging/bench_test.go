@@ -1,0 +1,134 @@
+package imaging_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/davidbyttow/govips/v2/vips"
+
+	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/internal/testmodels"
+	"github.com/recheck/recheck/internal/testphotos"
+)
+
+// benchPhoto makes a phone-sized JPEG of w × h pixels from a shared portrait
+// (upscaled: the shared set has no 12-megapixel photo), encoded as phones
+// do (quality 92, 4:2:0).
+func benchPhoto(b *testing.B, w, h int) []byte {
+	b.Helper()
+	img, err := vips.NewImageFromBuffer(testphotos.Read(b, "faces/deepface/img15.jpg"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer img.Close()
+	s := max(float64(w)/float64(img.Width()), float64(h)/float64(img.Height()))
+	if err := img.Resize(s, vips.KernelLanczos3); err != nil {
+		b.Fatal(err)
+	}
+	if err := img.ExtractArea((img.Width()-w)/2, (img.Height()-h)/2, w, h); err != nil {
+		b.Fatal(err)
+	}
+	out, _, err := img.ExportJpeg(&vips.JpegExportParams{Quality: 92, SubsampleMode: vips.VipsForeignSubsampleOn})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// cpu returns the process's user and system CPU time so far.
+func cpu() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSS is the process's peak resident set, in MB.
+func peakRSS() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Maxrss) / 1024
+}
+
+var benchSizes = []struct {
+	name string
+	w, h int
+}{{"12MP", 3000, 4000}, {"1MP", 864, 1152}}
+
+// BenchmarkStandardize runs the whole standardize step (probe, detect,
+// place, render, measure, matte, encode to the KB range) on one photo at a
+// time, reporting CPU time per photo and the process's peak RSS.
+func BenchmarkStandardize(b *testing.B) {
+	det := testmodels.Detectors(b)
+	for _, sz := range benchSizes {
+		data := benchPhoto(b, sz.w, sz.h)
+		b.Run(sz.name, func(b *testing.B) {
+			res, err := imaging.Standardize(context.Background(), data, imaging.Options{Detector: det})
+			if err != nil || !res.OK {
+				b.Fatalf("warm-up: %v %+v", err, res)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := cpu()
+			for range b.N {
+				if _, err := imaging.Standardize(context.Background(), data, imaging.Options{Detector: det}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpu()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(peakRSS(), "peak-rss-MB")
+		})
+	}
+}
+
+// BenchmarkImageMagick does only the crop, resize and flatten to white on
+// the same photos with ImageMagick (/usr/bin/convert, from the imagemagick
+// package; this machine puts a stand-in convert earlier on the PATH),
+// naively and with its JPEG shrink-on-load (-define jpeg:size=), reporting
+// the child's CPU time.
+func BenchmarkImageMagick(b *testing.B) {
+	const convert = "/usr/bin/convert"
+	if _, err := os.Stat(convert); err != nil {
+		b.Skip("ImageMagick is not installed (make bench installs it)")
+	}
+	dir := b.TempDir()
+	for _, sz := range benchSizes {
+		in := filepath.Join(dir, sz.name+".jpg")
+		if err := os.WriteFile(in, benchPhoto(b, sz.w, sz.h), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		// The frame our pipeline cuts from this photo: the head is centred,
+		// so a centred 3:4 frame of the same size does the same work: scale
+		// the photo so that the frame becomes 480 × 640, then cut it.
+		cw := sz.w * 7 / 10
+		rw, rh := sz.w*480/cw, sz.h*480/cw
+		ops := []string{in, "-resize", fmt.Sprintf("%dx%d!", rw, rh), "-crop", fmt.Sprintf("480x640+%d+%d", (rw-480)/2, (rh-640)/4),
+			"+repage", "-background", "white", "-flatten", "-strip", "-quality", "90"}
+		for _, v := range []struct {
+			name string
+			args []string
+		}{
+			{"naive", ops},
+			{"tuned", append([]string{"-define", fmt.Sprintf("jpeg:size=%dx%d", rw, rh)}, ops...)},
+		} {
+			b.Run(v.name+"-"+sz.name, func(b *testing.B) {
+				out := filepath.Join(dir, "out.jpg")
+				var total time.Duration
+				for range b.N {
+					cmd := exec.Command(convert, append(v.args, out)...)
+					if msg, err := cmd.CombinedOutput(); err != nil {
+						b.Fatalf("%v: %s", err, msg)
+					}
+					ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+					total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+				}
+				b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			})
+		}
+	}
+}
