@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: setup dev build test vet fuzz sheet
+.PHONY: setup dev build test vet fuzz sheet bench
 
 setup:
 	@scripts/setup.sh
@@ -52,3 +52,15 @@ SHEET_PHOTOS = $(SHARED)/hivision-demo \
 	$(addprefix $(SHARED)/openface-examples/,lennon-2.jpg adams.jpg)
 sheet: build
 	bin/recheck sheet $(SHEET_PHOTOS) --out sheet.html --png sheet.png --cols 3
+
+## bench: the standardize step beside ImageMagick on the same photos, and
+## the peak RSS of one recheck process standardizing the 12 MP photo.
+## Installs imagemagick and GNU time when missing. Figures: BENCHMARKS.md.
+BENCH_DIR ?= /tmp/recheck-bench
+bench: build
+	@command -v /usr/bin/convert >/dev/null && [ -x /usr/bin/time ] || \
+		{ [ "$$(id -u)" -eq 0 ] && s= || s=sudo; $$s env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends imagemagick time >/dev/null; }
+	mkdir -p $(BENCH_DIR)
+	RECHECK_BENCH_DIR=$(BENCH_DIR) $(GO) test -run '^$$' -bench 'BenchmarkStandardize|BenchmarkImageMagick' -benchtime 30x -count 3 ./imaging
+	@for s in 12MP 1MP; do /usr/bin/time -f "peak RSS of one recheck standardize process, $$s: %M KB" \
+		bin/recheck standardize $(BENCH_DIR)/$$s.jpg $(BENCH_DIR)/out.jpg >/dev/null; done

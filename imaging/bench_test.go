@@ -20,7 +20,7 @@ import (
 // benchPhoto makes a phone-sized JPEG of w × h pixels from a shared portrait
 // (upscaled: the shared set has no 12-megapixel photo), encoded as phones
 // do (quality 92, 4:2:0).
-func benchPhoto(b *testing.B, w, h int) []byte {
+func benchPhoto(b testing.TB, w, h int) []byte {
 	b.Helper()
 	img, err := vips.NewImageFromBuffer(testphotos.Read(b, "faces/deepface/img15.jpg"))
 	if err != nil {
@@ -67,6 +67,12 @@ func BenchmarkStandardize(b *testing.B) {
 	det := testmodels.Detectors(b)
 	for _, sz := range benchSizes {
 		data := benchPhoto(b, sz.w, sz.h)
+		// make bench measures one CLI process on the same photo.
+		if dir := os.Getenv("RECHECK_BENCH_DIR"); dir != "" {
+			if err := os.WriteFile(filepath.Join(dir, sz.name+".jpg"), data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
 		b.Run(sz.name, func(b *testing.B) {
 			res, err := imaging.Standardize(context.Background(), data, imaging.Options{Detector: det})
 			if err != nil || !res.OK {

@@ -6,7 +6,7 @@ import (
 )
 
 // TestEncodeToRangeFindsTheBestQuality compares the search with trying
-// every quality.
+// every quality, and checks the final file still fits.
 func TestEncodeToRangeFindsTheBestQuality(t *testing.T) {
 	Startup()
 	img := NewRGB(480, 640)
@@ -23,7 +23,7 @@ func TestEncodeToRangeFindsTheBestQuality(t *testing.T) {
 		}
 		want := 30
 		for qq := 30; qq <= 98; qq++ {
-			b, err := encodeJPEG(img, qq, p.Subsample420)
+			b, err := encodeJPEG(img, qq, p.Subsample420, false)
 			if err != nil {
 				t.Fatal(err)
 			}
