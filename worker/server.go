@@ -66,9 +66,10 @@ type Deps struct {
 	Faces     *facematch.Pool
 	Notifier  notify.Notifier
 	Queue     jobs.Enqueuer
-	Profile   imaging.Profile
-	Limits    imaging.Limits
-	Log       zerolog.Logger
+	// Profiles gives each school's output profile.
+	Profiles imaging.ProfileSet
+	Limits   imaging.Limits
+	Log      zerolog.Logger
 }
 
 // Server is the asynq server with recheck's handlers mounted.

@@ -36,7 +36,7 @@ func (h *handlers) standardize(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	res, err := imaging.Standardize(ctx, original, imaging.Options{
-		Profile: h.Profile, Limits: h.Limits, Detector: h.Detectors, DetectSize: h.detectSize,
+		Profile: h.Profiles.For(rec.School), Limits: h.Limits, Detector: h.Detectors, DetectSize: h.detectSize,
 	})
 	var inErr *imaging.Error
 	if errors.As(err, &inErr) {

@@ -60,7 +60,7 @@ func setup(t *testing.T) *bundle {
 	n := &countingNotifier{}
 	deps := Deps{
 		Repo: repo, Store: store, Detectors: testmodels.Detectors(t), Faces: testmodels.Pool(t), Notifier: n,
-		Queue: asynq.NewClientFromRedisClient(srv.Client), Profile: imaging.CHSI,
+		Queue: asynq.NewClientFromRedisClient(srv.Client), Profiles: imaging.ProfileSet{Default: imaging.CHSI},
 		Limits: imaging.DefaultLimits(), Log: zerolog.Nop(),
 	}
 	s := New(srv.Client, Config{Concurrency: 1, ShutdownTimeout: time.Second, DetectSize: 480}, deps)

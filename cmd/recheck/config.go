@@ -22,13 +22,14 @@ import (
 // by a flag of the same name without the RECHECK_ prefix, in lower case with
 // dashes (RECHECK_HTTP_ADDR is -http-addr).
 type Config struct {
-	Redis   RedisConfig
-	Log     LogConfig
-	Storage storage.Config
-	Limits  imaging.Limits
-	Faces   facematch.Config
-	Intake  intake.Config
-	Worker  worker.Config
+	Redis    RedisConfig
+	Log      LogConfig
+	Storage  storage.Config
+	Limits   imaging.Limits
+	Profiles imaging.ProfileConfig
+	Faces    facematch.Config
+	Intake   intake.Config
+	Worker   worker.Config
 }
 
 // RedisConfig locates Redis.
@@ -48,7 +49,7 @@ type LogConfig struct {
 // Validate checks every part of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Limits, c.Faces, c.Intake, c.Worker} {
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Limits, c.Profiles, c.Faces, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

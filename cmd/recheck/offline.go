@@ -33,7 +33,6 @@ func newOffline(name string, args []string, getenv func(string) string, out io.W
 	o := &offline{cfg: cfg, out: out}
 	fs.BoolVar(&o.json, "json", false, "print JSON")
 	fs.IntVar(&o.maxSide, "max-side", 1600, "longest side, in pixels, photos are decoded at for face detection")
-	profile := fs.String("profile", "chsi", "output profile: a built-in name or a .json file")
 	if extra != nil {
 		extra(fs)
 	}
@@ -44,7 +43,8 @@ func newOffline(name string, args []string, getenv func(string) string, out io.W
 	if len(pos) != n {
 		return nil, nil, usageError{fmt.Sprintf("want %d arguments, got %d", n, len(pos))}
 	}
-	if o.profile, err = imaging.LookupProfile(*profile); err != nil {
+	// The output profile: -profile (RECHECK_PROFILE), a name or a .json file.
+	if o.profile, err = imaging.LookupProfile(cfg.Profiles.Default); err != nil {
 		return nil, nil, usageError{err.Error()}
 	}
 	if _, err := newLogger(LogConfig{Format: "console", Level: "warn"}, os.Stderr); err != nil {

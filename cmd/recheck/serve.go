@@ -98,9 +98,14 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			a.close()
 			return nil, err
 		}
+		profiles, err := imaging.LoadProfileSet(cfg.Profiles)
+		if err != nil {
+			a.close()
+			return nil, err
+		}
 		a.worker = worker.New(a.rdb, cfg.Worker, worker.Deps{
 			Repo: repo, Store: store, Detectors: a.dets, Faces: a.pool, Notifier: notify.Log{Logger: l.With().Str("component", "notify").Logger()},
-			Queue: a.client, Profile: imaging.CHSI, Limits: cfg.Limits, Log: l,
+			Queue: a.client, Profiles: profiles, Limits: cfg.Limits, Log: l,
 		})
 	}
 	if r.intake {

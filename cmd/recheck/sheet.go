@@ -28,7 +28,6 @@ func sheetCmd(ctx context.Context, args []string, getenv func(string) string, st
 	out := fs.String("out", "", "write the HTML sheet here")
 	pngOut := fs.String("png", "", "write the sheet as a PNG picture here")
 	cols := fs.Int("cols", 2, "photos side by side in the PNG")
-	profileName := fs.String("profile", "chsi", "output profile: a built-in name or a .json file")
 	paths, err := parseArgs(fs, args)
 	if err != nil {
 		return exitFailure, err
@@ -36,7 +35,7 @@ func sheetCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if len(paths) == 0 || (*out == "" && *pngOut == "") {
 		return exitFailure, usageError{"give folders or files, and --out FILE.html and/or --png FILE.png"}
 	}
-	profile, err := imaging.LookupProfile(*profileName)
+	profile, err := imaging.LookupProfile(cfg.Profiles.Default) // -profile, RECHECK_PROFILE
 	if err != nil {
 		return exitFailure, usageError{err.Error()}
 	}
