@@ -1,0 +1,226 @@
+package identity
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Comparer scores two portraits (JPEG, PNG, WebP or HEIF bytes) on recheck's
+// 0-100 scale; the simulator uses the project's own matcher.
+type Comparer interface {
+	ComparePortraits(ctx context.Context, a, b []byte) (score float64, err error)
+}
+
+// Person is a registered person in the simulator's registry.
+type Person struct {
+	Name string `json:"name"`
+	// Photo is the registry photo's file, relative to the registry folder;
+	// empty means the database holds no photo.
+	Photo string `json:"photo"`
+}
+
+// SimConfig configures the CTID simulator.
+type SimConfig struct {
+	// Registry is a folder with registry.json (resident ID number → Person)
+	// and the photos it names; a missing folder is an empty registry.
+	Registry string
+	// Unknown is the answer for unregistered numbers: "pass" or "not_found".
+	Unknown string
+	// Key and AppID must sign requests as the client does.
+	Key, AppID string
+	// Latency is added to every answer.
+	Latency time.Duration
+	// ErrorRate is the chance (0-1) that a request fails with 503.
+	ErrorRate float64
+	// Outage makes every request fail with 503.
+	Outage bool
+	// Comparer scores portraits against registry photos.
+	Comparer Comparer
+}
+
+// Simulator is an HTTP server speaking the CTID gateway protocol, backed by
+// a folder of registered people, for development and tests. A portrait
+// scoring 80 or more against the registry photo is "same", 60-80
+// "uncertain", below 60 "different", and one without a usable face
+// "low_quality".
+type Simulator struct {
+	cfg      SimConfig
+	registry map[string]Person
+
+	mu      sync.Mutex
+	serials map[string]time.Time // issued, not yet used
+	nonces  map[string]time.Time // seen in the last 10 minutes
+	now     func() time.Time
+}
+
+// NewSimulator loads the registry and returns the simulator.
+func NewSimulator(cfg SimConfig) (*Simulator, error) {
+	s := &Simulator{cfg: cfg, registry: map[string]Person{}, serials: map[string]time.Time{}, nonces: map[string]time.Time{}, now: time.Now}
+	raw, err := os.ReadFile(filepath.Join(cfg.Registry, "registry.json"))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("ctid-sim: %w", err)
+	default:
+		if err := json.Unmarshal(raw, &s.registry); err != nil {
+			return nil, fmt.Errorf("ctid-sim: %s/registry.json: %w", cfg.Registry, err)
+		}
+	}
+	if cfg.Unknown != "pass" && cfg.Unknown != "not_found" {
+		return nil, fmt.Errorf("ctid-sim: unknown-person answer must be pass or not_found, got %q", cfg.Unknown)
+	}
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Latency > 0 {
+		select {
+		case <-time.After(s.cfg.Latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if s.cfg.Outage || (s.cfg.ErrorRate > 0 && mrand.Float64() < s.cfg.ErrorRate) {
+		reply(w, http.StatusServiceUnavailable, apiResponse{Code: 5003, Message: "service unavailable"})
+		return
+	}
+	if r.Method != http.MethodPost {
+		reply(w, http.StatusMethodNotAllowed, apiResponse{Code: 4005, Message: "POST only"})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil {
+		reply(w, http.StatusBadRequest, apiResponse{Code: 4000, Message: "cannot read the body"})
+		return
+	}
+	if code, msg := s.checkSignature(r, body); code != 0 {
+		reply(w, http.StatusUnauthorized, apiResponse{Code: code, Message: msg})
+		return
+	}
+	switch r.URL.Path {
+	case "/v1/apply":
+		s.apply(w)
+	case "/v1/auth":
+		s.auth(r.Context(), w, body)
+	default:
+		reply(w, http.StatusNotFound, apiResponse{Code: 4004, Message: "no such call"})
+	}
+}
+
+// checkSignature verifies the app ID, the timestamp (within 5 minutes), the
+// nonce (never seen) and the signature.
+func (s *Simulator) checkSignature(r *http.Request, body []byte) (int, string) {
+	if r.Header.Get(HeaderAppID) != s.cfg.AppID {
+		return 1003, "unknown app"
+	}
+	ts, err := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
+	if err != nil || s.now().Sub(time.Unix(ts, 0)).Abs() > 5*time.Minute {
+		return 1002, "timestamp missing or too far off"
+	}
+	nonce := r.Header.Get(HeaderNonce)
+	want := Signature([]byte(s.cfg.Key), r.Method, r.URL.Path, r.Header.Get(HeaderTimestamp), nonce, body)
+	if nonce == "" || !hmac.Equal([]byte(want), []byte(r.Header.Get(HeaderSignature))) {
+		return 1001, "signature invalid"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for n, t := range s.nonces {
+		if s.now().Sub(t) > 10*time.Minute {
+			delete(s.nonces, n)
+		}
+	}
+	if _, seen := s.nonces[nonce]; seen {
+		return 1004, "nonce replayed"
+	}
+	s.nonces[nonce] = s.now()
+	return 0, ""
+}
+
+func (s *Simulator) apply(w http.ResponseWriter) {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	serial, random := "SIM"+hex.EncodeToString(b[:8]), hex.EncodeToString(b[8:])
+	s.mu.Lock()
+	s.serials[serial] = s.now()
+	s.mu.Unlock()
+	reply(w, http.StatusOK, apiResponse{Serial: serial, Random: random})
+}
+
+func (s *Simulator) auth(ctx context.Context, w http.ResponseWriter, body []byte) {
+	var req struct {
+		Serial   string `json:"serial"`
+		Name     string `json:"name"`
+		IDNumber string `json:"id_number"`
+		Portrait string `json:"portrait"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		reply(w, http.StatusBadRequest, apiResponse{Code: 4000, Message: "body is not JSON"})
+		return
+	}
+	s.mu.Lock()
+	issued, ok := s.serials[req.Serial]
+	delete(s.serials, req.Serial)
+	s.mu.Unlock()
+	if !ok || s.now().Sub(issued) > time.Minute {
+		reply(w, http.StatusConflict, apiResponse{Code: 2001, Message: "serial unknown, used or expired"})
+		return
+	}
+	portrait, err := base64.StdEncoding.DecodeString(req.Portrait)
+	if err != nil || len(portrait) == 0 {
+		reply(w, http.StatusBadRequest, apiResponse{Code: 4001, Message: "portrait is not base64"})
+		return
+	}
+	out := apiResponse{Serial: req.Serial}
+	p, registered := s.registry[req.IDNumber]
+	switch {
+	case !registered && s.cfg.Unknown == "pass":
+		out.TextResult, out.PortraitResult, out.Similarity = TextMatch, PortraitSame, 99
+	case !registered:
+		out.TextResult = TextNotFound
+	case p.Name != req.Name:
+		out.TextResult = TextMismatch
+	case p.Photo == "":
+		out.TextResult, out.PortraitResult = TextMatch, PortraitNoPhoto
+	default:
+		out.TextResult = TextMatch
+		ref, err := os.ReadFile(filepath.Join(s.cfg.Registry, p.Photo))
+		if err != nil {
+			reply(w, http.StatusInternalServerError, apiResponse{Code: 5001, Message: "registry photo unreadable"})
+			return
+		}
+		score, err := s.cfg.Comparer.ComparePortraits(ctx, portrait, ref)
+		switch {
+		case err != nil:
+			out.PortraitResult = PortraitLowQuality
+		case score >= 80:
+			out.PortraitResult = PortraitSame
+		case score >= 60:
+			out.PortraitResult = PortraitUncertain
+		default:
+			out.PortraitResult = PortraitDifferent
+		}
+		out.Similarity = score
+	}
+	reply(w, http.StatusOK, out)
+}
+
+func reply(w http.ResponseWriter, status int, r apiResponse) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(r)
+}
