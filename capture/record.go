@@ -25,6 +25,11 @@ type Record struct {
 	State State `json:"state"`
 	// HoldReason says why an on_hold capture waits.
 	HoldReason HoldReason `json:"hold_reason,omitempty"`
+	// BlockReason says why a blocked capture was blocked (see Decide).
+	BlockReason string `json:"block_reason,omitempty"`
+	// Review lists what a manual reviewer should look at (for example a
+	// suspected re-photographed print); it never blocks a capture.
+	Review []Finding `json:"review,omitempty"`
 	// Failure describes why a capture failed.
 	Failure *Failure `json:"failure,omitempty"`
 	// Findings are the failed quality checks of a rejected capture.
@@ -95,6 +100,19 @@ type Match struct {
 	Embedder string `json:"embedder"`
 	// AdmissionSHA256 identifies the admission photo compared against.
 	AdmissionSHA256 string `json:"admission_sha256"`
+	// CTID is the identity check, when the document goes to CTID and the
+	// portrait passed.
+	CTID *CTIDCheck `json:"ctid,omitempty"`
+}
+
+// CTIDCheck is the identity check (人证比对) of a capture.
+type CTIDCheck struct {
+	Outcome        string    `json:"outcome"`
+	TextResult     string    `json:"text_result,omitempty"`
+	PortraitResult string    `json:"portrait_result,omitempty"`
+	Similarity     float64   `json:"similarity,omitempty"`
+	Serial         string    `json:"serial,omitempty"`
+	CheckedAt      time.Time `json:"checked_at"`
 }
 
 // Stage is the timing of one processing stage.

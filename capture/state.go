@@ -88,6 +88,9 @@ func (r *Record) MoveTo(to State) error {
 	if to != OnHold {
 		r.HoldReason = ""
 	}
+	if to != Blocked {
+		r.BlockReason = ""
+	}
 	if to != Failed {
 		r.Failure = nil
 	}
