@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: setup dev build test vet fuzz sheet bench
+.PHONY: setup dev build test vet fuzz sheet bench bench-match calibrate
 
 setup:
 	@scripts/setup.sh
@@ -64,3 +64,15 @@ bench: build
 	RECHECK_BENCH_DIR=$(BENCH_DIR) $(GO) test -run '^$$' -bench 'BenchmarkStandardize|BenchmarkImageMagick' -benchtime 30x -count 3 ./imaging
 	@for s in 12MP 1MP; do /usr/bin/time -f "peak RSS of one recheck standardize process, $$s: %M KB" \
 		bin/recheck standardize $(BENCH_DIR)/$$s.jpg $(BENCH_DIR)/out.jpg >/dev/null; done
+	$(MAKE) bench-match
+
+## bench-match: face detection by input size, embedding per face for each
+## embedder, the worker's match step, and go-face's Recognize as baseline.
+bench-match: setup
+	$(GO) test -run '^$$' -bench . -benchtime 20x -count 1 ./facematch
+
+## calibrate: fit the face scores on the shared labelled pairs (never the
+## holdout), rewrite facematch/calibration.json and print the README's
+## calibration and liveness tables.
+calibrate: build
+	bin/recheck calibrate --shared $(SHARED)/.. --write facematch/calibration.json

@@ -2,8 +2,6 @@ package facematch
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	"github.com/recheck/recheck/imaging"
 )
@@ -16,83 +14,31 @@ import (
 // pool's size, and the first one by NewDetectors so that a missing model
 // fails at start-up.
 type Detectors struct {
-	dir   string
-	idle  chan *detector
-	slots chan struct{}
-
-	mu     sync.Mutex
-	all    []*detector
-	closed bool
+	l *lender[*detector]
 }
 
 // NewDetectors returns a pool of at most size detectors loading the shape
 // predictor from dir.
 func NewDetectors(dir string, size int) (*Detectors, error) {
-	if size < 1 {
-		size = 1
-	}
 	if err := checkModels(dir); err != nil {
 		return nil, err
 	}
-	p := &Detectors{dir: dir, idle: make(chan *detector, size), slots: make(chan struct{}, size-1)}
-	for range size - 1 {
-		p.slots <- struct{}{}
-	}
-	d, err := p.create()
+	l, err := newLender("detector", size, func() (*detector, error) { return newDetector(dir) }, (*detector).close)
 	if err != nil {
 		return nil, err
 	}
-	p.idle <- d
-	return p, nil
-}
-
-func (p *Detectors) create() (*detector, error) {
-	d, err := newDetector(p.dir)
-	if err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		d.close()
-		return nil, ErrClosed
-	}
-	p.all = append(p.all, d)
-	return d, nil
-}
-
-func (p *Detectors) acquire(ctx context.Context) (*detector, error) {
-	select {
-	case d := <-p.idle:
-		return d, nil
-	default:
-	}
-	select {
-	case d := <-p.idle:
-		return d, nil
-	case <-p.slots:
-		d, err := p.create()
-		if err != nil {
-			p.slots <- struct{}{}
-			return nil, err
-		}
-		return d, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("facematch: wait for a detector: %w", ctx.Err())
-	}
+	return &Detectors{l: l}, nil
 }
 
 // Detect finds the faces in img, in its pixels.
 func (p *Detectors) Detect(ctx context.Context, img imaging.RGB) ([]Detection, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	d, err := p.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { p.idle <- d }()
-	return d.detect(img.Pix, img.W, img.H)
+	var dets []Detection
+	err := p.l.with(ctx, func(d *detector) error {
+		var err error
+		dets, err = d.detect(img.Pix, img.W, img.H)
+		return err
+	})
+	return dets, err
 }
 
 // DetectFaces implements imaging.FaceDetector.
@@ -109,15 +55,4 @@ func (p *Detectors) DetectFaces(ctx context.Context, img imaging.RGB) ([]imaging
 }
 
 // Close frees every detector. Callers must not use the pool afterwards.
-func (p *Detectors) Close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return
-	}
-	p.closed = true
-	for _, d := range p.all {
-		d.close()
-	}
-	p.all = nil
-}
+func (p *Detectors) Close() { p.l.close() }

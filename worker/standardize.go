@@ -36,7 +36,7 @@ func (h *handlers) standardize(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	res, err := imaging.Standardize(ctx, original, imaging.Options{
-		Profile: h.Profiles.For(rec.School), Limits: h.Limits, Detector: h.Detectors, DetectSize: h.detectSize,
+		Profile: h.Profiles.For(rec.School), Limits: h.Limits, Detector: h.Matcher.Detectors(), DetectSize: h.detectSize,
 	})
 	var inErr *imaging.Error
 	if errors.As(err, &inErr) {
@@ -44,10 +44,12 @@ func (h *handlers) standardize(ctx context.Context, t *asynq.Task) error {
 	} else if err != nil {
 		return fmt.Errorf("worker: standardize: %w", err)
 	}
+	var review []capture.Finding
 	if res.OK {
 		if err := h.Store.Put(ctx, capture.StandardizedKey(rec.School, rec.ID), res.Output.JPEG); err != nil {
 			return fmt.Errorf("worker: store standardized photo: %w", err)
 		}
+		review = h.reviewFlags(ctx, original, res)
 	}
 	end := time.Now()
 	saved, err := h.Repo.Update(ctx, rec.ID, func(r *capture.Record) error {
@@ -63,6 +65,7 @@ func (h *handlers) standardize(ctx context.Context, t *asynq.Task) error {
 			r.Input = &capture.PhotoInfo{Format: string(res.Input.Format), Width: res.Input.Width, Height: res.Input.Height, Bytes: len(original)}
 		}
 		r.Face = faceBox(res.Face)
+		r.Review = review
 		r.SetStage(capture.StageStandardize, start, end)
 		return nil
 	})
@@ -91,4 +94,28 @@ func faceBox(f *imaging.Face) *capture.FaceBox {
 		fb.Landmarks = append(fb.Landmarks, [2]int{p.X, p.Y})
 	}
 	return fb
+}
+
+// FindingRephotographed flags a capture that looks like a photo of a printed
+// photo or of a screen (严禁翻拍): a manual reviewer decides.
+const FindingRephotographed = "rephotographed"
+
+// reviewFlags checks what only a person may decide on: a liveness below the
+// line flags the photo as re-photographed.
+func (h *handlers) reviewFlags(ctx context.Context, original []byte, res *imaging.Result) []capture.Finding {
+	if h.livenessLine <= 0 || res.Face == nil {
+		return nil
+	}
+	live, err := h.Matcher.LivenessAt(ctx, original, h.Limits, res.Face.Box)
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("liveness not measured")
+		return nil
+	}
+	if live >= h.livenessLine {
+		return nil
+	}
+	return []capture.Finding{{
+		Code: FindingRephotographed, Value: float64(int(live*1000)) / 1000, Limit: h.livenessLine,
+		MessageZH: "疑似翻拍（纸质照片或屏幕），将由人工审核",
+	}}
 }

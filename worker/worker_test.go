@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
@@ -41,7 +43,22 @@ func (n *countingNotifier) Notify(_ context.Context, m notify.Message) error {
 	return nil
 }
 
+// stubCTID answers every check with outcome and counts the checks.
+type stubCTID struct {
+	mu      sync.Mutex
+	outcome identity.Outcome
+	calls   int
+}
+
+func (s *stubCTID) Verify(_ context.Context, _, _ string, portrait []byte) identity.Verdict {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	return identity.Verdict{Outcome: s.outcome, Serial: "SIM1", Similarity: 90}
+}
+
 type bundle struct {
+	ctid     *stubCTID
 	ctx      context.Context
 	h        *handlers
 	handler  asynq.Handler
@@ -58,14 +75,16 @@ func setup(t *testing.T) *bundle {
 	require.NoError(t, err)
 	repo := capture.NewRepository(srv.Client)
 	n := &countingNotifier{}
+	ctid := &stubCTID{outcome: identity.Pass}
 	deps := Deps{
-		Repo: repo, Store: store, Detectors: testmodels.Detectors(t), Faces: testmodels.Pool(t), Notifier: n,
+		Repo: repo, Store: store, Matcher: testmodels.Matcher(t), CTID: ctid, Notifier: n,
 		Queue: asynq.NewClientFromRedisClient(srv.Client), Profiles: imaging.ProfileSet{Default: imaging.CHSI},
 		Limits: imaging.DefaultLimits(), Log: zerolog.Nop(),
 	}
-	s := New(srv.Client, Config{Concurrency: 1, ShutdownTimeout: time.Second, DetectSize: 480}, deps)
+	s := New(srv.Client, Config{Concurrency: 1, ShutdownTimeout: time.Second, DetectSize: 480, LivenessLine: 0.2}, deps)
 	return &bundle{
-		ctx: context.Background(), h: &handlers{Deps: deps, detectSize: 480}, handler: s.Handler(),
+		ctid: ctid,
+		ctx:  context.Background(), h: &handlers{Deps: deps, detectSize: 480, livenessLine: 0.2}, handler: s.Handler(),
 		repo: repo, store: store, insp: asynq.NewInspectorFromRedisClient(srv.Client), notifier: n,
 	}
 }
@@ -73,10 +92,15 @@ func setup(t *testing.T) *bundle {
 // newCapture stores photo as a capture's original and creates its record.
 func (b *bundle) newCapture(t *testing.T, id, student string, photo []byte) {
 	t.Helper()
+	b.newCaptureWith(t, id, student, "resident_id", photo)
+}
+
+func (b *bundle) newCaptureWith(t *testing.T, id, student, docType string, photo []byte) {
+	t.Helper()
 	require.NoError(t, b.store.Put(b.ctx, capture.OriginalKey("cjlu", id), photo))
 	require.NoError(t, b.repo.Create(b.ctx, &capture.Record{
 		ID: id, School: "cjlu", Cohort: "2026", StudentID: student, OpenID: "o-1",
-		Document: capture.Document{Type: "resident_id", Number: "11010519491231002X", Name: "张三"},
+		Document: capture.Document{Type: docType, Number: "11010519491231002X", Name: "张三"},
 		State:    capture.Queued, Findings: []capture.Finding{},
 	}))
 }
@@ -214,10 +238,11 @@ func TestMatch(t *testing.T) {
 			} else {
 				require.Less(t, rec.Match.Score, 80.0)
 			}
-			vec, ok, err := b.repo.Embedding(b.ctx, embedder, sha)
+			vec, ok, err := b.repo.Embedding(b.ctx, rec.Match.Embedder, sha)
 			require.NoError(t, err)
 			require.True(t, ok, "the admission embedding is cached")
-			require.Len(t, vec, 128)
+			require.Equal(t, facematch.EmbedderArcFace, rec.Match.Embedder, "arcface scores by default")
+			require.Len(t, vec, 512)
 		})
 	}
 }
@@ -231,9 +256,10 @@ func TestMatchUsesTheCachedAdmissionEmbedding(t *testing.T) {
 	// the cache can score 100 against another person's photo.
 	std, err := b.store.Get(b.ctx, capture.StandardizedKey("cjlu", "c1"))
 	require.NoError(t, err)
-	f, err := testmodels.Pool(t).DescribeOne(b.ctx, std, imaging.DefaultLimits(), 1024)
+	m := testmodels.Matcher(t)
+	f, err := m.Describe(b.ctx, std, imaging.DefaultLimits(), m.Default())
 	require.NoError(t, err)
-	require.NoError(t, b.repo.SetEmbedding(b.ctx, embedder, sha, f.Descriptor[:], time.Hour))
+	require.NoError(t, b.repo.SetEmbedding(b.ctx, m.Default(), sha, f.Vectors[m.Default()], time.Hour))
 	require.NoError(t, b.run(t, jobs.NewMatch("c1", "")))
 	require.Equal(t, 100.0, b.get(t, "c1").Match.Score)
 }
@@ -291,4 +317,96 @@ func TestFinalErrorMarksTheCaptureFailed(t *testing.T) {
 	require.NoError(t, b.run(t, jobs.NewStandardize("c1")))
 	require.Equal(t, capture.Standardized, b.get(t, "c1").State)
 	require.Nil(t, b.get(t, "c1").Failure)
+}
+
+// TestMatchDecisionTable runs the match stage for each CTID outcome.
+func TestMatchDecisionTable(t *testing.T) {
+	tests := []struct {
+		name    string
+		doc     string
+		outcome identity.Outcome
+		state   capture.State
+		reason  string
+		asked   bool
+		notify  bool
+	}{
+		{"resident ID, CTID pass", "resident_id", identity.Pass, capture.Passed, "", true, true},
+		{"resident ID, suspected", "resident_id", identity.Suspected, capture.Blocked, capture.ReasonCTIDSuspected, true, true},
+		{"resident ID, not the same person", "resident_id", identity.NotSamePerson, capture.Blocked, capture.ReasonCTIDNotSamePerson, true, true},
+		{"resident ID, identity invalid", "resident_id", identity.IdentityInvalid, capture.Blocked, capture.ReasonCTIDIdentityInvalid, true, true},
+		{"resident ID, CTID unavailable", "resident_id", identity.Unavailable, capture.OnHold, string(capture.HoldCTIDUnavailable), true, false},
+		{"passport: no CTID", "passport", identity.NotSamePerson, capture.Passed, "", false, true},
+		{"HK identity card: no CTID", "hk_id", identity.IdentityInvalid, capture.Passed, "", false, true},
+	}
+	same := testphotos.Read(t, "faces/deepface/img13.jpg")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t)
+			b.ctid.outcome = tc.outcome
+			b.newCaptureWith(t, "c1", "S1", tc.doc, testphotos.Read(t, "faces/deepface/img14.jpg"))
+			require.NoError(t, b.run(t, jobs.NewStandardize("c1")))
+			b.setAdmission(t, "S1", same)
+			err := b.run(t, jobs.NewMatch("c1", ""))
+			rec := b.get(t, "c1")
+			require.Equal(t, tc.state, rec.State)
+			require.Equal(t, tc.asked, b.ctid.calls == 1, "CTID asked only for resident ID cards")
+			if tc.state == capture.OnHold {
+				require.ErrorIs(t, err, errCTIDUnavailable, "retried by asynq")
+				require.NotErrorIs(t, err, asynq.SkipRetry)
+				require.Equal(t, capture.HoldCTIDUnavailable, rec.HoldReason)
+				// Retries exhausted: the capture stays on hold, not failed.
+				b.h.onError(b.ctx, jobs.NewMatch("c1", ""), err)
+				require.Equal(t, capture.OnHold, b.get(t, "c1").State)
+			} else {
+				require.NoError(t, err)
+				require.Equal(t, tc.reason, rec.BlockReason)
+			}
+			if tc.asked {
+				require.Equal(t, string(tc.outcome), rec.Match.CTID.Outcome)
+			} else {
+				require.Nil(t, rec.Match.CTID)
+			}
+			if tc.notify {
+				require.Equal(t, []string{"notify:c1:" + string(tc.state)}, b.pending(t, jobs.QueueNotify))
+			} else {
+				require.Empty(t, b.pending(t, jobs.QueueNotify), "the student is not told of an unavailable check")
+			}
+		})
+	}
+}
+
+func TestPortraitBelow80SkipsCTID(t *testing.T) {
+	b := setup(t)
+	b.newCapture(t, "c1", "S1", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	require.NoError(t, b.run(t, jobs.NewStandardize("c1")))
+	b.setAdmission(t, "S1", testphotos.Read(t, "faces/deepface/img18.jpg"))
+	require.NoError(t, b.run(t, jobs.NewMatch("c1", "")))
+	rec := b.get(t, "c1")
+	require.Equal(t, capture.Blocked, rec.State)
+	require.Equal(t, capture.ReasonPortraitScore, rec.BlockReason)
+	require.Zero(t, b.ctid.calls)
+}
+
+// TestRephotographedPrintIsFlaggedForReview: a webcam shot of a printed
+// portrait gets a review flag; a live photo does not.
+func TestRephotographedPrintIsFlaggedForReview(t *testing.T) {
+	b := setup(t)
+	for rel, flagged := range map[string]bool{
+		"faces-east-asian/imironica_liveness_NUAA_printed_photo/nuaa0001__0001_00_00_01_125.jpg": true,
+		"faces/deepface/img14.jpg": false,
+	} {
+		photo := testphotos.Read(t, rel)
+		res, err := imaging.Standardize(b.ctx, photo, imaging.Options{Detector: testmodels.Matcher(t).Detectors()})
+		require.NoError(t, err)
+		require.NotNil(t, res.Face, rel)
+		flags := b.h.reviewFlags(b.ctx, photo, res)
+		if flagged {
+			require.Len(t, flags, 1, rel)
+			require.Equal(t, FindingRephotographed, flags[0].Code)
+			require.Less(t, flags[0].Value, flags[0].Limit)
+			require.NotEmpty(t, flags[0].MessageZH)
+		} else {
+			require.Empty(t, flags, rel)
+		}
+	}
 }

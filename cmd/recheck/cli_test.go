@@ -5,12 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 )
@@ -105,18 +110,25 @@ func TestFacesCommand(t *testing.T) {
 
 func TestMatchCommand(t *testing.T) {
 	p := func(rel string) string { return testphotos.Path(t, rel) }
-	code, stdout, _ := cli(t, "match", p("faces/deepface/img1.jpg"), p("faces/deepface/img2.jpg"), "--json")
-	require.Equal(t, exitOK, code)
+	code, stdout, stderr := cli(t, "match", p("faces/deepface/img1.jpg"), p("faces/deepface/img2.jpg"), "--json")
+	require.Equal(t, exitOK, code, stderr)
 	var m matchOutput
 	require.NoError(t, json.Unmarshal([]byte(stdout), &m))
 	require.True(t, m.SamePerson)
 	require.GreaterOrEqual(t, m.Score, 80.0)
+	require.Equal(t, "arcface", m.Embedder, "the configured default")
+	require.Nil(t, m.All)
 
-	code, stdout, _ = cli(t, "match", p("faces/deepface/img1.jpg"), p("faces/deepface/img3.jpg"), "--json")
+	code, stdout, _ = cli(t, "match", p("faces/deepface/img1.jpg"), p("faces/deepface/img3.jpg"), "--json", "--all")
 	require.Equal(t, exitOK, code)
 	require.NoError(t, json.Unmarshal([]byte(stdout), &m))
 	require.False(t, m.SamePerson)
 	require.Less(t, m.Score, 80.0)
+	require.Len(t, m.All, 2, "every embedder with --all")
+	for _, n := range []string{"arcface", "dlib"} {
+		require.Contains(t, m.All, n)
+		require.Greater(t, m.All[n].Distance, 0.0)
+	}
 
 	code, stdout, _ = cli(t, "match", p("faces/deepface/img1.jpg"), p("faces/deepface/couple.jpg"), "--json")
 	require.Equal(t, exitBadInput, code)
@@ -127,6 +139,63 @@ func TestMatchCommand(t *testing.T) {
 
 	code, _, _ = cli(t, "match", p("faces/MANIFEST.md"), p("faces/deepface/img1.jpg"))
 	require.Equal(t, exitBadInput, code)
+}
+
+func TestMatchPairsAndEvalPairs(t *testing.T) {
+	p := func(rel string) string { return testphotos.Path(t, rel) }
+	dir := t.TempDir()
+	pairs := filepath.Join(dir, "pairs.csv")
+	require.NoError(t, os.WriteFile(pairs, []byte(strings.Join([]string{
+		"a,b,same",
+		p("faces/deepface/img13.jpg") + "," + p("faces/deepface/img14.jpg") + ",yes",
+		p("faces/deepface/img13.jpg") + "," + p("faces/deepface/img18.jpg") + ",no",
+		p("faces/deepface/img13.jpg") + "," + p("faces/deepface/couple.jpg") + ",no",
+	}, "\n")), 0o644))
+
+	code, stdout, stderr := cli(t, "match", "--pairs", pairs, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 3, "one JSON object per pair")
+	var l pairLine
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &l))
+	require.True(t, *l.SamePerson)
+	require.GreaterOrEqual(t, *l.Score, 80.0)
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &l))
+	require.False(t, *l.SamePerson)
+	l = pairLine{}
+	require.NoError(t, json.Unmarshal([]byte(lines[2]), &l))
+	require.Equal(t, "b: 2 faces", l.Error)
+	require.Nil(t, l.Score)
+
+	code, stdout, stderr = cli(t, "eval-pairs", pairs)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "3 pairs, 1 skipped")
+	require.Contains(t, stdout, "arcface: 1 same, 1 different; at 80: false accepts 0 (0.00 %), false rejects 0 (0.00 %)")
+	require.Contains(t, stdout, "ROC")
+
+	bad := filepath.Join(dir, "bad.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("x.jpg,y.jpg,maybe\nx.jpg,y.jpg,perhaps\n"), 0o644))
+	code, _, stderr = cli(t, "eval-pairs", bad)
+	require.Equal(t, exitBadInput, code)
+	require.Contains(t, stderr, "same must be yes/no")
+}
+
+func TestCTIDSimCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	env := map[string]string{"RECHECK_MODELS_DIR": testmodels.Dir(t), "RECHECK_CTID_SIM_REGISTRY": t.TempDir(), "RECHECK_CTID_SIM_UNKNOWN": "not_found"}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"ctid-sim", "--addr", addr}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	}()
+	client := identity.NewClient("http://"+addr, identity.CTIDConfig{AppID: "recheck-dev", Key: "recheck-dev-signing-key", Timeout: time.Second, Retries: 20})
+	v := client.Verify(ctx, "张三", "11010519491231002X", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	require.Equal(t, identity.IdentityInvalid, v.Outcome, "%+v", v)
+	cancel()
+	require.Equal(t, exitOK, <-done)
 }
 
 func TestUsageErrors(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/storage"
@@ -28,6 +29,7 @@ type Config struct {
 	Limits   imaging.Limits
 	Profiles imaging.ProfileConfig
 	Faces    facematch.Config
+	CTID     identity.CTIDConfig
 	Intake   intake.Config
 	Worker   worker.Config
 }
@@ -49,7 +51,7 @@ type LogConfig struct {
 // Validate checks every part of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Limits, c.Profiles, c.Faces, c.Intake, c.Worker} {
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Limits, c.Profiles, c.Faces, c.CTID, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -39,17 +40,30 @@ func startService(t *testing.T) *service {
 	return startRoles(t, rs, dir, roles{intake: true, worker: true})
 }
 
+// registerCTID writes the CTID simulator's registry into dir: the
+// test's student (11010519491231002X, 张三) with a registry photo.
+func registerCTID(t *testing.T, dir, photo string) {
+	t.Helper()
+	reg := filepath.Join(dir, "ctid-registry")
+	require.NoError(t, os.MkdirAll(reg, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(reg, "zhang.jpg"), testphotos.Read(t, photo), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(reg, "registry.json"),
+		[]byte(`{"11010519491231002X": {"name": "张三", "photo": "zhang.jpg"}}`), 0o644))
+}
+
 // startRoles starts one recheck process running r against a Redis and a
 // storage directory that other processes may share.
 func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *service {
 	t.Helper()
 	env := map[string]string{
-		"RECHECK_REDIS_URL":        rs.URL,
-		"RECHECK_HTTP_ADDR":        "127.0.0.1:0",
-		"RECHECK_STORAGE_DIR":      filepath.Join(dir, "data"),
-		"RECHECK_MODELS_DIR":       testmodels.Dir(t),
-		"RECHECK_CONCURRENCY":      "2",
-		"RECHECK_SHUTDOWN_TIMEOUT": "10s",
+		"RECHECK_CTID_SIM_REGISTRY": filepath.Join(dir, "ctid-registry"),
+		"RECHECK_CTID_SIM_UNKNOWN":  "not_found",
+		"RECHECK_REDIS_URL":         rs.URL,
+		"RECHECK_HTTP_ADDR":         "127.0.0.1:0",
+		"RECHECK_STORAGE_DIR":       filepath.Join(dir, "data"),
+		"RECHECK_MODELS_DIR":        testmodels.Dir(t),
+		"RECHECK_CONCURRENCY":       "2",
+		"RECHECK_SHUTDOWN_TIMEOUT":  "10s",
 	}
 	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
 	require.NoError(t, err)
@@ -84,11 +98,16 @@ func (s *service) putAdmission(t *testing.T, student, rel string) {
 
 func (s *service) postCapture(t *testing.T, student string, photo []byte) (int, map[string]any) {
 	t.Helper()
+	return s.postCaptureAs(t, student, "张三", "resident_id", "11010519491231002X", photo)
+}
+
+func (s *service) postCaptureAs(t *testing.T, student, name, docType, number string, photo []byte) (int, map[string]any) {
+	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	for k, v := range map[string]string{
 		"school": "cjlu", "cohort": "2026级本科新生", "student_id": student, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-		"document_type": "resident_id", "document_number": "11010519491231002X", "name": "张三",
+		"document_type": docType, "document_number": number, "name": name,
 	} {
 		require.NoError(t, mw.WriteField(k, v))
 	}
@@ -134,7 +153,10 @@ func (s *service) waitFinal(t *testing.T, id string) map[string]any {
 }
 
 func TestEndToEnd(t *testing.T) {
-	s := startService(t)
+	rs := redistest.Start(t)
+	dir := t.TempDir()
+	registerCTID(t, dir, "faces/deepface/img15.jpg") // the same person, another photo
+	s := startRoles(t, rs, dir, roles{intake: true, worker: true})
 	// deepface G04: img13 on file, img14 shot now (both on plain walls).
 	s.putAdmission(t, "S1", "faces/deepface/img13.jpg")
 
@@ -145,6 +167,10 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, "passed", same["state"], same)
 	match := same["match"].(map[string]any)
 	require.GreaterOrEqual(t, match["score"].(float64), 80.0)
+	require.Equal(t, "arcface", match["embedder"])
+	ctid := match["ctid"].(map[string]any)
+	require.Equal(t, "pass", ctid["outcome"], "the CTID simulator compared the portrait with the registry photo")
+	require.NotEmpty(t, ctid["serial"])
 	stages := same["stages"].(map[string]any)
 	require.Contains(t, stages, "standardize")
 	require.Contains(t, stages, "match")
@@ -163,6 +189,21 @@ func TestEndToEnd(t *testing.T) {
 	other := s.waitFinal(t, body["id"].(string))
 	require.Equal(t, "blocked", other["state"], other)
 	require.Less(t, other["match"].(map[string]any)["score"].(float64), 80.0)
+
+	// A wrong name for the number: CTID says the identity is invalid.
+	status, body = s.postCaptureAs(t, "S1", "张四", "resident_id", "11010519491231002X", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	require.Equal(t, http.StatusAccepted, status, body)
+	invalid := s.waitFinal(t, body["id"].(string))
+	require.Equal(t, "blocked", invalid["state"], invalid)
+	require.Equal(t, "ctid_identity_invalid", invalid["block_reason"], invalid)
+	require.Contains(t, invalid["message_zh"], "网证")
+
+	// A passport: no CTID, the portrait alone decides.
+	status, body = s.postCaptureAs(t, "S1", "John Smith", "passport", "E12345678", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	require.Equal(t, http.StatusAccepted, status, body)
+	foreign := s.waitFinal(t, body["id"].(string))
+	require.Equal(t, "passed", foreign["state"], foreign)
+	require.Nil(t, foreign["match"].(map[string]any)["ctid"])
 
 	// No admission photo: the capture waits on hold, then goes on when the
 	// photo arrives.
@@ -195,7 +236,7 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, before.Processed, after.Processed)
 	keys, err := filepath.Glob(filepath.Join(s.store, "schools", "cjlu", "captures", "*"))
 	require.NoError(t, err)
-	require.Len(t, keys, 3, "only the three good captures are stored")
+	require.Len(t, keys, 5, "only the five good captures are stored")
 
 	// The durable result lives beside the photos.
 	raw, err := filepath.Glob(filepath.Join(s.store, "schools", "cjlu", "captures", same["id"].(string), "result.json"))
@@ -213,6 +254,7 @@ func TestEndToEnd(t *testing.T) {
 func TestSplitRoles(t *testing.T) {
 	rs := redistest.Start(t)
 	dir := t.TempDir()
+	registerCTID(t, dir, "faces/deepface/img15.jpg")
 	api := startRoles(t, rs, dir, roles{intake: true})
 	w := startRoles(t, rs, dir, roles{worker: true})
 	require.Empty(t, w.base[len("http://"):], "the worker serves no API")

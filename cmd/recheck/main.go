@@ -66,6 +66,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		code, err = facesCmd(ctx, rest, getenv, stdout)
 	case "match":
 		code, err = matchCmd(ctx, rest, getenv, stdout)
+	case "ctid-sim":
+		err = ctidSimCmd(ctx, rest, getenv, stderr)
+	case "eval-pairs":
+		code, err = evalPairsCmd(ctx, rest, getenv, stdout)
+	case "calibrate":
+		code, err = calibrateCmd(ctx, rest, getenv, stdout)
 	case "sheet":
 		code, err = sheetCmd(ctx, rest, getenv, stdout)
 	case "config":
@@ -97,8 +103,12 @@ func usage(w io.Writer) {
   worker                        the workers only
   standardize IN OUT.jpg        standardize one photo (exit 3: rejected, 2: unreadable)
   faces IMG                     faces in a photo, left to right (exit 2: unreadable)
-  match PROBE REFERENCE         compare the faces of two photos (exit 2: unreadable or not one face)
+  match PROBE REFERENCE         compare the faces of two photos (exit 2: unreadable or not one face);
+                                --all: every embedder; --pairs F.csv: many pairs, one JSON line each
+  eval-pairs PAIRS.csv          false-accept/-reject rates at 80 and ROC points (CSV a,b,same)
   sheet PATH... --out F.html    contact sheet of inputs beside their outputs (--png F.png)
+  ctid-sim [--addr A]           the CTID gateway simulator (--latency, --error-rate, --outage)
+  calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates
   config                        print every setting (env variable, flag, default)
 
 Offline commands take --json. Run 'recheck <command> -h' for its flags.

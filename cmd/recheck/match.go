@@ -2,11 +2,22 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/imaging"
 )
+
+// embedderScore is one embedder's verdict on a pair.
+type embedderScore struct {
+	Score      float64 `json:"score"`
+	Distance   float64 `json:"distance"`
+	SamePerson bool    `json:"same_person"`
+}
 
 type matchOutput struct {
 	Score      float64 `json:"score"`
@@ -14,39 +25,154 @@ type matchOutput struct {
 	SamePerson bool    `json:"same_person"`
 	Embedder   string  `json:"embedder"`
 	PassScore  float64 `json:"pass_score"`
+	// All holds every embedder's verdict, with --all.
+	All map[string]embedderScore `json:"all,omitempty"`
 }
 
-// matchCmd: recheck match PROBE REFERENCE [--json]. Scores the single face
-// of each photo; same_person means score ≥ 80. Exit 2 when either photo is
+// pairLine is one line of `recheck match --pairs --json`.
+type pairLine struct {
+	A          string   `json:"a"`
+	B          string   `json:"b"`
+	Score      *float64 `json:"score,omitempty"`
+	Distance   *float64 `json:"distance,omitempty"`
+	SamePerson *bool    `json:"same_person,omitempty"`
+	Error      string   `json:"error,omitempty"`
+}
+
+// matchCmd: recheck match PROBE REFERENCE [--json] [--all], or recheck
+// match --pairs PAIRS.csv --json. Scores the single face of each photo with
+// the configured embedder (RECHECK_EMBEDDER, or -embedder), or every one
+// with --all; same_person means score ≥ 80. Exit 2 when either photo is
 // unreadable or does not show exactly one face, naming which and why.
 func matchCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (int, error) {
-	o, pos, err := newOffline("match", args, getenv, stdout, 2, nil)
+	var all bool
+	var pairs string
+	extra := func(fs *flag.FlagSet) {
+		fs.BoolVar(&all, "all", false, "report every embedder's score and distance")
+		fs.StringVar(&pairs, "pairs", "", "score the pairs of a CSV file (a,b per line), one JSON line each")
+	}
+	want := 2
+	for _, a := range args {
+		if a == "--pairs" || a == "-pairs" || len(a) > 8 && (a[:8] == "--pairs=" || a[:7] == "-pairs=") {
+			want = 0
+		}
+	}
+	o, pos, err := newOffline("match", args, getenv, stdout, want, extra)
 	if err != nil {
 		return exitFailure, err
 	}
-	pool, err := o.pool()
+	names := []string{o.cfg.Faces.Embedder}
+	if all {
+		names = facematch.EmbedderNames
+	}
+	slots := 1
+	if pairs != "" {
+		slots = runtime.NumCPU()
+	}
+	m, err := facematch.NewMatcher(o.cfg.Faces, slots, names...)
 	if err != nil {
 		return exitFailure, err
 	}
-	defer pool.Close()
-	var faces [2]facematch.Face
+	defer m.Close()
+	if pairs != "" {
+		return matchPairs(ctx, o, m, pairs)
+	}
+	var descs [2]*facematch.Description
 	for i, name := range []string{"probe", "reference"} {
 		data, err := readInput(pos[i])
 		if err == nil {
-			faces[i], err = pool.DescribeOne(ctx, data, o.cfg.Limits, o.maxSide)
+			descs[i], err = m.Describe(ctx, data, o.cfg.Limits)
 		}
 		if err != nil {
 			return o.fail(err, name)
 		}
 	}
-	d := facematch.Distance(faces[0].Descriptor, faces[1].Descriptor)
-	score := facematch.DlibCalibration.Score(d)
-	out := matchOutput{Score: score, Distance: float64(int64(d*10000+0.5)) / 10000, SamePerson: score >= facematch.PassScore, Embedder: "dlib", PassScore: facematch.PassScore}
-	return exitOK, o.emit(out, func(w io.Writer) {
-		verdict := "different people"
-		if out.SamePerson {
-			verdict = "same person"
+	out := matchOutput{Embedder: m.Default(), PassScore: facematch.PassScore}
+	if all {
+		out.All = map[string]embedderScore{}
+	}
+	for _, n := range m.Embedders() {
+		d, s, err := m.Compare(n, descs[0].Vectors[n], descs[1].Vectors[n])
+		if err != nil {
+			return exitFailure, err
 		}
-		fmt.Fprintf(w, "score %.1f (distance %.4f): %s\n", out.Score, out.Distance, verdict)
+		es := embedderScore{Score: s, Distance: round4(d), SamePerson: s >= facematch.PassScore}
+		if n == m.Default() {
+			out.Score, out.Distance, out.SamePerson = es.Score, es.Distance, es.SamePerson
+		}
+		if all {
+			out.All[n] = es
+		}
+	}
+	return exitOK, o.emit(out, func(w io.Writer) {
+		for _, n := range m.Embedders() {
+			s := embedderScore{out.Score, out.Distance, out.SamePerson}
+			if all {
+				s = out.All[n]
+			} else if n != m.Default() {
+				continue
+			}
+			verdict := "different people"
+			if s.SamePerson {
+				verdict = "same person"
+			}
+			fmt.Fprintf(w, "%s: score %.1f (distance %.4f): %s\n", n, s.Score, s.Distance, verdict)
+		}
 	})
 }
+
+// matchPairs scores every pair of a CSV file in one process, describing
+// each photo once, and prints one JSON object per line.
+func matchPairs(ctx context.Context, o *offline, m *facematch.Matcher, path string) (int, error) {
+	set, err := csvPairs(path, path, "", false)
+	if err != nil {
+		return exitBadInput, err
+	}
+	var paths []string
+	for _, p := range set.pairs {
+		paths = append(paths, p.a, p.b)
+	}
+	desc := describeAll(ctx, m, o.cfg.Limits, paths)
+	enc := json.NewEncoder(o.out)
+	enc.SetEscapeHTML(false)
+	n := m.Default()
+	for _, p := range set.pairs {
+		line := pairLine{A: p.a, B: p.b}
+		a, b := desc[p.a], desc[p.b]
+		switch {
+		case a.err != nil:
+			line.Error = "a: " + reason(a.err)
+		case b.err != nil:
+			line.Error = "b: " + reason(b.err)
+		default:
+			d, s, err := m.Compare(n, a.d.Vectors[n], b.d.Vectors[n])
+			if err != nil {
+				return exitFailure, err
+			}
+			d = round4(d)
+			same := s >= facematch.PassScore
+			line.Score, line.Distance, line.SamePerson = &s, &d, &same
+		}
+		if err := enc.Encode(line); err != nil {
+			return exitFailure, err
+		}
+	}
+	return exitOK, nil
+}
+
+// reason says in a few words why a photo could not be described.
+func reason(err error) string {
+	var fc *facematch.FaceCountError
+	var ie *imaging.Error
+	switch {
+	case asErr(err, &fc) && fc.Count == 0:
+		return "no face"
+	case asErr(err, &fc):
+		return fmt.Sprintf("%d faces", fc.Count)
+	case asErr(err, &ie):
+		return ie.Code + ": " + ie.Message
+	}
+	return err.Error()
+}
+
+func round4(x float64) float64 { return float64(int64(x*10000+0.5)) / 10000 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/notify"
@@ -58,8 +59,8 @@ type app struct {
 	log    zerolog.Logger
 	rdb    *redis.Client
 	client *asynq.Client
-	pool   *facematch.Pool
-	dets   *facematch.Detectors
+	match  *facematch.Matcher
+	sim    *http.Server // the in-process CTID simulator, when no gateway is set
 	worker *worker.Server
 	http   *http.Server
 	ln     net.Listener
@@ -90,10 +91,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	repo := capture.NewRepository(a.rdb)
 
 	if r.worker {
-		a.dets, err = facematch.NewDetectors(cfg.Faces.ModelsDir, cfg.Worker.Slots())
-		if err == nil {
-			a.pool, err = facematch.NewPool(cfg.Faces.ModelsDir, cfg.Worker.Slots())
-		}
+		a.match, err = facematch.NewMatcher(cfg.Faces, cfg.Worker.Slots())
 		if err != nil {
 			a.close()
 			return nil, err
@@ -103,8 +101,15 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			a.close()
 			return nil, err
 		}
+		ctidURL := cfg.CTID.URL
+		if ctidURL == "" {
+			if ctidURL, err = a.startSimulator(cfg.CTID); err != nil {
+				a.close()
+				return nil, err
+			}
+		}
 		a.worker = worker.New(a.rdb, cfg.Worker, worker.Deps{
-			Repo: repo, Store: store, Detectors: a.dets, Faces: a.pool, Notifier: notify.Log{Logger: l.With().Str("component", "notify").Logger()},
+			Repo: repo, Store: store, Matcher: a.match, CTID: identity.NewClient(ctidURL, cfg.CTID), Notifier: notify.Log{Logger: l.With().Str("component", "notify").Logger()},
 			Queue: a.client, Profiles: profiles, Limits: cfg.Limits, Log: l,
 		})
 	}
@@ -177,12 +182,32 @@ func (a *app) run(ctx context.Context) error {
 	return err
 }
 
-func (a *app) close() {
-	if a.pool != nil {
-		a.pool.Close()
+// startSimulator serves the CTID simulator on a local port for this
+// process and returns its URL.
+func (a *app) startSimulator(cfg identity.CTIDConfig) (string, error) {
+	sim, err := identity.NewSimulator(identity.SimConfig{
+		Registry: cfg.SimRegistry, Unknown: cfg.SimUnknown, Key: cfg.Key, AppID: cfg.AppID, Comparer: a.match,
+	})
+	if err != nil {
+		return "", err
 	}
-	if a.dets != nil {
-		a.dets.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("ctid-sim: listen: %w", err)
+	}
+	a.sim = &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = a.sim.Serve(ln) }()
+	a.log.Info().Str("addr", "http://"+ln.Addr().String()).Str("registry", cfg.SimRegistry).Str("unknown_people", cfg.SimUnknown).
+		Msg("CTID simulator started (set RECHECK_CTID_URL for a real gateway)")
+	return "http://" + ln.Addr().String(), nil
+}
+
+func (a *app) close() {
+	if a.sim != nil {
+		a.sim.Close()
+	}
+	if a.match != nil {
+		a.match.Close()
 	}
 	if a.rdb != nil {
 		a.rdb.Close()

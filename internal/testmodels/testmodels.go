@@ -67,3 +67,32 @@ func Pool(t testing.TB) *facematch.Pool {
 	}
 	return pool
 }
+
+var (
+	matcherOnce sync.Once
+	matcher     *facematch.Matcher
+	matcherErr  error
+)
+
+// Matcher returns a matcher with every embedder loaded, shared by the tests
+// of a package; the configured default is arcface.
+func Matcher(t testing.TB) *facematch.Matcher {
+	t.Helper()
+	dir := Dir(t)
+	for _, name := range facematch.ONNXFiles {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			msg := "ONNX file " + name + " is not in " + dir + " (run `make test`, which fetches it)"
+			if testphotos.Required() {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+	matcherOnce.Do(func() {
+		matcher, matcherErr = facematch.NewMatcher(facematch.Config{ModelsDir: dir, Embedder: facematch.EmbedderArcFace}, 2, facematch.EmbedderNames...)
+	})
+	if matcherErr != nil {
+		t.Fatalf("load matcher: %v", matcherErr)
+	}
+	return matcher
+}

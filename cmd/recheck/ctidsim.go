@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/imaging"
+)
+
+// ctidSimCmd: recheck ctid-sim [--addr A] [--latency D] [--error-rate F]
+// [--outage]. Serves the CTID simulator: the gateway protocol, backed by
+// RECHECK_CTID_SIM_REGISTRY, comparing portraits with recheck's matcher.
+func ctidSimCmd(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ctid-sim", flag.ContinueOnError)
+	cfg, err := loadConfig(fs, getenv)
+	if err != nil {
+		return err
+	}
+	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
+	latency := fs.Duration("latency", 0, "added to every answer")
+	errRate := fs.Float64("error-rate", 0, "chance (0-1) that a request fails with 503")
+	outage := fs.Bool("outage", false, "fail every request with 503")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.CTID.Validate(); err != nil {
+		return err
+	}
+	if *errRate < 0 || *errRate > 1 {
+		return usageError{"--error-rate must be 0-1"}
+	}
+	l, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	imaging.Startup()
+	m, err := facematch.NewMatcher(cfg.Faces, 2)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	sim, err := identity.NewSimulator(identity.SimConfig{
+		Registry: cfg.CTID.SimRegistry, Unknown: cfg.CTID.SimUnknown, Key: cfg.CTID.Key, AppID: cfg.CTID.AppID,
+		Latency: *latency, ErrorRate: *errRate, Outage: *outage, Comparer: m,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("ctid-sim: listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	l.Info().Str("addr", "http://"+ln.Addr().String()).Str("registry", cfg.CTID.SimRegistry).Msg("CTID simulator listening")
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

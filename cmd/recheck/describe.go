@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/imaging"
+)
+
+// described is a photo's description, or why it has none.
+type described struct {
+	d   *facematch.Description
+	err error
+}
+
+// describeAll describes every path once, in parallel, with the matcher's
+// loaded embedders.
+func describeAll(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, paths []string) map[string]described {
+	out := make(map[string]described, len(paths))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range next {
+				var r described
+				data, err := os.ReadFile(p)
+				if err == nil {
+					r.d, r.err = m.Describe(ctx, data, lim)
+				} else {
+					r.err = err
+				}
+				mu.Lock()
+				out[p] = r
+				mu.Unlock()
+			}
+		}()
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if !seen[p] {
+			seen[p] = true
+			next <- p
+		}
+	}
+	close(next)
+	wg.Wait()
+	return out
+}

@@ -1,0 +1,239 @@
+package facematch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/recheck/recheck/imaging"
+)
+
+// describeSides are the sizes photos are decoded at for comparison: the
+// first pass finds the face of any ID-style photo; the second, only when
+// the first found none, a small face in a big photo.
+var describeSides = [2]int{640, 1280}
+
+// Matcher compares faces: it decodes a photo once, finds its single face
+// with the dlib detector and describes it with the loaded embedders, and
+// turns distances into calibrated scores.
+type Matcher struct {
+	det *Detectors
+	emb map[string]Embedder
+	arc *ArcFace // for liveness; nil unless ArcFace is loaded
+	def string
+}
+
+// NewMatcher loads the detector and the named embedders (the configured
+// one when none is named), each pooled to slots.
+func NewMatcher(cfg Config, slots int, names ...string) (*Matcher, error) {
+	if len(names) == 0 {
+		names = []string{cfg.Embedder}
+	}
+	m := &Matcher{emb: map[string]Embedder{}, def: cfg.Embedder}
+	var err error
+	if m.det, err = NewDetectors(cfg.ModelsDir, slots); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, ok := Calibrations[n]; !ok {
+			m.Close()
+			return nil, fmt.Errorf("facematch: unknown embedder %q; use one of %v", n, EmbedderNames)
+		}
+		switch n {
+		case EmbedderArcFace:
+			a, err := NewArcFace(cfg.ModelsDir, cfg.ONNXRuntime, slots)
+			if err != nil {
+				m.Close()
+				return nil, err
+			}
+			m.arc, m.emb[n] = a, arcEmbedder{a}
+		case EmbedderDlib:
+			p, err := NewPool(cfg.ModelsDir, slots)
+			if err != nil {
+				m.Close()
+				return nil, err
+			}
+			m.emb[n] = dlibEmbedder{p}
+		}
+	}
+	if _, ok := m.emb[m.def]; !ok {
+		m.def = names[0]
+	}
+	return m, nil
+}
+
+// Default names the embedder that scores captures.
+func (m *Matcher) Default() string { return m.def }
+
+// Embedders names the loaded embedders.
+func (m *Matcher) Embedders() []string {
+	var out []string
+	for _, n := range EmbedderNames {
+		if _, ok := m.emb[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Detectors returns the matcher's face detectors, for standardization.
+func (m *Matcher) Detectors() *Detectors { return m.det }
+
+// Close frees every model.
+func (m *Matcher) Close() {
+	if m.det != nil {
+		m.det.Close()
+	}
+	for _, e := range m.emb {
+		e.Close()
+	}
+}
+
+// Description is a photo's single face and its embeddings.
+type Description struct {
+	// Face is the face in the photo's own pixels.
+	Face imaging.Face
+	// Vectors holds an embedding per embedder name.
+	Vectors map[string][]float32
+
+	img   imaging.RGB  // the decoded copy
+	face  imaging.Face // the face in its pixels
+	scale float64      // from the copy's pixels to the photo's
+}
+
+// Describe decodes a photo (JPEG, PNG, WebP, HEIF) at most 640 pixels on its
+// longest side (1280 when no face shows at 640), finds its single face and embeds it with the named
+// embedders (all loaded ones when none is named). It fails with an
+// *imaging.Error for unusable input and a *FaceCountError unless there is
+// exactly one face.
+func (m *Matcher) Describe(ctx context.Context, photo []byte, lim imaging.Limits, names ...string) (*Description, error) {
+	info, err := imaging.Probe(photo, lim)
+	if err != nil {
+		return nil, err
+	}
+	var img imaging.RGB
+	var faces []imaging.Face
+	for i, side := range describeSides {
+		if i > 0 && max(info.Width, info.Height) <= describeSides[0] {
+			break
+		}
+		if img, err = imaging.Preview(photo, lim, side); err != nil {
+			return nil, err
+		}
+		if faces, err = m.det.DetectFaces(ctx, img); err != nil {
+			return nil, err
+		}
+		if len(faces) > 0 {
+			break
+		}
+	}
+	if len(faces) != 1 {
+		return nil, &FaceCountError{Count: len(faces)}
+	}
+	scale := float64(info.Width) / float64(img.W)
+	d := &Description{Vectors: map[string][]float32{}, img: img, face: faces[0], scale: scale}
+	d.Face = scaleFace(faces[0], scale)
+	if len(names) == 0 {
+		names = m.Embedders()
+	}
+	for _, n := range names {
+		e, ok := m.emb[n]
+		if !ok {
+			return nil, fmt.Errorf("facematch: embedder %q is not loaded", n)
+		}
+		v, err := e.Embed(ctx, img, faces[0])
+		if err != nil {
+			return nil, fmt.Errorf("facematch: %s: %w", n, err)
+		}
+		d.Vectors[n] = v
+	}
+	return d, nil
+}
+
+// Compare returns the distance between two embeddings of the named
+// embedder and its calibrated score.
+func (m *Matcher) Compare(name string, a, b []float32) (distance, score float64, err error) {
+	e, ok := m.emb[name]
+	if !ok {
+		return 0, 0, fmt.Errorf("facematch: embedder %q is not loaded", name)
+	}
+	if len(a) != len(b) || len(a) == 0 {
+		return 0, 0, fmt.Errorf("facematch: %s embeddings of length %d and %d", name, len(a), len(b))
+	}
+	d := e.Distance(a, b)
+	return d, Calibrations[name].Knots.Score(d), nil
+}
+
+// ErrNoLiveness is returned by Liveness when ArcFace's models are not
+// loaded.
+var ErrNoLiveness = errors.New("facematch: liveness needs the arcface models")
+
+// Liveness returns the probability (0-1) that the described face is a live
+// person rather than a printed photo or a screen (fr_liveness.onnx).
+func (m *Matcher) Liveness(ctx context.Context, d *Description) (float64, error) {
+	if m.arc == nil {
+		return 0, ErrNoLiveness
+	}
+	p, err := m.arc.Liveness(ctx, d.img, d.face.Box)
+	return p[0], err
+}
+
+func scaleFace(f imaging.Face, s float64) imaging.Face {
+	r := func(v int) int { return int(float64(v)*s + 0.5) }
+	out := f
+	out.Box.Min.X, out.Box.Min.Y, out.Box.Max.X, out.Box.Max.Y = r(f.Box.Min.X), r(f.Box.Min.Y), r(f.Box.Max.X), r(f.Box.Max.Y)
+	out.Landmarks = nil
+	for _, p := range f.Landmarks {
+		p.X, p.Y = r(p.X), r(p.Y)
+		out.Landmarks = append(out.Landmarks, p)
+	}
+	return out
+}
+
+// LivenessAt returns the probability (0-1) that the face at box (in the
+// photo's own pixels, as a detector found it) is a live person rather than
+// a printed photo or a screen, without detecting it again.
+func (m *Matcher) LivenessAt(ctx context.Context, photo []byte, lim imaging.Limits, box image.Rectangle) (float64, error) {
+	if m.arc == nil {
+		return 0, ErrNoLiveness
+	}
+	info, err := imaging.Probe(photo, lim)
+	if err != nil {
+		return 0, err
+	}
+	img, err := imaging.Preview(photo, lim, 640)
+	if err != nil {
+		return 0, err
+	}
+	s := float64(img.W) / float64(info.Width)
+	r := func(v int) int { return int(float64(v)*s + 0.5) }
+	b := image.Rect(r(box.Min.X), r(box.Min.Y), r(box.Max.X), r(box.Max.Y))
+	p, err := m.arc.Liveness(ctx, img, b)
+	return p[0], err
+}
+
+// ComparePortraits scores two photos' single faces with the default
+// embedder (the CTID simulator's comparer).
+func (m *Matcher) ComparePortraits(ctx context.Context, a, b []byte) (float64, error) {
+	lim := imaging.DefaultLimits()
+	da, err := m.Describe(ctx, a, lim, m.def)
+	if err != nil {
+		return 0, err
+	}
+	db, err := m.Describe(ctx, b, lim, m.def)
+	if err != nil {
+		return 0, err
+	}
+	_, s, err := m.Compare(m.def, da.Vectors[m.def], db.Vectors[m.def])
+	return s, err
+}
+
+// EmbedFace embeds a face already found in img with the named embedder.
+func (m *Matcher) EmbedFace(ctx context.Context, name string, img imaging.RGB, face imaging.Face) ([]float32, error) {
+	e, ok := m.emb[name]
+	if !ok {
+		return nil, fmt.Errorf("facematch: embedder %q is not loaded", name)
+	}
+	return e.Embed(ctx, img, face)
+}
