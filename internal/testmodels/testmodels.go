@@ -15,7 +15,7 @@ import (
 )
 
 // Dir returns the models directory, skipping (or, in CI, failing) the test
-// when a model file is missing.
+// when a dlib model file is missing.
 func Dir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("RECHECK_MODELS_DIR")
@@ -23,37 +23,55 @@ func Dir(t testing.TB) string {
 		home, _ := os.UserHomeDir()
 		dir = filepath.Join(home, ".cache", "recheck", "models")
 	}
-	for _, name := range facematch.ModelFiles {
+	requireFiles(t, dir, "face model", facematch.ModelFiles)
+	return dir
+}
+
+// requireFiles skips (or, where test data is required, fails) the test when
+// one of the files is not in dir.
+func requireFiles(t testing.TB, dir, what string, names []string) {
+	t.Helper()
+	for _, name := range names {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			msg := "face model " + name + " is not in " + dir + " (run `make test`, which fetches it)"
+			msg := what + " " + name + " is not in " + dir + " (run `make test`, which fetches it)"
 			if testphotos.Required() {
 				t.Fatal(msg)
 			}
 			t.Skip(msg)
 		}
 	}
-	return dir
+}
+
+// shared is a value loaded once and shared by the tests of a package.
+type shared[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+// get loads the value on first use and fails the test when loading failed.
+func (s *shared[T]) get(t testing.TB, what string, load func() (T, error)) T {
+	t.Helper()
+	s.once.Do(func() { s.v, s.err = load() })
+	if s.err != nil {
+		t.Fatalf("load %s: %v", what, s.err)
+	}
+	return s.v
 }
 
 var (
-	poolOnce sync.Once
-	pool     *facematch.Pool
-	poolErr  error
-
-	detOnce sync.Once
-	dets    *facematch.Detectors
-	detErr  error
+	detectors shared[*facematch.Detectors]
+	pool      shared[*facematch.Pool]
+	matcher   shared[*facematch.Matcher]
 )
 
 // Detectors returns a face detector pool shared by the tests of a package.
 func Detectors(t testing.TB) *facematch.Detectors {
 	t.Helper()
 	dir := Dir(t)
-	detOnce.Do(func() { dets, detErr = facematch.NewDetectors(dir, 2) })
-	if detErr != nil {
-		t.Fatalf("load face detector: %v", detErr)
-	}
-	return dets
+	return detectors.get(t, "face detector", func() (*facematch.Detectors, error) {
+		return facematch.NewDetectors(dir, 2)
+	})
 }
 
 // Pool returns a recognizer pool shared by the tests of a package (loading
@@ -61,38 +79,18 @@ func Detectors(t testing.TB) *facematch.Detectors {
 func Pool(t testing.TB) *facematch.Pool {
 	t.Helper()
 	dir := Dir(t)
-	poolOnce.Do(func() { pool, poolErr = facematch.NewPool(dir, 2) })
-	if poolErr != nil {
-		t.Fatalf("load face models: %v", poolErr)
-	}
-	return pool
+	return pool.get(t, "face models", func() (*facematch.Pool, error) {
+		return facematch.NewPool(dir, 2)
+	})
 }
-
-var (
-	matcherOnce sync.Once
-	matcher     *facematch.Matcher
-	matcherErr  error
-)
 
 // Matcher returns a matcher with every embedder loaded, shared by the tests
 // of a package; the configured default is arcface.
 func Matcher(t testing.TB) *facematch.Matcher {
 	t.Helper()
 	dir := Dir(t)
-	for _, name := range facematch.ONNXFiles {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			msg := "ONNX file " + name + " is not in " + dir + " (run `make test`, which fetches it)"
-			if testphotos.Required() {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
-	matcherOnce.Do(func() {
-		matcher, matcherErr = facematch.NewMatcher(facematch.Config{ModelsDir: dir, Embedder: facematch.EmbedderArcFace}, 2, facematch.EmbedderNames...)
+	requireFiles(t, dir, "ONNX file", facematch.ONNXFiles)
+	return matcher.get(t, "matcher", func() (*facematch.Matcher, error) {
+		return facematch.NewMatcher(facematch.Config{ModelsDir: dir, Embedder: facematch.EmbedderArcFace}, 2, facematch.EmbedderNames...)
 	})
-	if matcherErr != nil {
-		t.Fatalf("load matcher: %v", matcherErr)
-	}
-	return matcher
 }
