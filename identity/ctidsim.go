@@ -64,7 +64,34 @@ type Simulator struct {
 	mu      sync.Mutex
 	serials map[string]time.Time // issued, not yet used
 	nonces  map[string]time.Time // seen in the last 10 minutes
+	swept   time.Time            // when expired entries were last dropped
 	now     func() time.Time
+}
+
+// How long a nonce is remembered and a serial stays usable.
+const (
+	nonceWindow = 10 * time.Minute
+	serialLife  = time.Minute
+)
+
+// sweep drops expired nonces and serials, at most once a minute so that a
+// burst of requests does not scan the maps on every call. s.mu is held.
+func (s *Simulator) sweep() {
+	now := s.now()
+	if now.Sub(s.swept) < time.Minute {
+		return
+	}
+	s.swept = now
+	for n, t := range s.nonces {
+		if now.Sub(t) > nonceWindow {
+			delete(s.nonces, n)
+		}
+	}
+	for n, t := range s.serials {
+		if now.Sub(t) > serialLife {
+			delete(s.serials, n)
+		}
+	}
 }
 
 // NewSimulator loads the registry and returns the simulator.
@@ -139,12 +166,8 @@ func (s *Simulator) checkSignature(r *http.Request, body []byte) (int, string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for n, t := range s.nonces {
-		if s.now().Sub(t) > 10*time.Minute {
-			delete(s.nonces, n)
-		}
-	}
-	if _, seen := s.nonces[nonce]; seen {
+	s.sweep()
+	if t, seen := s.nonces[nonce]; seen && s.now().Sub(t) <= nonceWindow {
 		return 1004, "nonce replayed"
 	}
 	s.nonces[nonce] = s.now()
@@ -176,7 +199,7 @@ func (s *Simulator) auth(ctx context.Context, w http.ResponseWriter, body []byte
 	issued, ok := s.serials[req.Serial]
 	delete(s.serials, req.Serial)
 	s.mu.Unlock()
-	if !ok || s.now().Sub(issued) > time.Minute {
+	if !ok || s.now().Sub(issued) > serialLife {
 		reply(w, http.StatusConflict, apiResponse{Code: 2001, Message: "serial unknown, used or expired"})
 		return
 	}
