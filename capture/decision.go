@@ -2,52 +2,59 @@ package capture
 
 import "github.com/recheck/recheck/identity"
 
-// Reasons a capture is blocked or held by the match stage.
-const (
-	// ReasonPortraitScore: the portrait score is below 80.
-	ReasonPortraitScore = "portrait_score_low"
-	// ReasonCTIDSuspected, ReasonCTIDNotSamePerson, ReasonCTIDIdentityInvalid:
-	// the identity check's outcome.
-	ReasonCTIDSuspected       = "ctid_suspected"
-	ReasonCTIDNotSamePerson   = "ctid_not_same_person"
-	ReasonCTIDIdentityInvalid = "ctid_identity_invalid"
-)
+// Verdict is what the comparison decides for a capture: its next state,
+// why, and whether the identity check (CTID) has to be asked first.
+type Verdict struct {
+	To     State
+	Cause  Cause
+	Reason string
+}
 
-// HoldCTIDUnavailable: the identity check could not be done; the capture
-// waits and is retried, and the student is not told of a failure.
-const HoldCTIDUnavailable HoldReason = "ctid_unavailable"
+// Passed reports whether the comparison let the capture through to review.
+func (v Verdict) Passed() bool { return v.To == PendingReview }
+
+// NeedsCTID reports whether a capture with this portrait score and
+// document goes to CTID: mainland resident ID cards only, and only when the
+// portrait passed (a capture the portrait already blocks needs no identity
+// check).
+func NeedsCTID(score float64, r Rules, doc identity.DocumentType) bool {
+	return doc.UsesCTID() && score >= r.PassScore
+}
 
 // Decide applies the capture rules to a portrait score and, when the
 // document goes to CTID (mainland resident ID cards only), its outcome:
 //
-//	portrait score   CTID applies   CTID outcome       state     reason
-//	below 80         any            (not asked)        blocked   portrait_score_low
-//	80 or more       no             (not asked)        passed
-//	80 or more       yes            pass               passed
-//	80 or more       yes            suspected          blocked   ctid_suspected
-//	80 or more       yes            not_same_person    blocked   ctid_not_same_person
-//	80 or more       yes            identity_invalid   blocked   ctid_identity_invalid
-//	80 or more       yes            unavailable        on_hold   ctid_unavailable
+//	portrait score   CTID applies   CTID outcome       state            reason
+//	below the line   any            (not asked)        blocked          portrait_score_low
+//	at or above      no             (not asked)        pending_review
+//	at or above      yes            pass               pending_review
+//	at or above      yes            suspected          blocked          ctid_suspected
+//	at or above      yes            not_same_person    blocked          ctid_not_same_person
+//	at or above      yes            identity_invalid   blocked          ctid_identity_invalid
+//	at or above      yes            unavailable        on_hold          ctid_unavailable
 //
-// CTID is asked only when the portrait passes: a capture the portrait
-// already blocks needs no identity check.
-func Decide(score, passScore float64, ctidApplies bool, ctid identity.Outcome) (State, string) {
+// The line is the school's pass score (80 unless the school sets another).
+// A blocked capture is a failed attempt; Lifecycle escalates the one that
+// uses up the school's allowance instead of blocking it.
+func Decide(score float64, r Rules, ctidApplies bool, ctid identity.Outcome) Verdict {
+	blocked := func(reason string) Verdict { return Verdict{To: Blocked, Cause: CauseMatchBlocked, Reason: reason} }
+	passed := Verdict{To: PendingReview, Cause: CauseMatchPassed}
 	switch {
-	case score < passScore:
-		return Blocked, ReasonPortraitScore
+	case score < r.PassScore:
+		return blocked(ReasonPortraitScore)
 	case !ctidApplies:
-		return Passed, ""
+		return passed
 	}
 	switch ctid {
 	case identity.Pass:
-		return Passed, ""
+		return passed
 	case identity.Suspected:
-		return Blocked, ReasonCTIDSuspected
+		return blocked(ReasonCTIDSuspected)
 	case identity.NotSamePerson:
-		return Blocked, ReasonCTIDNotSamePerson
+		return blocked(ReasonCTIDNotSamePerson)
 	case identity.IdentityInvalid:
-		return Blocked, ReasonCTIDIdentityInvalid
+		return blocked(ReasonCTIDIdentityInvalid)
 	default:
-		return OnHold, string(HoldCTIDUnavailable)
+		return Verdict{To: OnHold, Cause: CauseHeld, Reason: string(HoldCTIDUnavailable)}
 	}
 }

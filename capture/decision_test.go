@@ -21,9 +21,9 @@ func TestDecide(t *testing.T) {
 		{"portrait below 80 blocks, CTID or not", 79.9, true, "", capture.Blocked, capture.ReasonPortraitScore},
 		{"portrait below 80 blocks even with a CTID pass", 50, true, identity.Pass, capture.Blocked, capture.ReasonPortraitScore},
 		{"portrait below 80, no CTID", 10, false, "", capture.Blocked, capture.ReasonPortraitScore},
-		{"80 exactly passes without CTID", 80, false, "", capture.Passed, ""},
-		{"passport: portrait only", 95, false, identity.NotSamePerson, capture.Passed, ""},
-		{"resident ID and CTID pass", 90, true, identity.Pass, capture.Passed, ""},
+		{"80 exactly passes without CTID", 80, false, "", capture.PendingReview, ""},
+		{"passport: portrait only", 95, false, identity.NotSamePerson, capture.PendingReview, ""},
+		{"resident ID and CTID pass", 90, true, identity.Pass, capture.PendingReview, ""},
 		{"CTID suspected", 90, true, identity.Suspected, capture.Blocked, capture.ReasonCTIDSuspected},
 		{"CTID not the same person", 90, true, identity.NotSamePerson, capture.Blocked, capture.ReasonCTIDNotSamePerson},
 		{"CTID identity invalid", 90, true, identity.IdentityInvalid, capture.Blocked, capture.ReasonCTIDIdentityInvalid},
@@ -32,9 +32,26 @@ func TestDecide(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			state, reason := capture.Decide(tc.score, 80, tc.ctid, tc.out)
-			require.Equal(t, tc.state, state)
-			require.Equal(t, tc.reason, reason)
+			v := capture.Decide(tc.score, capture.DefaultRules(), tc.ctid, tc.out)
+			require.Equal(t, tc.state, v.To)
+			require.Equal(t, tc.reason, v.Reason)
+			require.True(t, capture.Legal(capture.Matching, v.To, v.Cause), "the verdict is a legal move from matching")
 		})
+	}
+}
+
+func TestDecideUsesTheSchoolsLine(t *testing.T) {
+	strict := capture.DefaultRules()
+	strict.PassScore = 90
+	require.Equal(t, capture.Blocked, capture.Decide(85, strict, false, "").To)
+	require.Equal(t, capture.PendingReview, capture.Decide(85, capture.DefaultRules(), false, "").To)
+}
+
+func TestNeedsCTID(t *testing.T) {
+	r := capture.DefaultRules()
+	require.True(t, capture.NeedsCTID(80, r, identity.ResidentID))
+	require.False(t, capture.NeedsCTID(79.9, r, identity.ResidentID), "a blocked portrait needs no identity check")
+	for _, d := range []identity.DocumentType{identity.HMTResidencePermit, identity.HongKongID, identity.TaiwanID, identity.ForeignPermanentResidentID, identity.Passport} {
+		require.False(t, capture.NeedsCTID(99, r, d), d)
 	}
 }

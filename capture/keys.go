@@ -36,3 +36,14 @@ func ResultKey(school, id string) string { return capturePrefix(school, id) + "r
 func AdmissionKey(school, student, sha256 string) string {
 	return fmt.Sprintf("schools/%s/students/%s/admission/%s", school, student, sha256)
 }
+
+// JourneyKey is where the durable copy of a student's journey is stored.
+func JourneyKey(school, student string) string {
+	return fmt.Sprintf("schools/%s/students/%s/journey.json", school, student)
+}
+
+// AdmissionRefKey is where the durable copy of a student's admission photo
+// reference (which version is on file) is stored.
+func AdmissionRefKey(school, student string) string {
+	return fmt.Sprintf("schools/%s/students/%s/admission.json", school, student)
+}

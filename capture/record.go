@@ -1,7 +1,14 @@
-// Package capture is the domain of recheck: the capture record, its states
-// and the transitions between them, and the Redis repository that keeps the
-// live records, the per-school and per-student indexes and the admission
-// photo references.
+// Package capture is the domain of recheck and the one owner of a capture's
+// life: the capture record, its states and the table of legal transitions,
+// the student's journey (the day's standardization quota and cool-off,
+// failed attempts, review resubmissions, escalation to the records office),
+// the decision table, the texts shown to students, and the repository that
+// keeps all of it in Redis with a durable copy in object storage.
+//
+// Every change goes through Lifecycle, which applies the rules inside one
+// atomic Redis transaction per student, then writes the durable copies and
+// dispatches the work the new state calls for (an outbox makes sure both
+// happen even when a process dies in between).
 package capture
 
 import (
@@ -25,8 +32,19 @@ type Record struct {
 	State State `json:"state"`
 	// HoldReason says why an on_hold capture waits.
 	HoldReason HoldReason `json:"hold_reason,omitempty"`
-	// BlockReason says why a blocked capture was blocked (see Decide).
+	// BlockReason says why the comparison blocked the capture (see Decide);
+	// it stays set on a capture escalated by its comparison.
 	BlockReason string `json:"block_reason,omitempty"`
+	// Escalation is the cause that escalated the capture to the records
+	// office: attempts_exhausted or reviews_exhausted.
+	Escalation string `json:"escalation,omitempty"`
+	// Confirmation is the student's answer about the admission photo.
+	Confirmation *Confirmation `json:"confirmation,omitempty"`
+	// Decision is the reviewer's verdict.
+	Decision *ReviewDecision `json:"decision,omitempty"`
+	// FreeResubmission is true when the capture used a free resubmission
+	// granted by a review rejection instead of the day's quota.
+	FreeResubmission bool `json:"free_resubmission,omitempty"`
 	// Review lists what a manual reviewer should look at (for example a
 	// suspected re-photographed print); it never blocks a capture.
 	Review []Finding `json:"review,omitempty"`
@@ -38,12 +56,15 @@ type Record struct {
 	Input *PhotoInfo `json:"input,omitempty"`
 	// Face is the face found in the upload, in its pixels.
 	Face *FaceBox `json:"face,omitempty"`
+	// Measures are the quality measures of the standardization, by name,
+	// for the reviewer.
+	Measures map[string]float64 `json:"measures,omitempty"`
 	// Match is the portrait comparison with the admission photo.
 	Match *Match `json:"match,omitempty"`
 	// Stages holds the timing of every stage that ran, by name.
 	Stages map[string]Stage `json:"stages"`
-	// Notified is the state the student was last notified of.
-	Notified State `json:"notified,omitempty"`
+	// History lists every transition, oldest first.
+	History []Event `json:"history"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -56,6 +77,23 @@ type Document struct {
 	Type   string `json:"type"`
 	Number string `json:"number"`
 	Name   string `json:"name"`
+}
+
+// Confirmation is the student's answer about the admission photo (step 13).
+type Confirmation struct {
+	Answer Answer    `json:"answer"`
+	At     time.Time `json:"at"`
+	// Auto is true when the school's upstream confirms in its own interface
+	// (the auto_confirm rule) and recheck did not ask.
+	Auto bool `json:"auto,omitempty"`
+}
+
+// ReviewDecision is a reviewer's verdict on a capture.
+type ReviewDecision struct {
+	Decision Decision  `json:"decision"`
+	Reason   string    `json:"reason,omitempty"`
+	Reviewer string    `json:"reviewer"`
+	At       time.Time `json:"at"`
 }
 
 // Failure describes a capture that could not be processed.
@@ -100,6 +138,10 @@ type Match struct {
 	Embedder string `json:"embedder"`
 	// AdmissionSHA256 identifies the admission photo compared against.
 	AdmissionSHA256 string `json:"admission_sha256"`
+	// PassScore is the school's line the score was judged by, and Passed
+	// whether the score reached it.
+	PassScore float64 `json:"pass_score"`
+	Passed    bool    `json:"passed"`
 	// CTID is the identity check, when the document goes to CTID and the
 	// portrait passed.
 	CTID *CTIDCheck `json:"ctid,omitempty"`

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,34 +9,67 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/recheck/recheck/storage"
 )
 
 // ErrNotFound is returned when a record or reference does not exist.
 var ErrNotFound = errors.New("capture: not found")
 
-// ErrExists is returned by Create when the ID is taken.
+// ErrExists is returned when a capture ID is taken.
 var ErrExists = errors.New("capture: already exists")
 
-// Repository keeps capture records and their indexes in Redis:
+// Repository keeps the records, journeys and admission photo references in
+// Redis, writes their durable copies to object storage and dispatches the
+// work their states call for:
 //
-//	recheck:capture:{id}                      the record, as JSON
-//	recheck:school:{school}:captures          sorted set of IDs by creation time
-//	recheck:student:{school}:{student}:captures
-//	                                          sorted set of a student's IDs
-//	recheck:admission:{school}:{student}      the admission photo reference
-//	recheck:embedding:{embedder}:{sha256}     a cached face embedding
+//	recheck:capture:{id}                       a record, as JSON
+//	recheck:journey:{school}:{student}         a student's journey, as JSON
+//	recheck:admission:{school}:{student}       the admission photo reference
+//	recheck:school:{school}:captures           a school's capture IDs by creation time
+//	recheck:school:{school}:state:{state}      a school's capture IDs in a state, by time of entry
+//	recheck:school:{school}:cases              students with an open records-office case, by opening time
+//	recheck:student:{school}:{student}:captures a student's capture IDs by creation time
+//	recheck:embedding:{embedder}:{sha256}      a cached face embedding
+//	recheck:outbox                             changes whose durable copy or follow-ups are not confirmed
 //
-// Updates are optimistic (WATCH/MULTI), so concurrent deliveries of a task
-// never lose each other's changes.
+// A change is one optimistic transaction (WATCH/MULTI) over a student's
+// journey and any of their captures, so the rules are checked and applied
+// atomically and concurrent writers never lose each other's changes.
 type Repository struct {
-	rdb redis.UniversalClient
-	now func() time.Time
+	rdb      redis.UniversalClient
+	store    storage.Store
+	dispatch Dispatcher
+	now      func() time.Time
 }
 
-// NewRepository returns a repository on rdb.
-func NewRepository(rdb redis.UniversalClient) *Repository {
-	return &Repository{rdb: rdb, now: time.Now}
+// RepositoryParams are what a Repository works with.
+type RepositoryParams struct {
+	// Redis holds the live records, indexes and counters.
+	Redis redis.UniversalClient
+	// Store receives the durable copies (result.json, journey.json,
+	// admission.json).
+	Store storage.Store
+	// Dispatcher enqueues the follow-ups of saved changes; nil dispatches
+	// nothing (read-only tools).
+	Dispatcher Dispatcher
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
+
+// NewRepository returns a repository.
+func NewRepository(p RepositoryParams) *Repository {
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Dispatcher == nil {
+		p.Dispatcher = noDispatch{}
+	}
+	return &Repository{rdb: p.Redis, store: p.Store, dispatch: p.Dispatcher, now: p.Now}
+}
+
+// Now returns the repository's clock reading.
+func (r *Repository) Now() time.Time { return r.now() }
 
 const prefix = "recheck:"
 
@@ -43,8 +77,15 @@ func captureKey(id string) string { return prefix + "capture:" + id }
 func schoolKey(school string) string {
 	return prefix + "school:" + school + ":captures"
 }
+func stateKey(school string, s State) string {
+	return prefix + "school:" + school + ":state:" + string(s)
+}
+func casesKey(school string) string { return prefix + "school:" + school + ":cases" }
 func studentKey(school, student string) string {
 	return prefix + "student:" + school + ":" + student + ":captures"
+}
+func journeyKey(school, student string) string {
+	return prefix + "journey:" + school + ":" + student
 }
 func admissionKey(school, student string) string {
 	return prefix + "admission:" + school + ":" + student
@@ -53,39 +94,13 @@ func embeddingKey(embedder, sha string) string {
 	return prefix + "embedding:" + embedder + ":" + sha
 }
 
-// Create stores a new record and indexes it; it fails with ErrExists when
-// the ID is taken.
-func (r *Repository) Create(ctx context.Context, rec *Record) error {
-	now := r.now().UTC()
-	if rec.CreatedAt.IsZero() {
-		rec.CreatedAt = now
-	}
-	rec.UpdatedAt = now
-	rec.Version = 1
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("capture: encode %s: %w", rec.ID, err)
-	}
-	score := float64(rec.CreatedAt.UnixMilli())
-	var created *redis.BoolCmd
-	_, err = r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		created = p.SetNX(ctx, captureKey(rec.ID), data, 0)
-		p.ZAddNX(ctx, schoolKey(rec.School), redis.Z{Score: score, Member: rec.ID})
-		p.ZAddNX(ctx, studentKey(rec.School, rec.StudentID), redis.Z{Score: score, Member: rec.ID})
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("capture: create %s: %w", rec.ID, err)
-	}
-	if !created.Val() {
-		return fmt.Errorf("capture: create %s: %w", rec.ID, ErrExists)
-	}
-	return nil
-}
-
 // Get returns the record with the given ID.
 func (r *Repository) Get(ctx context.Context, id string) (*Record, error) {
-	data, err := r.rdb.Get(ctx, captureKey(id)).Bytes()
+	return getRecord(ctx, r.rdb, id)
+}
+
+func getRecord(ctx context.Context, c redis.Cmdable, id string) (*Record, error) {
+	data, err := c.Get(ctx, captureKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
 	}
@@ -99,69 +114,49 @@ func (r *Repository) Get(ctx context.Context, id string) (*Record, error) {
 	return &rec, nil
 }
 
-// Update applies fn to the current record and saves the result, retrying
-// when another writer changed the record in between. fn may be called more
-// than once; when it returns an error nothing is saved and the error is
-// returned. The saved record is returned.
-func (r *Repository) Update(ctx context.Context, id string, fn func(*Record) error) (*Record, error) {
-	key := captureKey(id)
-	var saved *Record
-	txf := func(tx *redis.Tx) error {
-		data, err := tx.Get(ctx, key).Bytes()
-		if errors.Is(err, redis.Nil) {
-			return fmt.Errorf("capture %s: %w", id, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		var rec Record
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return fmt.Errorf("capture: decode %s: %w", id, err)
-		}
-		if err := fn(&rec); err != nil {
-			return err
-		}
-		rec.UpdatedAt = r.now().UTC()
-		rec.Version++
-		out, err := json.Marshal(&rec)
-		if err != nil {
-			return fmt.Errorf("capture: encode %s: %w", id, err)
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, key, out, 0)
-			return nil
-		})
-		if err == nil {
-			saved = &rec
-		}
-		return err
-	}
-	for attempt := 0; attempt < 20; attempt++ {
-		err := r.rdb.Watch(ctx, txf, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue // another writer won; read again
-		}
-		if err != nil {
-			return nil, err
-		}
-		return saved, nil
-	}
-	return nil, fmt.Errorf("capture: update %s: too much contention", id)
+// Journey returns a student's journey; a student without captures has an
+// empty one.
+func (r *Repository) Journey(ctx context.Context, school, student string) (*Journey, error) {
+	j, _, err := getJourney(ctx, r.rdb, school, student)
+	return j, err
 }
 
-// Delete removes a record and its index entries; intake uses it to undo a
-// capture it could not enqueue.
-func (r *Repository) Delete(ctx context.Context, rec *Record) error {
-	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, captureKey(rec.ID))
-		p.ZRem(ctx, schoolKey(rec.School), rec.ID)
-		p.ZRem(ctx, studentKey(rec.School, rec.StudentID), rec.ID)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("capture: delete %s: %w", rec.ID, err)
+func getJourney(ctx context.Context, c redis.Cmdable, school, student string) (*Journey, []byte, error) {
+	data, err := c.Get(ctx, journeyKey(school, student)).Bytes()
+	j := &Journey{School: school, StudentID: student}
+	if errors.Is(err, redis.Nil) {
+		j.normalize()
+		return j, nil, nil
 	}
-	return nil
+	if err != nil {
+		return nil, nil, fmt.Errorf("capture: get journey: %w", err)
+	}
+	if err := json.Unmarshal(data, j); err != nil {
+		return nil, nil, fmt.Errorf("capture: decode journey: %w", err)
+	}
+	j.normalize()
+	return j, data, nil
+}
+
+// AdmissionPhoto returns the reference to a student's admission photo, or
+// an error wrapping ErrNotFound when none is on file.
+func (r *Repository) AdmissionPhoto(ctx context.Context, school, student string) (*AdmissionPhoto, error) {
+	return getAdmission(ctx, r.rdb, school, student)
+}
+
+func getAdmission(ctx context.Context, c redis.Cmdable, school, student string) (*AdmissionPhoto, error) {
+	data, err := c.Get(ctx, admissionKey(school, student)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("admission photo: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("capture: get admission photo: %w", err)
+	}
+	var ref AdmissionPhoto
+	if err := json.Unmarshal(data, &ref); err != nil {
+		return nil, fmt.Errorf("capture: decode admission photo: %w", err)
+	}
+	return &ref, nil
 }
 
 // SchoolCaptures returns up to limit capture IDs of a school, oldest first,
@@ -181,35 +176,6 @@ func (r *Repository) StudentCaptures(ctx context.Context, school, student string
 		return nil, fmt.Errorf("capture: list student captures: %w", err)
 	}
 	return ids, nil
-}
-
-// SetAdmissionPhoto records the reference to a student's admission photo.
-func (r *Repository) SetAdmissionPhoto(ctx context.Context, school, student string, ref AdmissionPhoto) error {
-	data, err := json.Marshal(ref)
-	if err != nil {
-		return fmt.Errorf("capture: encode admission photo: %w", err)
-	}
-	if err := r.rdb.Set(ctx, admissionKey(school, student), data, 0).Err(); err != nil {
-		return fmt.Errorf("capture: set admission photo: %w", err)
-	}
-	return nil
-}
-
-// AdmissionPhoto returns the reference to a student's admission photo, or
-// an error wrapping ErrNotFound when none is on file.
-func (r *Repository) AdmissionPhoto(ctx context.Context, school, student string) (*AdmissionPhoto, error) {
-	data, err := r.rdb.Get(ctx, admissionKey(school, student)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("admission photo: %w", ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("capture: get admission photo: %w", err)
-	}
-	var ref AdmissionPhoto
-	if err := json.Unmarshal(data, &ref); err != nil {
-		return nil, fmt.Errorf("capture: decode admission photo: %w", err)
-	}
-	return &ref, nil
 }
 
 // Embedding returns a cached face embedding of the photo with the given
@@ -240,3 +206,369 @@ func (r *Repository) SetEmbedding(ctx context.Context, embedder, sha string, vec
 	}
 	return nil
 }
+
+// Tx is one atomic change to a student's journey, their captures and their
+// admission photo reference. Everything read through it is watched: when
+// another writer changes any of it before the commit, the whole change is
+// run again on fresh data.
+type Tx struct {
+	ctx             context.Context
+	rtx             *redis.Tx
+	now             time.Time
+	school, student string
+	journey         *Journey
+	journeyRaw      []byte
+	recs            map[string]*loaded
+	order           []string
+	created         []*Record
+	admission       *AdmissionPhoto
+}
+
+type loaded struct {
+	rec   *Record
+	raw   []byte
+	state State
+}
+
+// Now is the time of the change: every event it records carries it.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Journey returns the student's journey, to read and change.
+func (t *Tx) Journey() *Journey { return t.journey }
+
+// Load returns a capture of the student, to read and change; it fails with
+// ErrNotFound for an unknown ID or a capture of another student.
+func (t *Tx) Load(id string) (*Record, error) {
+	if l, ok := t.recs[id]; ok {
+		return l.rec, nil
+	}
+	if err := t.rtx.Watch(t.ctx, captureKey(id)).Err(); err != nil {
+		return nil, fmt.Errorf("capture: watch %s: %w", id, err)
+	}
+	data, err := t.rtx.Get(t.ctx, captureKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("capture: get %s: %w", id, err)
+	}
+	var rec Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("capture: decode %s: %w", id, err)
+	}
+	if rec.School != t.school || rec.StudentID != t.student {
+		return nil, fmt.Errorf("capture %s belongs to another student: %w", id, ErrNotFound)
+	}
+	normalizeRecord(&rec)
+	raw, _ := json.Marshal(&rec)
+	t.recs[id] = &loaded{rec: &rec, raw: raw, state: rec.State}
+	t.order = append(t.order, id)
+	return &rec, nil
+}
+
+// Create adds a new capture of the student; the commit fails with ErrExists
+// when its ID is taken.
+func (t *Tx) Create(rec *Record) error {
+	if rec.School != t.school || rec.StudentID != t.student {
+		return fmt.Errorf("capture: create %s for another student", rec.ID)
+	}
+	if err := t.rtx.Watch(t.ctx, captureKey(rec.ID)).Err(); err != nil {
+		return fmt.Errorf("capture: watch %s: %w", rec.ID, err)
+	}
+	n, err := t.rtx.Exists(t.ctx, captureKey(rec.ID)).Result()
+	if err != nil {
+		return fmt.Errorf("capture: create %s: %w", rec.ID, err)
+	}
+	if n > 0 {
+		return fmt.Errorf("capture: create %s: %w", rec.ID, ErrExists)
+	}
+	t.created = append(t.created, rec)
+	return nil
+}
+
+// CaptureIDs returns the IDs of the student's captures, oldest first.
+func (t *Tx) CaptureIDs() ([]string, error) {
+	key := studentKey(t.school, t.student)
+	if err := t.rtx.Watch(t.ctx, key).Err(); err != nil {
+		return nil, fmt.Errorf("capture: watch captures: %w", err)
+	}
+	ids, err := t.rtx.ZRange(t.ctx, key, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("capture: list student captures: %w", err)
+	}
+	return ids, nil
+}
+
+// Admission returns the admission photo reference on file, or an error
+// wrapping ErrNotFound.
+func (t *Tx) Admission() (*AdmissionPhoto, error) {
+	if t.admission != nil {
+		return t.admission, nil
+	}
+	if err := t.rtx.Watch(t.ctx, admissionKey(t.school, t.student)).Err(); err != nil {
+		return nil, fmt.Errorf("capture: watch admission photo: %w", err)
+	}
+	return getAdmission(t.ctx, t.rtx, t.school, t.student)
+}
+
+// SetAdmission records a new admission photo reference.
+func (t *Tx) SetAdmission(ref AdmissionPhoto) { t.admission = &ref }
+
+// Changes are what a committed transaction saved.
+type Changes struct {
+	// School and StudentID name the student the change was about.
+	School, StudentID string
+	// Records are the saved captures, created or changed, in the order the
+	// transaction touched them.
+	Records []*Record
+	// Journey is the saved journey, or nil when it did not change.
+	Journey *Journey
+	// Admission is the new admission photo reference, or nil.
+	Admission *AdmissionPhoto
+}
+
+// Record returns the saved record with the given ID, or nil.
+func (c *Changes) Record(id string) *Record {
+	for _, r := range c.Records {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// Do runs fn as one atomic change of a student's journey, captures and
+// admission photo reference, then writes the durable copies and
+// dispatches the follow-ups (see Sync). fn may run more than once (when
+// another writer got in between), so it must do nothing but read and
+// change what the Tx gives it. An error from fn aborts the change.
+//
+// The changes are committed when Do returns a nil error or one wrapping
+// ErrNotSynced (the durable copy or a follow-up could not be done now; the
+// outbox keeps them until a later Sync succeeds).
+func (r *Repository) Do(ctx context.Context, school, student string, fn func(*Tx) error) (*Changes, error) {
+	var changes *Changes
+	txf := func(rtx *redis.Tx) error {
+		j, stored, err := getJourney(ctx, rtx, school, student)
+		if err != nil {
+			return err
+		}
+		var raw []byte
+		if stored != nil {
+			raw, _ = json.Marshal(j) // as commit will write it, for the comparison
+		}
+		t := &Tx{ctx: ctx, rtx: rtx, now: r.now().UTC(), school: school, student: student,
+			journey: j, journeyRaw: raw, recs: map[string]*loaded{}}
+		if err := fn(t); err != nil {
+			return err
+		}
+		changes, err = t.commit()
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		err := r.rdb.Watch(ctx, txf, journeyKey(school, student))
+		if errors.Is(err, redis.TxFailedErr) {
+			if attempt < 50 {
+				continue // another writer won; run again on fresh data
+			}
+			return nil, fmt.Errorf("capture: change for %s/%s: too much contention", school, student)
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
+	}
+	return changes, r.syncChanges(ctx, changes)
+}
+
+// commit writes what the transaction changed, with the indexes and the
+// outbox marks, in one MULTI/EXEC.
+func (t *Tx) commit() (*Changes, error) {
+	ch := &Changes{School: t.school, StudentID: t.student}
+	now := t.now
+	ms := float64(now.UnixMilli())
+	type write struct {
+		key  string
+		data []byte
+	}
+	var writes []write
+	var marks []any
+	var idx []func(redis.Pipeliner)
+
+	for _, rec := range t.created {
+		rec.CreatedAt, rec.UpdatedAt, rec.Version = now, now, 1
+		normalizeRecord(rec)
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return nil, fmt.Errorf("capture: encode %s: %w", rec.ID, err)
+		}
+		writes = append(writes, write{captureKey(rec.ID), data})
+		marks = append(marks, outboxRecord(rec.ID), outboxMark(rec.Version, now))
+		rec := rec
+		idx = append(idx, func(p redis.Pipeliner) {
+			p.ZAdd(t.ctx, schoolKey(rec.School), redis.Z{Score: ms, Member: rec.ID})
+			p.ZAdd(t.ctx, studentKey(rec.School, rec.StudentID), redis.Z{Score: ms, Member: rec.ID})
+			p.ZAdd(t.ctx, stateKey(rec.School, rec.State), redis.Z{Score: ms, Member: rec.ID})
+		})
+		ch.Records = append(ch.Records, rec)
+	}
+	for _, id := range t.order {
+		l := t.recs[id]
+		normalizeRecord(l.rec)
+		data, err := json.Marshal(l.rec)
+		if err != nil {
+			return nil, fmt.Errorf("capture: encode %s: %w", id, err)
+		}
+		if bytes.Equal(data, l.raw) {
+			continue
+		}
+		l.rec.Version++
+		l.rec.UpdatedAt = now
+		if data, err = json.Marshal(l.rec); err != nil {
+			return nil, fmt.Errorf("capture: encode %s: %w", id, err)
+		}
+		writes = append(writes, write{captureKey(id), data})
+		marks = append(marks, outboxRecord(id), outboxMark(l.rec.Version, now))
+		if l.state != l.rec.State {
+			rec, from := l.rec, l.state
+			idx = append(idx, func(p redis.Pipeliner) {
+				p.ZRem(t.ctx, stateKey(rec.School, from), rec.ID)
+				p.ZAdd(t.ctx, stateKey(rec.School, rec.State), redis.Z{Score: ms, Member: rec.ID})
+			})
+		}
+		ch.Records = append(ch.Records, l.rec)
+	}
+	j := t.journey
+	j.normalize()
+	jdata, err := json.Marshal(j)
+	if err != nil {
+		return nil, fmt.Errorf("capture: encode journey: %w", err)
+	}
+	if !bytes.Equal(jdata, t.journeyRaw) {
+		j.Version++
+		j.UpdatedAt = now
+		if jdata, err = json.Marshal(j); err != nil {
+			return nil, fmt.Errorf("capture: encode journey: %w", err)
+		}
+		writes = append(writes, write{journeyKey(t.school, t.student), jdata})
+		marks = append(marks, outboxJourney(t.school, t.student), outboxMark(j.Version, now))
+		idx = append(idx, func(p redis.Pipeliner) {
+			if j.Case != nil {
+				p.ZAdd(t.ctx, casesKey(t.school), redis.Z{Score: float64(j.Case.OpenedAt.UnixMilli()), Member: t.student})
+			} else {
+				p.ZRem(t.ctx, casesKey(t.school), t.student)
+			}
+		})
+		ch.Journey = j
+	}
+	if t.admission != nil {
+		data, err := json.Marshal(t.admission)
+		if err != nil {
+			return nil, fmt.Errorf("capture: encode admission photo: %w", err)
+		}
+		writes = append(writes, write{admissionKey(t.school, t.student), data})
+		marks = append(marks, outboxAdmission(t.school, t.student), outboxMark(0, now))
+		ch.Admission = t.admission
+	}
+	if len(writes) == 0 {
+		return ch, nil
+	}
+	_, err = t.rtx.TxPipelined(t.ctx, func(p redis.Pipeliner) error {
+		for _, w := range writes {
+			p.Set(t.ctx, w.key, w.data, 0)
+		}
+		for _, f := range idx {
+			f(p)
+		}
+		p.HSet(t.ctx, outboxKey, marks...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// normalizeRecord gives a record's lists non-nil values, so that its JSON
+// is the same before and after a round trip.
+func normalizeRecord(rec *Record) {
+	if rec.Findings == nil {
+		rec.Findings = []Finding{}
+	}
+	if rec.Stages == nil {
+		rec.Stages = map[string]Stage{}
+	}
+	if rec.History == nil {
+		rec.History = []Event{}
+	}
+}
+
+// ListState returns up to limit IDs of a school's captures in state, in the
+// order they entered it, after the cursor (empty: from the start), and the
+// cursor of the next page (empty: no more).
+func (r *Repository) ListState(ctx context.Context, school string, s State, cursor string, limit int) ([]string, string, error) {
+	return r.page(ctx, stateKey(school, s), cursor, limit)
+}
+
+// OpenCases returns up to limit students of a school with an open
+// records-office case, oldest case first, after the cursor, and the next
+// cursor.
+func (r *Repository) OpenCases(ctx context.Context, school, cursor string, limit int) ([]string, string, error) {
+	return r.page(ctx, casesKey(school), cursor, limit)
+}
+
+// page reads a sorted set in score order from a cursor "<score>:<member>"
+// (exclusive), so that members leaving the set while a client pages do not
+// make it skip others.
+func (r *Repository) page(ctx context.Context, key, cursor string, limit int) ([]string, string, error) {
+	min := "-inf"
+	var after string
+	var afterScore float64
+	if cursor != "" {
+		if _, err := fmt.Sscanf(cursor, "%f:", &afterScore); err != nil {
+			return nil, "", &InvalidError{Field: "cursor", Message: "the cursor is not one this API returned"}
+		}
+		after = cursor[bytes.IndexByte([]byte(cursor), ':')+1:]
+		min = fmt.Sprintf("%.0f", afterScore)
+	}
+	zs, err := r.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{
+		Key: key, ByScore: true, Start: min, Stop: "+inf", Offset: 0, Count: int64(limit + 64),
+	}).Result()
+	if err != nil {
+		return nil, "", fmt.Errorf("capture: list %s: %w", key, err)
+	}
+	var ids []string
+	next := ""
+	for _, z := range zs {
+		m := z.Member.(string)
+		if cursor != "" && z.Score == afterScore && m <= after {
+			continue
+		}
+		if len(ids) == limit {
+			last := ids[len(ids)-1]
+			next = fmt.Sprintf("%.0f:%s", lastScore(zs, last), last)
+			break
+		}
+		ids = append(ids, m)
+	}
+	return ids, next, nil
+}
+
+func lastScore(zs []redis.Z, member string) float64 {
+	for _, z := range zs {
+		if z.Member == member {
+			return z.Score
+		}
+	}
+	return 0
+}
+
+// InvalidError is a request the domain cannot act on as given; Field names
+// what is wrong.
+type InvalidError struct {
+	Field   string
+	Message string
+}
+
+// Error implements error.
+func (e *InvalidError) Error() string { return "capture: invalid " + e.Field + ": " + e.Message }

@@ -2,7 +2,9 @@ package capture_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -11,158 +13,303 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/storage"
 )
 
-func setup(t *testing.T) (*capture.Repository, context.Context) {
+// recorder is a capture.Dispatcher that records follow-ups.
+type recorder struct {
+	mu  sync.Mutex
+	got []capture.Followup
+	err error
+}
+
+func (d *recorder) Dispatch(_ context.Context, f capture.Followup) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.err != nil {
+		return d.err
+	}
+	d.got = append(d.got, f)
+	return nil
+}
+
+func (d *recorder) kinds() []capture.FollowupKind {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []capture.FollowupKind
+	for _, f := range d.got {
+		out = append(out, f.Kind)
+	}
+	return out
+}
+
+// flakyStore fails Put while down, and calls onPut before a Put of key.
+type flakyStore struct {
+	storage.Store
+	mu    sync.Mutex
+	down  bool
+	onPut func(key string)
+}
+
+func (s *flakyStore) Put(ctx context.Context, key string, data []byte) error {
+	s.mu.Lock()
+	down, hook := s.down, s.onPut
+	s.onPut = nil
+	s.mu.Unlock()
+	if down {
+		return errors.New("storage: connection refused")
+	}
+	if hook != nil {
+		hook(key)
+	}
+	return s.Store.Put(ctx, key, data)
+}
+
+type bundle struct {
+	ctx   context.Context
+	repo  *capture.Repository
+	lc    *capture.Lifecycle
+	store *flakyStore
+	disp  *recorder
+	now   time.Time
+}
+
+func setup(t *testing.T) *bundle {
 	t.Helper()
 	srv := redistest.Start(t)
-	return capture.NewRepository(srv.Client), context.Background()
+	fs, err := storage.NewFS(t.TempDir())
+	require.NoError(t, err)
+	b := &bundle{ctx: context.Background(), store: &flakyStore{Store: fs}, disp: &recorder{}, now: at(1, 8, 0)}
+	b.repo = capture.NewRepository(capture.RepositoryParams{Redis: srv.Client, Store: b.store, Dispatcher: b.disp, Now: func() time.Time { return b.now }})
+	b.lc = capture.NewLifecycle(b.repo, capture.RuleSet{})
+	return b
 }
 
-func newRecord(id string) *capture.Record {
+func newRecord(id, student string) *capture.Record {
 	return &capture.Record{
-		ID: id, School: "cjlu", Cohort: "2026", StudentID: "S001", OpenID: "o-abc",
+		ID: id, School: "cjlu", Cohort: "2026", StudentID: student, OpenID: "o-abc",
 		Document: capture.Document{Type: "resident_id", Number: "11010519491231002X", Name: "张三"},
-		State:    capture.Queued, Findings: []capture.Finding{},
 	}
 }
 
-func TestCreateGet(t *testing.T) {
-	repo, ctx := setup(t)
-	rec := newRecord("c1")
-	require.NoError(t, repo.Create(ctx, rec))
-	got, err := repo.Get(ctx, "c1")
+func (b *bundle) stored(t *testing.T, id string) *capture.Record {
+	t.Helper()
+	raw, err := b.store.Get(b.ctx, capture.ResultKey("cjlu", id))
 	require.NoError(t, err)
-	require.Equal(t, capture.Queued, got.State)
+	var rec capture.Record
+	require.NoError(t, json.Unmarshal(raw, &rec))
+	return &rec
+}
+
+func TestSubmit(t *testing.T) {
+	b := setup(t)
+	rec, err := b.lc.Submit(b.ctx, newRecord("c1", "S1"))
+	require.NoError(t, err)
+	require.Equal(t, capture.Queued, rec.State)
+	require.Equal(t, 1, rec.Version)
+	require.Len(t, rec.History, 1)
+	require.Equal(t, capture.ActorUpstream, rec.History[0].Actor)
+
+	got, err := b.repo.Get(b.ctx, "c1")
+	require.NoError(t, err)
 	require.Equal(t, "张三", got.Document.Name)
-	require.Equal(t, 1, got.Version)
-	require.False(t, got.CreatedAt.IsZero())
+	require.Equal(t, rec.Version, b.stored(t, "c1").Version, "result.json is written on create")
+	require.Equal(t, []capture.FollowupKind{capture.FollowStandardize}, b.disp.kinds())
 
-	require.ErrorIs(t, repo.Create(ctx, newRecord("c1")), capture.ErrExists)
-	_, err = repo.Get(ctx, "missing")
+	j, err := b.repo.Journey(b.ctx, "cjlu", "S1")
+	require.NoError(t, err)
+	require.Len(t, j.Slots, 1)
+	require.Equal(t, "c1", j.Latest)
+	raw, err := b.store.Get(b.ctx, capture.JourneyKey("cjlu", "S1"))
+	require.NoError(t, err, "journey.json is written on every change")
+	require.Contains(t, string(raw), `"capture_id": "c1"`)
+
+	_, err = b.lc.Submit(b.ctx, newRecord("c1", "S1"))
+	require.ErrorIs(t, err, capture.ErrExists)
+	_, err = b.repo.Get(b.ctx, "missing")
 	require.ErrorIs(t, err, capture.ErrNotFound)
-}
 
-func TestIndexes(t *testing.T) {
-	repo, ctx := setup(t)
-	for i, id := range []string{"c1", "c2", "c3"} {
-		rec := newRecord(id)
-		rec.CreatedAt = time.Date(2026, 9, 1, 8, i, 0, 0, time.UTC)
-		if id == "c3" {
-			rec.StudentID = "S002"
-		}
-		require.NoError(t, repo.Create(ctx, rec))
-	}
-	ids, err := repo.SchoolCaptures(ctx, "cjlu", 0, 10)
+	ids, err := b.repo.StudentCaptures(b.ctx, "cjlu", "S1")
 	require.NoError(t, err)
-	require.Equal(t, []string{"c1", "c2", "c3"}, ids)
-	ids, err = repo.SchoolCaptures(ctx, "cjlu", 1, 1)
-	require.NoError(t, err)
-	require.Equal(t, []string{"c2"}, ids)
-	ids, err = repo.StudentCaptures(ctx, "cjlu", "S001")
-	require.NoError(t, err)
-	require.Equal(t, []string{"c1", "c2"}, ids)
-
-	rec, err := repo.Get(ctx, "c2")
-	require.NoError(t, err)
-	require.NoError(t, repo.Delete(ctx, rec))
-	ids, err = repo.StudentCaptures(ctx, "cjlu", "S001")
+	require.Equal(t, []string{"c1"}, ids)
+	ids, _, err = b.repo.ListState(b.ctx, "cjlu", capture.Queued, "", 10)
 	require.NoError(t, err)
 	require.Equal(t, []string{"c1"}, ids)
 }
 
-func TestUpdateIsAtomicUnderContention(t *testing.T) {
-	repo, ctx := setup(t)
-	require.NoError(t, repo.Create(ctx, newRecord("c1")))
+// TestConcurrentSubmissionsCannotOvershoot: many submissions of one
+// student at once; exactly the day's allowance gets through.
+func TestConcurrentSubmissionsCannotOvershoot(t *testing.T) {
+	b := setup(t)
+	const n = 12
+	var wg sync.WaitGroup
+	results := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := b.lc.Submit(b.ctx, newRecord(fmt.Sprintf("c%d", i), "S1"))
+			results <- err
+		}()
+	}
+	wg.Wait()
+	close(results)
+	ok, refused := 0, 0
+	for err := range results {
+		var re *capture.RefusedError
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &re):
+			require.Equal(t, capture.RefusedDailyLimit, re.Code)
+			refused++
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	require.Equal(t, 3, ok)
+	require.Equal(t, n-3, refused)
+	j, err := b.repo.Journey(b.ctx, "cjlu", "S1")
+	require.NoError(t, err)
+	require.Len(t, j.Slots, 3)
+}
+
+// TestOutboxCompletesWhatStorageRefused: a change commits while storage is
+// down; it is reported as not synced, waits in the outbox, and the sweep
+// writes it once storage is back.
+func TestOutboxCompletesWhatStorageRefused(t *testing.T) {
+	b := setup(t)
+	b.store.down = true
+	rec, err := b.lc.Submit(b.ctx, newRecord("c1", "S1"))
+	require.ErrorIs(t, err, capture.ErrNotSynced)
+	require.NotNil(t, rec, "the change is committed")
+	n, err := b.repo.Pending(b.ctx)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), n, "the record and the journey wait")
+
+	done, err := b.repo.SyncPending(b.ctx, 0)
+	require.Error(t, err, "still down")
+	require.Zero(t, done)
+
+	b.store.down = false
+	done, err = b.repo.SyncPending(b.ctx, time.Hour)
+	require.NoError(t, err)
+	require.Zero(t, done, "young entries are left to their writer")
+	b.now = b.now.Add(2 * time.Hour)
+	done, err = b.repo.SyncPending(b.ctx, time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, 2, done)
+	require.Equal(t, capture.Queued, b.stored(t, "c1").State)
+	n, err = b.repo.Pending(b.ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	require.Contains(t, b.disp.kinds(), capture.FollowStandardize)
+}
+
+// TestSlowWriterNeverLeavesStorageBehind: while a durable copy of one
+// version is being written, a newer version is committed and written; the
+// slow writer notices and writes again, so storage ends at the newest.
+func TestSlowWriterNeverLeavesStorageBehind(t *testing.T) {
+	b := setup(t)
+	_, err := b.lc.Submit(b.ctx, newRecord("c1", "S1"))
+	require.NoError(t, err)
+	b.store.onPut = func(key string) {
+		// Inside the write of version 1's copy: version 2 commits.
+		_, err := b.lc.Standardized(b.ctx, "c1", capture.StandardizeResult{OK: true, Start: b.now, End: b.now})
+		require.NoError(t, err)
+	}
+	require.NoError(t, b.repo.Sync(b.ctx, "c1"))
+	cur, err := b.repo.Get(b.ctx, "c1")
+	require.NoError(t, err)
+	require.Equal(t, capture.AwaitingConfirmation, cur.State)
+	require.Equal(t, cur.Version, b.stored(t, "c1").Version, "storage holds the newest version")
+}
+
+func TestDoIsAtomicUnderContention(t *testing.T) {
+	b := setup(t)
 	const writers = 8
 	var wg sync.WaitGroup
 	for i := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := repo.Update(ctx, "c1", func(r *capture.Record) error {
-				r.Findings = append(r.Findings, capture.Finding{Code: "w", Value: float64(i)})
+			_, err := b.repo.Do(b.ctx, "cjlu", "S1", func(tx *capture.Tx) error {
+				j := tx.Journey()
+				j.Failed = append(j.Failed, fmt.Sprintf("c%d", i))
 				return nil
 			})
 			require.NoError(t, err)
 		}()
 	}
 	wg.Wait()
-	got, err := repo.Get(ctx, "c1")
+	j, err := b.repo.Journey(b.ctx, "cjlu", "S1")
 	require.NoError(t, err)
-	require.Len(t, got.Findings, writers, "no writer's change may be lost")
-	require.Equal(t, 1+writers, got.Version)
+	require.Len(t, j.Failed, writers, "no writer's change may be lost")
+	require.Equal(t, writers, j.Version)
 }
 
-func TestUpdateAbortsOnError(t *testing.T) {
-	repo, ctx := setup(t)
-	require.NoError(t, repo.Create(ctx, newRecord("c1")))
+func TestAbortedChangeSavesNothing(t *testing.T) {
+	b := setup(t)
+	_, err := b.lc.Submit(b.ctx, newRecord("c1", "S1"))
+	require.NoError(t, err)
 	boom := errors.New("boom")
-	_, err := repo.Update(ctx, "c1", func(r *capture.Record) error {
-		r.State = capture.Passed
+	_, err = b.repo.Do(b.ctx, "cjlu", "S1", func(tx *capture.Tx) error {
+		rec, err := tx.Load("c1")
+		require.NoError(t, err)
+		rec.State = capture.Approved
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
-	got, err := repo.Get(ctx, "c1")
+	got, err := b.repo.Get(b.ctx, "c1")
 	require.NoError(t, err)
-	require.Equal(t, capture.Queued, got.State, "an aborted update saves nothing")
+	require.Equal(t, capture.Queued, got.State)
 
-	_, err = repo.Update(ctx, "missing", func(*capture.Record) error { return nil })
-	require.ErrorIs(t, err, capture.ErrNotFound)
+	_, err = b.repo.Do(b.ctx, "cjlu", "S2", func(tx *capture.Tx) error {
+		_, err := tx.Load("c1")
+		return err
+	})
+	require.ErrorIs(t, err, capture.ErrNotFound, "a capture of another student is not loaded")
 }
 
-func TestAdmissionPhotoAndEmbedding(t *testing.T) {
-	repo, ctx := setup(t)
-	_, err := repo.AdmissionPhoto(ctx, "cjlu", "S001")
-	require.ErrorIs(t, err, capture.ErrNotFound)
-	ref := capture.AdmissionPhoto{Key: "k", SHA256: "abc", Format: "jpeg", Bytes: 10, UpdatedAt: time.Now().UTC().Truncate(time.Second)}
-	require.NoError(t, repo.SetAdmissionPhoto(ctx, "cjlu", "S001", ref))
-	got, err := repo.AdmissionPhoto(ctx, "cjlu", "S001")
-	require.NoError(t, err)
-	require.Equal(t, ref, *got)
+func TestListStatePages(t *testing.T) {
+	b := setup(t)
+	for i := range 5 {
+		b.now = b.now.Add(time.Minute)
+		_, err := b.lc.Submit(b.ctx, newRecord(fmt.Sprintf("c%d", i), fmt.Sprintf("S%d", i)))
+		require.NoError(t, err)
+	}
+	var all []string
+	cursor := ""
+	for {
+		ids, next, err := b.repo.ListState(b.ctx, "cjlu", capture.Queued, cursor, 2)
+		require.NoError(t, err)
+		all = append(all, ids...)
+		if next == "" {
+			break
+		}
+		// A capture leaving the state between pages makes no other skip.
+		if cursor == "" {
+			_, err := b.lc.Standardized(b.ctx, ids[0], capture.StandardizeResult{OK: true})
+			require.NoError(t, err)
+		}
+		cursor = next
+	}
+	require.Equal(t, []string{"c0", "c1", "c2", "c3", "c4"}, all, "oldest first")
+	_, _, err := b.repo.ListState(b.ctx, "cjlu", capture.Queued, "garbage", 2)
+	var ie *capture.InvalidError
+	require.ErrorAs(t, err, &ie)
+}
 
-	_, ok, err := repo.Embedding(ctx, "dlib", "abc")
+func TestEmbeddingCache(t *testing.T) {
+	b := setup(t)
+	_, ok, err := b.repo.Embedding(b.ctx, "dlib", "abc")
 	require.NoError(t, err)
 	require.False(t, ok)
-	require.NoError(t, repo.SetEmbedding(ctx, "dlib", "abc", []float32{0.5, -1}, time.Hour))
-	vec, ok, err := repo.Embedding(ctx, "dlib", "abc")
+	require.NoError(t, b.repo.SetEmbedding(b.ctx, "dlib", "abc", []float32{0.5, -1}, time.Hour))
+	vec, ok, err := b.repo.Embedding(b.ctx, "dlib", "abc")
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, []float32{0.5, -1}, vec)
-}
-
-func TestTransitions(t *testing.T) {
-	tests := []struct {
-		from, to capture.State
-		ok       bool
-	}{
-		{capture.Queued, capture.Standardized, true},
-		{capture.Queued, capture.Rejected, true},
-		{capture.Queued, capture.Passed, false},
-		{capture.Standardized, capture.OnHold, true},
-		{capture.Standardized, capture.Passed, true},
-		{capture.OnHold, capture.Blocked, true},
-		{capture.OnHold, capture.Queued, false},
-		{capture.Passed, capture.Blocked, false},
-		{capture.Rejected, capture.Standardized, false},
-		{capture.Failed, capture.Standardized, true},
-		{capture.Standardized, capture.Failed, true},
-	}
-	for _, tc := range tests {
-		rec := &capture.Record{State: tc.from, HoldReason: capture.HoldAdmissionPhotoMissing}
-		err := rec.MoveTo(tc.to)
-		if tc.ok {
-			require.NoError(t, err, "%s -> %s", tc.from, tc.to)
-			require.Equal(t, tc.to, rec.State)
-			if tc.to != capture.OnHold {
-				require.Empty(t, rec.HoldReason, "leaving on_hold clears the reason")
-			}
-		} else {
-			var te *capture.TransitionError
-			require.ErrorAs(t, err, &te, "%s -> %s", tc.from, tc.to)
-			require.Equal(t, tc.from, rec.State)
-		}
-	}
 }
 
 func TestValidID(t *testing.T) {

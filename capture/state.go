@@ -1,40 +1,66 @@
 package capture
 
-import "fmt"
-
-// State is where a capture stands.
+// State is where a capture stands in the student's journey. The legal moves
+// between states are the table in lifecycle.go.
 type State string
 
 // The states of a capture.
-//
-//	queued ──▶ standardized ──▶ passed | blocked
-//	   │            │  ▲
-//	   ▼            ▼  │ (admission photo arrives)
-//	rejected      on_hold
-//
-// Any state but a final one may go to failed when processing breaks for good;
-// a failed capture moves on when an admin retries its task.
 const (
 	// Queued: the original is stored and standardization is enqueued.
 	Queued State = "queued"
-	// Rejected: the photo failed quality checks; the student reshoots.
+	// Rejected: the photo failed the quality checks; the student reshoots
+	// for free (the day's quota is not charged).
 	Rejected State = "rejected"
-	// Standardized: the standardized photo is stored; matching is enqueued.
-	Standardized State = "standardized"
-	// OnHold: the capture waits, e.g. for the admission photo.
+	// AwaitingConfirmation: the standardized photo is stored and waits for
+	// the student to confirm it and the admission photo (steps 12-13).
+	AwaitingConfirmation State = "awaiting_confirmation"
+	// Referred: the student said the admission photo is not theirs or is
+	// missing; no comparison runs and the records office (学籍部门) takes
+	// the case. The capture waits for a new admission photo or the office.
+	Referred State = "referred"
+	// Matching: the comparison with the admission photo (and CTID) is
+	// enqueued or running.
+	Matching State = "matching"
+	// OnHold: the comparison waits, for an admission photo or for CTID.
 	OnHold State = "on_hold"
-	// Passed: the portrait score is at least 80.
-	Passed State = "passed"
-	// Blocked: the portrait score is below 80; the student reshoots.
+	// Blocked: the comparison failed (score below the line, or CTID); the
+	// student reshoots. It counts as a failed attempt.
 	Blocked State = "blocked"
-	// Failed: processing failed for good; an admin may retry the task.
+	// PendingReview: the comparison passed; a reviewer decides (人工审核).
+	PendingReview State = "pending_review"
+	// Approved: the reviewer approved; the journey is complete (审核通过).
+	Approved State = "approved"
+	// ReviewRejected: the reviewer rejected; the student may resubmit
+	// without charging the day's quota (免费重拍提交).
+	ReviewRejected State = "review_rejected"
+	// Escalated: the last failed attempt or review rejection the rules
+	// allow; the records office takes the student's case.
+	Escalated State = "escalated"
+	// Failed: processing failed for good; an admin retries the task in the
+	// queue UI and the capture picks up where it broke.
 	Failed State = "failed"
 )
+
+// States lists every state in the order of the journey.
+var States = []State{
+	Queued, Rejected, AwaitingConfirmation, Referred, Matching, OnHold, Blocked,
+	PendingReview, Approved, ReviewRejected, Escalated, Failed,
+}
+
+// Final reports whether nothing more happens to a capture in state s: the
+// student's next step, if any, is a new capture.
+func (s State) Final() bool {
+	switch s {
+	case Rejected, Blocked, Approved, ReviewRejected, Escalated:
+		return true
+	}
+	return false
+}
 
 // HoldReason says why a capture is on hold.
 type HoldReason string
 
-// The reasons a capture waits.
+// The reasons a capture waits on hold.
 const (
 	// HoldAdmissionPhotoMissing: no admission photo is on file; the student
 	// contacts the records office (学籍部门).
@@ -42,57 +68,44 @@ const (
 	// HoldAdmissionPhotoUnusable: the admission photo on file does not show
 	// exactly one face.
 	HoldAdmissionPhotoUnusable HoldReason = "admission_photo_unusable"
+	// HoldCTIDUnavailable: the identity check could not be done; the
+	// comparison is retried and the student is not told of a failure.
+	HoldCTIDUnavailable HoldReason = "ctid_unavailable"
 )
 
-// transitions lists the states each state may move to.
-var transitions = map[State][]State{
-	Queued:       {Queued, Rejected, Standardized, Failed},
-	Standardized: {Standardized, OnHold, Passed, Blocked, Failed},
-	OnHold:       {OnHold, Passed, Blocked, Failed},
-	// A failed task that an admin retries picks up where it broke.
-	Failed:   {Queued, Rejected, Standardized, OnHold, Passed, Blocked, Failed},
-	Rejected: {},
-	Passed:   {},
-	Blocked:  {},
-}
+// Reasons a capture is blocked by the comparison (see Decide).
+const (
+	// ReasonPortraitScore: the portrait score is below the school's line.
+	ReasonPortraitScore = "portrait_score_low"
+	// ReasonCTIDSuspected, ReasonCTIDNotSamePerson, ReasonCTIDIdentityInvalid:
+	// the identity check's outcome.
+	ReasonCTIDSuspected       = "ctid_suspected"
+	ReasonCTIDNotSamePerson   = "ctid_not_same_person"
+	ReasonCTIDIdentityInvalid = "ctid_identity_invalid"
+)
 
-// CanMove reports whether a capture in state from may move to state to.
-func CanMove(from, to State) bool {
-	for _, s := range transitions[from] {
-		if s == to {
-			return true
-		}
-	}
-	return false
-}
+// Answer is the student's answer about the admission photo on file when
+// confirming a capture (step 13).
+type Answer string
 
-// Final reports whether no further processing happens in state s.
-func (s State) Final() bool {
-	return s == Rejected || s == Passed || s == Blocked
-}
+// The answers a student may give.
+const (
+	// AnswerMine: the admission photo is the student's; compare.
+	AnswerMine Answer = "mine"
+	// AnswerWrong: the admission photo shows someone else.
+	AnswerWrong Answer = "wrong"
+	// AnswerMissing: no admission photo is shown.
+	AnswerMissing Answer = "missing"
+)
 
-// TransitionError is a move the state machine does not allow.
-type TransitionError struct{ From, To State }
+// Valid reports whether a is one of the answers.
+func (a Answer) Valid() bool { return a == AnswerMine || a == AnswerWrong || a == AnswerMissing }
 
-// Error implements error.
-func (e *TransitionError) Error() string {
-	return fmt.Sprintf("capture: cannot move from %s to %s", e.From, e.To)
-}
+// Decision is a reviewer's verdict on a capture.
+type Decision string
 
-// MoveTo changes the record's state, or returns a *TransitionError.
-func (r *Record) MoveTo(to State) error {
-	if !CanMove(r.State, to) {
-		return &TransitionError{From: r.State, To: to}
-	}
-	r.State = to
-	if to != OnHold {
-		r.HoldReason = ""
-	}
-	if to != Blocked {
-		r.BlockReason = ""
-	}
-	if to != Failed {
-		r.Failure = nil
-	}
-	return nil
-}
+// The reviewer's verdicts.
+const (
+	Approve Decision = "approve"
+	Reject  Decision = "reject"
+)

@@ -7,9 +7,11 @@ import (
 	"sort"
 )
 
-// PassScore is the policy line of the capture rules: a portrait score below
-// it blocks the capture automatically.
-const PassScore = 80
+// AnchorScore is the point of the 0-100 scale that the calibration puts at
+// the target false-accept rate: a property of the scale, not a policy. The
+// policy line that blocks captures is capture's (Rules.AnchorScore, 80 by
+// default, set at this anchor; a test keeps the two equal).
+const AnchorScore = 80
 
 // Knot is one point of a score mapping: a distance and the score it gets.
 type Knot struct {
@@ -73,7 +75,7 @@ func (c Calibration) Validate() error {
 // Calibrated is an embedder's fitted mapping, with how it was fitted.
 type Calibrated struct {
 	Knots Calibration `json:"knots"`
-	// PassDistance is the distance that scores PassScore.
+	// PassDistance is the distance that scores AnchorScore.
 	PassDistance float64 `json:"pass_distance"`
 	// Fitted says on what and how the knots were fitted.
 	Fitted string `json:"fitted"`
@@ -120,7 +122,7 @@ func Fit(genuine, impostor []float64, far float64) Calibrated {
 	cands := []Knot{
 		{0, 100},
 		{q(g, 0.5), 90},
-		{pass, PassScore},
+		{pass, AnchorScore},
 		{q(im, 0.01), 60},
 		{q(im, 0.5), 30},
 		{max(end, pass*1.5), 0},
@@ -143,12 +145,12 @@ func Fit(genuine, impostor []float64, far float64) Calibrated {
 func (c Calibration) Rates(genuine, impostor []float64) (far, frr float64) {
 	fa, fr := 0, 0
 	for _, d := range impostor {
-		if c.Score(d) >= PassScore {
+		if c.Score(d) >= AnchorScore {
 			fa++
 		}
 	}
 	for _, d := range genuine {
-		if c.Score(d) < PassScore {
+		if c.Score(d) < AnchorScore {
 			fr++
 		}
 	}

@@ -93,9 +93,9 @@ func TestScoresSeparateLabelledPairs(t *testing.T) {
 			d, s, err := m.Compare(n, a.Vectors[n], b.Vectors[n])
 			require.NoError(t, err)
 			if tc.same {
-				require.GreaterOrEqual(t, s, float64(facematch.PassScore), "%s: %s vs %s: distance %.3f", n, tc.a, tc.b, d)
+				require.GreaterOrEqual(t, s, float64(facematch.AnchorScore), "%s: %s vs %s: distance %.3f", n, tc.a, tc.b, d)
 			} else {
-				require.Less(t, s, float64(facematch.PassScore), "%s: %s vs %s: distance %.3f", n, tc.a, tc.b, d)
+				require.Less(t, s, float64(facematch.AnchorScore), "%s: %s vs %s: distance %.3f", n, tc.a, tc.b, d)
 			}
 		}
 	}
@@ -106,7 +106,7 @@ func TestCalibrationsAreMonotone(t *testing.T) {
 		k := c.Knots
 		require.NoError(t, k.Validate(), name)
 		require.Equal(t, 100.0, k.Score(0), name)
-		require.InDelta(t, float64(facematch.PassScore), k.Score(c.PassDistance), 0.1, name)
+		require.InDelta(t, float64(facematch.AnchorScore), k.Score(c.PassDistance), 0.1, name)
 		require.Equal(t, 0.0, k.Score(5), name)
 		prev := k.Score(0)
 		for d := 0.0; d < 2; d += 0.001 {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/imaging"
-	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/storage"
 )
 
@@ -24,12 +23,15 @@ type admissionView struct {
 	Format    string `json:"format"`
 	Bytes     int    `json:"bytes"`
 	UpdatedAt string `json:"updated_at"`
-	// Resumed counts the captures on hold that were sent back to matching.
+	// Resumed counts the captures that waited for the photo and resumed:
+	// on hold, back to the comparison; disputed, back to the student's
+	// confirmation.
 	Resumed int `json:"resumed"`
 }
 
 // putAdmissionPhoto stores a student's admission photo (the raw image as the
-// body). Captures of the student that waited for it are matched again.
+// body). Captures that waited for it resume; a capture already decided is
+// never changed.
 func (a *API) putAdmissionPhoto(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	school, student := r.PathValue("school"), r.PathValue("student")
@@ -49,63 +51,40 @@ func (a *API) putAdmissionPhoto(w http.ResponseWriter, r *http.Request) {
 	}
 	sum := sha256.Sum256(body)
 	sha := hex.EncodeToString(sum[:])
-	prev, err := a.deps.Repo.AdmissionPhoto(ctx, school, student)
-	if err != nil && !errors.Is(err, capture.ErrNotFound) {
-		fail(w, r, err)
-		return
-	}
+	lc := a.deps.Lifecycle
 	ref := capture.AdmissionPhoto{
 		Key: capture.AdmissionKey(school, student, sha), SHA256: sha,
 		Format: string(info.Format), Bytes: len(body), UpdatedAt: a.deps.Now().UTC(),
 	}
-	status := http.StatusCreated
-	if prev != nil && prev.SHA256 == sha {
-		status, ref.UpdatedAt = http.StatusOK, prev.UpdatedAt
-	} else {
+	prev, err := lc.Repo().AdmissionPhoto(ctx, school, student)
+	if err != nil && !errors.Is(err, capture.ErrNotFound) {
+		fail(w, r, err)
+		return
+	}
+	if prev == nil || prev.SHA256 != sha {
 		if err := a.deps.Store.Put(ctx, ref.Key, body); err != nil {
 			fail(w, r, fmt.Errorf("intake: store admission photo: %w", err))
 			return
 		}
-		if err := a.deps.Repo.SetAdmissionPhoto(ctx, school, student, ref); err != nil {
-			fail(w, r, err)
-			return
+	}
+	res, err := lc.SetAdmissionPhoto(ctx, school, student, ref, capture.ActorUpstream)
+	if !a.committed(w, r, true, err) {
+		return
+	}
+	status := http.StatusCreated
+	if !res.Changed {
+		status = http.StatusOK
+		if prev != nil {
+			ref.UpdatedAt = prev.UpdatedAt
 		}
 	}
-	resumed, err := a.resumeHeld(r, school, student, sha)
-	if err != nil {
-		fail(w, r, err)
-		return
+	for _, id := range res.Resumed {
+		zerolog.Ctx(ctx).Info().Str("capture_id", id).Msg("capture resumed by a new admission photo")
 	}
 	writeJSON(w, status, admissionView{
 		School: school, StudentID: student, SHA256: sha, Format: ref.Format, Bytes: ref.Bytes,
-		UpdatedAt: ref.UpdatedAt.Format("2006-01-02T15:04:05.000Z07:00"), Resumed: resumed,
+		UpdatedAt: formatTime(ref.UpdatedAt), Resumed: len(res.Resumed),
 	})
-}
-
-// resumeHeld sends the student's captures that wait on hold back to
-// matching, with a task ID naming the admission photo version.
-func (a *API) resumeHeld(r *http.Request, school, student, sha string) (int, error) {
-	ctx := r.Context()
-	ids, err := a.deps.Repo.StudentCaptures(ctx, school, student)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, id := range ids {
-		rec, err := a.deps.Repo.Get(ctx, id)
-		if err != nil {
-			return n, err
-		}
-		if rec.State != capture.OnHold {
-			continue
-		}
-		if err := jobs.Enqueue(ctx, a.deps.Queue, jobs.NewMatch(id, sha[:16])); err != nil {
-			return n, err
-		}
-		zerolog.Ctx(ctx).Info().Str("capture_id", id).Msg("capture on hold resumed by a new admission photo")
-		n++
-	}
-	return n, nil
 }
 
 // getAdmissionPhoto serves the admission photo on file.
@@ -115,7 +94,7 @@ func (a *API) getAdmissionPhoto(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no such student"))
 		return
 	}
-	ref, err := a.deps.Repo.AdmissionPhoto(r.Context(), school, student)
+	ref, err := a.deps.Lifecycle.Repo().AdmissionPhoto(r.Context(), school, student)
 	if errors.Is(err, capture.ErrNotFound) {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no admission photo on file for this student"))
 		return

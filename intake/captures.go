@@ -5,19 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/imaging"
-	"github.com/recheck/recheck/jobs"
 )
 
-// postCapture accepts a capture: multipart photo and metadata. Everything is
-// checked before anything is stored or enqueued; then the original is
-// stored, the record created and standardization enqueued, and the answer
-// is 202 with the capture. With an Idempotency-Key, a repeated request
-// returns the same capture.
+// postCapture accepts a capture: multipart photo and metadata. The request,
+// the photo's header and the student's journey (an open escalation, a
+// capture in review, the day's quota) are checked before anything is
+// stored; then the original is stored and the lifecycle creates the record
+// and charges the quota atomically, and the answer is 202 with the capture.
+// With an Idempotency-Key, a repeated request returns the same capture.
 func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	key := r.Header.Get("Idempotency-Key")
@@ -59,6 +60,10 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 		if key != "" {
 			a.release(context.WithoutCancel(ctx), key)
 		}
+		var re *capture.RefusedError
+		if errors.As(err, &re) && !re.RetryAt.IsZero() {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(re.RetryAt.Sub(a.deps.Now()).Seconds()+0.5))))
+		}
 		fail(w, r, err)
 		return
 	}
@@ -69,45 +74,49 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 	}
 	noteCapture(ctx, rec.ID)
 	w.Header().Set("Location", capturePath(rec.ID))
-	writeJSON(w, http.StatusAccepted, viewOf(rec))
+	writeJSON(w, http.StatusAccepted, a.viewOf(rec))
 }
 
-// createCapture stores the original, creates the record and enqueues
-// standardization, undoing what it did when a later step fails, so that a
-// failed request leaves neither a record nor a task behind.
+// createCapture asks the journey whether the student may submit, stores
+// the original and has the lifecycle create the record, charge the quota
+// and dispatch standardization. A refusal stores nothing; a failure after
+// the original was stored deletes it again.
 func (a *API) createCapture(ctx context.Context, id string, f *captureForm, info imaging.Info) (*capture.Record, error) {
+	lc := a.deps.Lifecycle
+	if err := lc.Admit(ctx, f.School, f.StudentID); err != nil {
+		return nil, err
+	}
 	rec := &capture.Record{
 		ID: id, School: f.School, Cohort: f.Cohort, StudentID: f.StudentID, OpenID: f.OpenID,
 		Document: capture.Document{Type: string(f.DocType), Number: f.DocNumber, Name: f.Name},
-		State:    capture.Queued, Findings: []capture.Finding{}, Stages: map[string]capture.Stage{},
+		Findings: []capture.Finding{}, Stages: map[string]capture.Stage{},
 		Input: &capture.PhotoInfo{Format: string(info.Format), Width: info.Width, Height: info.Height, Bytes: len(f.Photo)},
 	}
 	origKey := capture.OriginalKey(rec.School, rec.ID)
 	if err := a.deps.Store.Put(ctx, origKey, f.Photo); err != nil {
 		return nil, fmt.Errorf("intake: store original: %w", err)
 	}
-	cleanup := context.WithoutCancel(ctx)
-	if err := a.deps.Repo.Create(ctx, rec); err != nil {
-		_ = a.deps.Store.Delete(cleanup, origKey)
-		return nil, fmt.Errorf("intake: create record: %w", err)
+	saved, err := lc.Submit(ctx, rec)
+	if saved == nil {
+		_ = a.deps.Store.Delete(context.WithoutCancel(ctx), origKey)
+		return nil, err
 	}
-	if err := jobs.Enqueue(ctx, a.deps.Queue, jobs.NewStandardize(rec.ID)); err != nil {
-		_ = a.deps.Repo.Delete(cleanup, rec)
-		_ = a.deps.Store.Delete(cleanup, origKey)
-		return nil, fmt.Errorf("intake: enqueue: %w", err)
+	if err != nil {
+		// Committed: the outbox completes the durable copy and the task.
+		zerolog.Ctx(ctx).Warn().Err(err).Str("capture_id", id).Msg("capture saved; its follow-ups are pending in the outbox")
 	}
-	return rec, nil
+	return saved, nil
 }
 
 // replay answers a repeated Idempotency-Key: the same capture when the
-// request is the same, a conflict when it is not. A capture still queued is
-// enqueued again (a no-op unless its task was lost).
+// request is the same, a conflict when it is not. The capture's follow-ups
+// are completed again (a no-op unless a task was lost).
 func (a *API) replay(w http.ResponseWriter, r *http.Request, c idemClaim, fp string) {
 	if c.Fingerprint != fp {
 		fail(w, r, errKeyReused)
 		return
 	}
-	rec, err := a.deps.Repo.Get(r.Context(), c.CaptureID)
+	rec, err := a.deps.Lifecycle.Repo().Get(r.Context(), c.CaptureID)
 	if errors.Is(err, capture.ErrNotFound) {
 		e := newError(http.StatusConflict, "request_in_progress", "a request with this Idempotency-Key is still being processed")
 		w.Header().Set("Retry-After", "2")
@@ -118,26 +127,23 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request, c idemClaim, fp str
 		fail(w, r, err)
 		return
 	}
-	if rec.State == capture.Queued {
-		if err := jobs.Enqueue(r.Context(), a.deps.Queue, jobs.NewStandardize(rec.ID)); err != nil {
-			fail(w, r, err)
-			return
-		}
+	if err := a.deps.Lifecycle.Complete(r.Context(), rec.ID); err != nil {
+		zerolog.Ctx(r.Context()).Warn().Err(err).Str("capture_id", rec.ID).Msg("replay: follow-ups still pending")
 	}
 	noteCapture(r.Context(), rec.ID)
 	w.Header().Set("Location", capturePath(rec.ID))
 	w.Header().Set("Idempotent-Replayed", "true")
-	writeJSON(w, http.StatusAccepted, viewOf(rec))
+	writeJSON(w, http.StatusAccepted, a.viewOf(rec))
 }
 
-// getCapture reports a capture's status, timings, findings, score and
-// photo links.
+// getCapture reports a capture's state, history, timings, findings, score
+// and photo links.
 func (a *API) getCapture(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.lookupCapture(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, viewOf(rec))
+	writeJSON(w, http.StatusOK, a.viewOf(rec))
 }
 
 // getCapturePhoto serves a capture's original or standardized photo.
@@ -170,7 +176,7 @@ func (a *API) lookupCapture(w http.ResponseWriter, r *http.Request) (*capture.Re
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+truncate(id, 64)))
 		return nil, false
 	}
-	rec, err := a.deps.Repo.Get(r.Context(), id)
+	rec, err := a.deps.Lifecycle.Repo().Get(r.Context(), id)
 	if errors.Is(err, capture.ErrNotFound) {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+id))
 		return nil, false

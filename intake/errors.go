@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 )
@@ -18,6 +21,11 @@ type apiError struct {
 	MessageZH string `json:"message_zh"`
 	// Field names the request field at fault, when there is one.
 	Field string `json:"field,omitempty"`
+	// RetryAt is when the student may try again (RFC 3339), for a refusal
+	// that waiting cures (the day's quota).
+	RetryAt string `json:"retry_at,omitempty"`
+	// State is the capture's state, for a request its state does not allow.
+	State capture.State `json:"state,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -38,6 +46,7 @@ var messagesZH = map[string]string{
 	"unavailable":             "服务暂时不可用，请稍后重试",
 	"method_not_allowed":      "不支持的请求方式",
 	"unauthorized":            "需要管理员身份验证",
+	"unsupported_media_type":  "请以 JSON 格式提交",
 }
 
 func newError(status int, code, message string) *apiError {
@@ -88,15 +97,49 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// writeError writes err as the API's JSON error; errors that are not
-// *apiError become a 503 whose message does not leak internals.
+// fromDomain maps the lifecycle's typed errors to API errors: a refusal of
+// the journey (429 for the day's quota, with Retry-After, 409 otherwise), a
+// state conflict (409), an invalid request (400), an unknown capture (404).
+func fromDomain(err error) (*apiError, bool) {
+	var re *capture.RefusedError
+	var ce *capture.ConflictError
+	var ie *capture.InvalidError
+	switch {
+	case errors.As(err, &re):
+		e := &apiError{Status: http.StatusConflict, Code: re.Code, Message: re.Message, MessageZH: re.MessageZH}
+		if !re.RetryAt.IsZero() {
+			e.Status, e.RetryAt = http.StatusTooManyRequests, re.RetryAt.UTC().Format(time.RFC3339)
+		}
+		return e, true
+	case errors.As(err, &ce):
+		return &apiError{Status: http.StatusConflict, Code: ce.Code, Message: ce.Message, MessageZH: ce.MessageZH, State: ce.State}, true
+	case errors.As(err, &ie):
+		e := fieldError("invalid_field", ie.Field, ie.Message)
+		return e, true
+	case errors.Is(err, capture.ErrNotFound):
+		return newError(http.StatusNotFound, "not_found", "no such capture"), true
+	}
+	return nil, false
+}
+
+// writeError writes err as the API's JSON error; errors that are neither
+// *apiError nor the lifecycle's typed errors become a 503 whose message
+// does not leak internals.
 func writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		ae = newError(http.StatusServiceUnavailable, "unavailable", "the service could not complete the request; retry later")
+		var ok bool
+		if ae, ok = fromDomain(err); !ok {
+			ae = newError(http.StatusServiceUnavailable, "unavailable", "the service could not complete the request; retry later")
+		}
 	}
-	if ae.Status == http.StatusServiceUnavailable {
+	switch {
+	case ae.Status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
+	case ae.RetryAt != "" && w.Header().Get("Retry-After") == "":
+		if t, err := time.Parse(time.RFC3339, ae.RetryAt); err == nil {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(time.Until(t).Seconds()+0.5))))
+		}
 	}
 	writeJSON(w, ae.Status, map[string]*apiError{"error": ae})
 }

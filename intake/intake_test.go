@@ -29,11 +29,30 @@ import (
 
 type bundle struct {
 	srv   *httptest.Server
+	lc    *capture.Lifecycle
 	repo  *capture.Repository
+	disp  *switchDispatcher
 	store *storage.FS
 	insp  *asynq.Inspector
 	redis *redistest.Server
 	log   *bytes.Buffer
+}
+
+// switchDispatcher enqueues follow-ups, or fails while down.
+type switchDispatcher struct {
+	jobs.Dispatcher
+	mu   sync.Mutex
+	down bool
+}
+
+func (d *switchDispatcher) Dispatch(ctx context.Context, f capture.Followup) error {
+	d.mu.Lock()
+	down := d.down
+	d.mu.Unlock()
+	if down {
+		return errors.New("redis: connection refused")
+	}
+	return d.Dispatcher.Dispatch(ctx, f)
 }
 
 func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
@@ -41,11 +60,13 @@ func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
 	rs := redistest.Start(t)
 	store, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)
-	repo := capture.NewRepository(rs.Client)
+	disp := &switchDispatcher{Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(rs.Client)}}
+	repo := capture.NewRepository(capture.RepositoryParams{Redis: rs.Client, Store: store, Dispatcher: disp})
+	lc := capture.NewLifecycle(repo, capture.RuleSet{})
 	var logBuf bytes.Buffer
 	cfg := intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: 24 * 60 * 60 * 1e9, AdminPassword: "secret"}
 	deps := intake.Deps{
-		Redis: rs.Client, Repo: repo, Store: store, Queue: asynq.NewClientFromRedisClient(rs.Client),
+		Redis: rs.Client, Lifecycle: lc, Store: store,
 		Limits: imaging.DefaultLimits(), Log: zerolog.New(&syncWriter{w: &logBuf}),
 		AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
 	}
@@ -54,7 +75,7 @@ func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
 	}
 	srv := httptest.NewServer(intake.New(cfg, deps))
 	t.Cleanup(srv.Close)
-	return &bundle{srv: srv, repo: repo, store: store, insp: asynq.NewInspectorFromRedisClient(rs.Client), redis: rs, log: &logBuf}
+	return &bundle{srv: srv, lc: lc, repo: repo, disp: disp, store: store, insp: asynq.NewInspectorFromRedisClient(rs.Client), redis: rs, log: &logBuf}
 }
 
 type syncWriter struct {
@@ -317,45 +338,81 @@ func TestIdempotencyKeyUnderConcurrency(t *testing.T) {
 	require.Len(t, all, 1)
 }
 
-func TestEnqueueFailureLeavesNothing(t *testing.T) {
-	b := setup(t, func(_ *intake.Config, d *intake.Deps) { d.Queue = failingQueue{} })
+// TestEnqueueFailureIsCompletedByTheOutbox: the capture is saved but its
+// task cannot be enqueued; the request still succeeds, and the outbox
+// enqueues the task once the queue is back.
+func TestEnqueueFailureIsCompletedByTheOutbox(t *testing.T) {
+	b := setup(t)
+	b.disp.down = true
+	resp, body := b.post(t, validFields(), testphotos.Read(t, "faces/hivision-demo/test0.jpg"), nil)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	require.Empty(t, b.pendingCapture(t))
+	n, err := b.repo.Pending(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n, "the capture waits in the outbox (its journey was written)")
+
+	b.disp.mu.Lock()
+	b.disp.down = false
+	b.disp.mu.Unlock()
+	done, err := b.repo.SyncPending(context.Background(), 0)
+	require.NoError(t, err)
+	require.Equal(t, 1, done)
+	tasks := b.pendingCapture(t)
+	require.Len(t, tasks, 1)
+	require.Equal(t, "standardize:"+body["id"].(string), tasks[0].ID)
+}
+
+// TestStorageFailureLeavesNothing: when the original cannot be stored, the
+// request gets a 503 and leaves no record, no file and no task.
+func TestStorageFailureLeavesNothing(t *testing.T) {
+	b := setup(t, func(_ *intake.Config, d *intake.Deps) { d.Store = failingStore{d.Store} })
 	resp, body := b.post(t, validFields(), testphotos.Read(t, "faces/hivision-demo/test0.jpg"), map[string]string{"Idempotency-Key": "k1"})
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	require.Equal(t, "unavailable", errorOf(t, body)["code"])
 	require.NotEmpty(t, resp.Header.Get("Retry-After"))
 	b.requireNothingCreated(t)
+	j, err := b.repo.Journey(context.Background(), "cjlu", "S2026001")
+	require.NoError(t, err)
+	require.Empty(t, j.Slots, "nothing charged")
 }
 
-type failingQueue struct{}
+type failingStore struct{ storage.Store }
 
-func (failingQueue) EnqueueContext(context.Context, *asynq.Task, ...asynq.Option) (*asynq.TaskInfo, error) {
-	return nil, errors.New("redis: connection refused")
+func (failingStore) Put(context.Context, string, []byte) error {
+	return errors.New("storage: disk full")
 }
 
 func TestAdmissionPhotoResumesHeldCaptures(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
-	// A capture of the student waits on hold for the admission photo.
-	require.NoError(t, b.repo.Create(ctx, &capture.Record{ID: "c-held", School: "cjlu", StudentID: "S2026001", State: capture.Queued}))
-	_, err := b.repo.Update(ctx, "c-held", func(r *capture.Record) error {
-		r.State, r.HoldReason = capture.OnHold, capture.HoldAdmissionPhotoMissing
-		return nil
-	})
+	// A confirmed capture of the student waits on hold for the admission
+	// photo.
+	_, err := b.lc.Submit(ctx, &capture.Record{ID: "c-held", School: "cjlu", StudentID: "S2026001", OpenID: "o1"})
 	require.NoError(t, err)
+	_, err = b.lc.Standardized(ctx, "c-held", capture.StandardizeResult{OK: true})
+	require.NoError(t, err)
+	_, err = b.lc.Confirm(ctx, "c-held", capture.AnswerMine, capture.ActorUpstream)
+	require.NoError(t, err)
+	rec, err := b.lc.Hold(ctx, "c-held", capture.HoldAdmissionPhotoMissing)
+	require.NoError(t, err)
+	require.Equal(t, capture.OnHold, rec.State)
 
 	photo := testphotos.Read(t, "faces/face_recognition-tests/obama.jpg")
 	url := b.srv.URL + "/v1/schools/cjlu/students/S2026001/admission-photo"
 	resp, body := b.do(t, mustReq(t, http.MethodPut, url, bytes.NewReader(photo)))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, body)
 	require.Equal(t, 1.0, body["resumed"])
-	sha := body["sha256"].(string)
-	tasks := b.pendingCapture(t)
-	require.Len(t, tasks, 1)
-	require.Equal(t, "match:c-held:"+sha[:16], tasks[0].ID)
+	rec, err = b.repo.Get(ctx, "c-held")
+	require.NoError(t, err)
+	require.Equal(t, capture.Matching, rec.State)
+	require.Equal(t, capture.CauseAdmissionReplaced, rec.Last().Cause)
+	require.Contains(t, taskIDs(b.pendingCapture(t)), fmt.Sprintf("match:c-held:%d", rec.Last().Seq))
 
 	resp, body = b.do(t, mustReq(t, http.MethodPut, url, bytes.NewReader(photo)))
 	require.Equal(t, http.StatusOK, resp.StatusCode, "the same photo again is not a new version")
-	require.Len(t, b.pendingCapture(t), 1, "and does not enqueue twice")
+	require.Equal(t, 0.0, body["resumed"], "and resumes nothing")
+	_, err = b.store.Get(ctx, capture.AdmissionRefKey("cjlu", "S2026001"))
+	require.NoError(t, err, "the reference has a durable copy")
 
 	resp, _ = b.do(t, mustReq(t, http.MethodGet, url, nil))
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -364,6 +421,14 @@ func TestAdmissionPhotoResumesHeldCaptures(t *testing.T) {
 	resp, body = b.do(t, mustReq(t, http.MethodPut, url, strings.NewReader("%PDF-1.4")))
 	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
 	require.Equal(t, "unsupported_format", errorOf(t, body)["code"])
+}
+
+func taskIDs(tasks []*asynq.TaskInfo) []string {
+	var ids []string
+	for _, t := range tasks {
+		ids = append(ids, t.ID)
+	}
+	return ids
 }
 
 func TestNotFoundAndHealth(t *testing.T) {
@@ -392,22 +457,32 @@ func TestAdminUIRequiresThePassword(t *testing.T) {
 func TestViewShowsReasonsReviewAndCTID(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
-	require.NoError(t, b.repo.Create(ctx, &capture.Record{ID: "c1", School: "cjlu", StudentID: "S1", State: capture.Queued,
-		Document: capture.Document{Type: "resident_id", Number: "11010519491231002X", Name: "张三"}}))
-	_, err := b.repo.Update(ctx, "c1", func(r *capture.Record) error {
-		r.State, r.BlockReason = capture.Blocked, capture.ReasonCTIDNotSamePerson
-		r.Review = []capture.Finding{{Code: "rephotographed", MessageZH: "疑似翻拍", Value: 0.01, Limit: 0.2}}
-		r.Match = &capture.Match{Score: 91, Embedder: "arcface", CTID: &capture.CTIDCheck{Outcome: "not_same_person", Similarity: 31}}
-		return nil
-	})
+	_, err := b.lc.Submit(ctx, &capture.Record{ID: "c1", School: "cjlu", StudentID: "S1", OpenID: "o1",
+		Document: capture.Document{Type: "resident_id", Number: "11010519491231002X", Name: "张三"}})
+	require.NoError(t, err)
+	_, err = b.lc.Standardized(ctx, "c1", capture.StandardizeResult{OK: true,
+		Review: []capture.Finding{{Code: "rephotographed", MessageZH: "疑似翻拍", Value: 0.01, Limit: 0.2}}})
+	require.NoError(t, err)
+	_, err = b.lc.Confirm(ctx, "c1", capture.AnswerMine, capture.ActorUpstream)
+	require.NoError(t, err)
+	_, err = b.lc.Matched(ctx, "c1", capture.MatchResult{Score: 91, Embedder: "arcface",
+		CTID: &capture.CTIDCheck{Outcome: "not_same_person", Similarity: 31}})
 	require.NoError(t, err)
 	resp, body := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/v1/captures/c1", nil))
 	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "blocked", body["state"])
 	require.Equal(t, "ctid_not_same_person", body["block_reason"])
 	require.Contains(t, body["message_zh"], "非同一人")
 	require.Equal(t, true, body["needs_review"])
 	require.Equal(t, "rephotographed", body["review"].([]any)[0].(map[string]any)["code"])
-	require.Equal(t, "not_same_person", body["match"].(map[string]any)["ctid"].(map[string]any)["outcome"])
+	m := body["match"].(map[string]any)
+	require.Equal(t, "not_same_person", m["ctid"].(map[string]any)["outcome"])
+	require.Equal(t, 80.0, m["pass_score"])
+	require.Equal(t, true, m["passed"], "the portrait passed; CTID blocked")
+	h := body["history"].([]any)
+	require.Len(t, h, 4)
+	require.Equal(t, "match_blocked", h[3].(map[string]any)["cause"])
 	raw, _ := json.Marshal(body)
 	require.NotContains(t, string(raw), "张三")
+	require.NotContains(t, string(raw), "11010519491231002X")
 }

@@ -1,8 +1,12 @@
-// Package intake is recheck's thin HTTP API for the upstream intake
-// service: it stores admission photos, accepts captures (checking the
-// metadata and sniffing the photo before anything is enqueued), enqueues
-// their processing and reports their status. It does no heavy work in a
-// request. The admin UI (asynqmon) is mounted behind a password.
+// Package intake is recheck's thin HTTP API. For the upstream intake
+// service it stores admission photos, accepts captures (checking the
+// metadata, the photo and the student's journey before anything is
+// stored), takes the student's confirmation and reports captures and
+// students; for reviewers and the records office it lists the captures
+// waiting for review and the open cases, and takes their decisions. Every
+// change goes through capture.Lifecycle; the API does no heavy work in a
+// request. The admin endpoints and the queue UI (asynqmon) are behind a
+// password.
 package intake
 
 import (
@@ -21,7 +25,6 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/imaging"
-	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/storage"
 )
 
@@ -31,7 +34,7 @@ type Config struct {
 	Addr string `env:"RECHECK_HTTP_ADDR" default:"127.0.0.1:8080" help:"listen address of the intake API"`
 	// AdminPassword protects /admin (user "admin"); empty leaves the admin
 	// UI unmounted.
-	AdminPassword string `env:"RECHECK_ADMIN_PASSWORD" help:"password of user admin for /admin/asynq; empty disables the admin UI" secret:"true"`
+	AdminPassword string `env:"RECHECK_ADMIN_PASSWORD" help:"password of user admin for the review and records-office endpoints and /admin/asynq; empty disables them" secret:"true"`
 	// IdempotencyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration `env:"RECHECK_IDEMPOTENCY_TTL" default:"24h" help:"how long an Idempotency-Key maps to its capture"`
 }
@@ -49,10 +52,12 @@ func (c Config) Validate() error {
 
 // Deps are what the API works with.
 type Deps struct {
-	Redis  redis.UniversalClient
-	Repo   *capture.Repository
+	Redis redis.UniversalClient
+	// Lifecycle makes every change and answers every read about captures
+	// and journeys.
+	Lifecycle *capture.Lifecycle
+	// Store holds the photos.
 	Store  storage.Store
-	Queue  jobs.Enqueuer
 	Limits imaging.Limits
 	Log    zerolog.Logger
 	// AsynqRedis lets the admin UI reach the queues; nil leaves it out.
@@ -79,6 +84,12 @@ func New(cfg Config, deps Deps) *API {
 	a.mux.HandleFunc("POST /v1/captures", a.postCapture)
 	a.mux.HandleFunc("GET /v1/captures/{id}", a.getCapture)
 	a.mux.HandleFunc("GET /v1/captures/{id}/photos/{name}", a.getCapturePhoto)
+	a.mux.HandleFunc("POST /v1/captures/{id}/confirm", a.postConfirm)
+	a.mux.HandleFunc("GET /v1/schools/{school}/students/{student}", a.getStudent)
+	a.mux.Handle("GET /v1/schools/{school}/reviews", a.adminOnly(http.HandlerFunc(a.getReviews)))
+	a.mux.Handle("POST /v1/captures/{id}/review", a.adminOnly(http.HandlerFunc(a.postReview)))
+	a.mux.Handle("GET /v1/schools/{school}/escalations", a.adminOnly(http.HandlerFunc(a.getEscalations)))
+	a.mux.Handle("POST /v1/schools/{school}/students/{student}/escalation/resolve", a.adminOnly(http.HandlerFunc(a.postResolve)))
 	a.mux.HandleFunc("GET /healthz", a.health)
 	if cfg.AdminPassword != "" && deps.AsynqRedis != nil {
 		mon := asynqmon.New(asynqmon.Options{RootPath: "/admin/asynq", RedisConnOpt: deps.AsynqRedis, ReadOnly: false})
@@ -162,7 +173,10 @@ func noteCapture(ctx context.Context, id string) {
 // fail writes err and notes its code for the request log.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
-	if errors.As(err, &ae) {
+	if !errors.As(err, &ae) {
+		ae, _ = fromDomain(err)
+	}
+	if ae != nil {
 		if ri, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
 			ri.errCode = ae.Code
 		}
@@ -172,17 +186,35 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, err)
 }
 
-// adminOnly asks for user "admin" and the configured password.
+// adminUser is the user every admin action is recorded under until
+// per-user credentials exist.
+const adminUser = "admin"
+
+type adminKey struct{}
+
+// adminOnly asks for user "admin" and the configured password; without a
+// configured password the admin endpoints answer 401 with a message saying
+// so. The handler finds the user name with adminName.
 func (a *API) adminOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, pass, ok := r.BasicAuth()
-		if !ok || user != "admin" || subtle.ConstantTimeCompare([]byte(pass), []byte(a.cfg.AdminPassword)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Basic realm="recheck admin", charset="UTF-8"`)
-			writeError(w, newError(http.StatusUnauthorized, "unauthorized", "admin credentials required"))
+		if a.cfg.AdminPassword == "" {
+			fail(w, r, newError(http.StatusUnauthorized, "unauthorized", "the admin endpoints are disabled: set RECHECK_ADMIN_PASSWORD"))
 			return
 		}
-		next.ServeHTTP(w, r)
+		user, pass, ok := r.BasicAuth()
+		if !ok || user != adminUser || subtle.ConstantTimeCompare([]byte(pass), []byte(a.cfg.AdminPassword)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="recheck admin", charset="UTF-8"`)
+			fail(w, r, newError(http.StatusUnauthorized, "unauthorized", "admin credentials required"))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), adminKey{}, user)))
 	})
+}
+
+// adminName is the authenticated admin user of a request.
+func adminName(r *http.Request) string {
+	name, _ := r.Context().Value(adminKey{}).(string)
+	return name
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) {

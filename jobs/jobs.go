@@ -19,8 +19,11 @@ const (
 	TypeStandardize = "capture:standardize"
 	// TypeMatch compares a standardized photo with the admission photo.
 	TypeMatch = "capture:match"
-	// TypeNotify tells the student the outcome of a capture.
+	// TypeNotify sends the message of one event of a capture's history.
 	TypeNotify = "capture:notify"
+	// TypeNotifyStudent sends a message of a student's journey that belongs
+	// to no capture (the cool-off).
+	TypeNotifyStudent = "student:notify"
 )
 
 // Queues, and the weights the worker gives them: a school's batch work never
@@ -44,9 +47,12 @@ var QueueWeights = map[string]int{
 // enqueue of the same step within it is recognised as a duplicate.
 const Retention = 24 * time.Hour
 
-// CapturePayload is the payload of every capture task: the capture's ID.
+// CapturePayload is the payload of every capture task: the capture's ID,
+// and for a notification the event it is about.
 type CapturePayload struct {
 	CaptureID string `json:"capture_id"`
+	// Seq is the event of the capture's history a notification sends.
+	Seq int `json:"seq,omitempty"`
 }
 
 // ParseCapturePayload decodes a capture task's payload.
@@ -61,15 +67,15 @@ func ParseCapturePayload(t *asynq.Task) (CapturePayload, error) {
 	return p, nil
 }
 
-func captureTask(typ, captureID string, opts ...asynq.Option) *asynq.Task {
-	payload, _ := json.Marshal(CapturePayload{CaptureID: captureID}) // cannot fail
+func captureTask(typ string, p CapturePayload, opts ...asynq.Option) *asynq.Task {
+	payload, _ := json.Marshal(p) // cannot fail
 	return asynq.NewTask(typ, payload, opts...)
 }
 
 // NewStandardize builds the standardize task of a capture. Its ID,
 // "standardize:<capture>", makes a repeated enqueue a no-op.
 func NewStandardize(captureID string) *asynq.Task {
-	return captureTask(TypeStandardize, captureID,
+	return captureTask(TypeStandardize, CapturePayload{CaptureID: captureID},
 		asynq.TaskID("standardize:"+captureID),
 		asynq.Queue(QueueCapture),
 		asynq.MaxRetry(5),
@@ -77,31 +83,60 @@ func NewStandardize(captureID string) *asynq.Task {
 		asynq.Retention(Retention))
 }
 
-// NewMatch builds the match task of a capture. trigger tells runs apart that
-// are legitimately distinct: "" for the run after standardization, the
-// admission photo's digest for the re-run when a photo arrives later.
-func NewMatch(captureID, trigger string) *asynq.Task {
-	id := "match:" + captureID
-	if trigger != "" {
-		id += ":" + trigger
-	}
-	return captureTask(TypeMatch, captureID,
-		asynq.TaskID(id),
+// NewMatch builds the match task of a capture. seq is the event that sent
+// the capture to the comparison, so each legitimate run (after the
+// student's confirmation, after a new admission photo) has its own ID,
+// "match:<capture>:<seq>", and a repeated enqueue of one run is a no-op.
+func NewMatch(captureID string, seq int) *asynq.Task {
+	return captureTask(TypeMatch, CapturePayload{CaptureID: captureID},
+		asynq.TaskID(fmt.Sprintf("match:%s:%d", captureID, seq)),
 		asynq.Queue(QueueCapture),
 		asynq.MaxRetry(5),
 		asynq.Timeout(60*time.Second),
 		asynq.Retention(Retention))
 }
 
-// NewNotify builds the task that tells the student about state. One
-// notification per capture and state: its ID is "notify:<capture>:<state>".
-func NewNotify(captureID, state string) *asynq.Task {
-	return captureTask(TypeNotify, captureID,
-		asynq.TaskID("notify:"+captureID+":"+state),
+// NewNotify builds the task that sends the message of event seq of a
+// capture's history: one task per transition, "notify:<capture>:<seq>".
+func NewNotify(captureID string, seq int) *asynq.Task {
+	return captureTask(TypeNotify, CapturePayload{CaptureID: captureID, Seq: seq},
+		asynq.TaskID(fmt.Sprintf("notify:%s:%d", captureID, seq)),
 		asynq.Queue(QueueNotify),
 		asynq.MaxRetry(10),
 		asynq.Timeout(30*time.Second),
 		asynq.Retention(Retention))
+}
+
+// StudentPayload is the payload of a journey notice: the school, the
+// student's ID and the notice.
+type StudentPayload struct {
+	School    string `json:"school"`
+	StudentID string `json:"student_id"`
+	Seq       int    `json:"seq"`
+}
+
+// NewNotifyStudent builds the task that sends notice seq of a student's
+// journey, "notify:<school>:<student>:n<seq>".
+func NewNotifyStudent(school, student string, seq int) *asynq.Task {
+	payload, _ := json.Marshal(StudentPayload{School: school, StudentID: student, Seq: seq})
+	return asynq.NewTask(TypeNotifyStudent, payload,
+		asynq.TaskID(fmt.Sprintf("notify:%s:%s:n%d", school, student, seq)),
+		asynq.Queue(QueueNotify),
+		asynq.MaxRetry(10),
+		asynq.Timeout(30*time.Second),
+		asynq.Retention(Retention))
+}
+
+// ParseStudentPayload decodes a journey notice task's payload.
+func ParseStudentPayload(t *asynq.Task) (StudentPayload, error) {
+	var p StudentPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return p, fmt.Errorf("jobs: decode %s payload: %w", t.Type(), err)
+	}
+	if p.School == "" || p.StudentID == "" || p.Seq < 1 {
+		return p, errors.New("jobs: payload needs school, student_id and seq")
+	}
+	return p, nil
 }
 
 // Enqueuer is the part of *asynq.Client that recheck uses.

@@ -7,6 +7,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/jobs"
 )
@@ -18,18 +19,19 @@ func TestTasks(t *testing.T) {
 		queue   string
 		taskID  string
 		retries int
+		payload string
 	}{
-		{jobs.NewStandardize("c1"), jobs.TypeStandardize, jobs.QueueCapture, "standardize:c1", 5},
-		{jobs.NewMatch("c1", ""), jobs.TypeMatch, jobs.QueueCapture, "match:c1", 5},
-		{jobs.NewMatch("c1", "ab12"), jobs.TypeMatch, jobs.QueueCapture, "match:c1:ab12", 5},
-		{jobs.NewNotify("c1", "passed"), jobs.TypeNotify, jobs.QueueNotify, "notify:c1:passed", 10},
+		{jobs.NewStandardize("c1"), jobs.TypeStandardize, jobs.QueueCapture, "standardize:c1", 5, `{"capture_id":"c1"}`},
+		{jobs.NewMatch("c1", 3), jobs.TypeMatch, jobs.QueueCapture, "match:c1:3", 5, `{"capture_id":"c1"}`},
+		{jobs.NewMatch("c1", 7), jobs.TypeMatch, jobs.QueueCapture, "match:c1:7", 5, `{"capture_id":"c1"}`},
+		{jobs.NewNotify("c1", 5), jobs.TypeNotify, jobs.QueueNotify, "notify:c1:5", 10, `{"capture_id":"c1","seq":5}`},
 	}
 	srv := redistest.Start(t)
 	client := asynq.NewClientFromRedisClient(srv.Client)
 	for _, tc := range tests {
 		t.Run(tc.taskID, func(t *testing.T) {
 			require.Equal(t, tc.typ, tc.task.Type())
-			require.JSONEq(t, `{"capture_id":"c1"}`, string(tc.task.Payload()), "payloads carry the ID only")
+			require.JSONEq(t, tc.payload, string(tc.task.Payload()), "payloads carry IDs only")
 			p, err := jobs.ParseCapturePayload(tc.task)
 			require.NoError(t, err)
 			require.Equal(t, "c1", p.CaptureID)
@@ -65,4 +67,39 @@ func TestParseCapturePayloadRejectsGarbage(t *testing.T) {
 	require.Error(t, err)
 	_, err = jobs.ParseCapturePayload(asynq.NewTask(jobs.TypeMatch, []byte(`{}`)))
 	require.ErrorContains(t, err, "capture_id")
+}
+
+func TestNotifyStudentTask(t *testing.T) {
+	task := jobs.NewNotifyStudent("cjlu", "S1", 2)
+	require.Equal(t, jobs.TypeNotifyStudent, task.Type())
+	p, err := jobs.ParseStudentPayload(task)
+	require.NoError(t, err)
+	require.Equal(t, jobs.StudentPayload{School: "cjlu", StudentID: "S1", Seq: 2}, p)
+	_, err = jobs.ParseStudentPayload(asynq.NewTask(jobs.TypeNotifyStudent, []byte(`{"school":"cjlu"}`)))
+	require.Error(t, err)
+}
+
+// TestDispatcherMapsEveryFollowup: each follow-up becomes its task, and a
+// second dispatch of the same follow-up enqueues nothing new.
+func TestDispatcherMapsEveryFollowup(t *testing.T) {
+	srv := redistest.Start(t)
+	d := jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(srv.Client)}
+	ctx := context.Background()
+	for _, f := range []capture.Followup{
+		{Kind: capture.FollowStandardize, CaptureID: "c1"},
+		{Kind: capture.FollowMatch, CaptureID: "c1", Seq: 3},
+		{Kind: capture.FollowNotify, CaptureID: "c1", Seq: 4},
+		{Kind: capture.FollowNotifyStudent, School: "cjlu", StudentID: "S1", Seq: 1},
+	} {
+		require.NoError(t, d.Dispatch(ctx, f))
+		require.NoError(t, d.Dispatch(ctx, f), "again: a no-op")
+	}
+	insp := asynq.NewInspectorFromRedisClient(srv.Client)
+	capt, err := insp.ListPendingTasks(jobs.QueueCapture)
+	require.NoError(t, err)
+	require.Len(t, capt, 2)
+	notes, err := insp.ListPendingTasks(jobs.QueueNotify)
+	require.NoError(t, err)
+	require.Len(t, notes, 2)
+	require.Error(t, d.Dispatch(ctx, capture.Followup{Kind: "unknown"}))
 }

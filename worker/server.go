@@ -1,13 +1,16 @@
 // Package worker runs recheck's tasks: the asynq server, its middleware
-// (logging, panic recovery, permanent errors to asynq.SkipRetry) and one
-// handler per task type. The image and face work itself lives in imaging
-// and facematch; handlers load, call, record and hand on.
+// (logging, panic recovery, permanent errors to asynq.SkipRetry), one
+// handler per task type, and the outbox sweeper. Handlers load a capture,
+// drive an engine (a Standardizer, a Scorer, a Verifier, a Notifier: small
+// interfaces, see engines.go) and hand the outcome to capture.Lifecycle,
+// which owns every rule and every change of state.
 package worker
 
 import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -15,9 +18,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
-	"github.com/recheck/recheck/facematch"
-	"github.com/recheck/recheck/identity"
-	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/storage"
@@ -31,17 +31,13 @@ type Config struct {
 	// ShutdownTimeout is how long a stopping worker waits for running tasks
 	// before handing them back to the queue.
 	ShutdownTimeout time.Duration `env:"RECHECK_SHUTDOWN_TIMEOUT" default:"30s" help:"how long shutdown waits for running tasks before requeueing them"`
-	// DetectSize is the longest side of the copy faces are detected on.
-	DetectSize int `env:"RECHECK_DETECT_SIZE" default:"480" help:"longest side, in pixels, of the copy faces are detected on (a second pass at 2.5x runs when none is found)"`
-	// LivenessLine flags a capture for manual review as re-photographed
-	// when its liveness is below it (0 turns the check off).
-	LivenessLine float64 `env:"RECHECK_LIVENESS_LINE" default:"0.2" help:"liveness below which a capture is flagged for manual review as re-photographed (0: off)"`
-}
-
-// Verifier checks a name, a resident ID number and a portrait with CTID;
-// *identity.Client is one.
-type Verifier interface {
-	Verify(ctx context.Context, name, number string, portrait []byte) identity.Verdict
+	// PollInterval is how often an idle worker looks for new tasks
+	// (asynq's TaskCheckInterval).
+	PollInterval time.Duration `env:"RECHECK_POLL_INTERVAL" default:"1s" help:"how often an idle worker looks for new tasks (asynq's TaskCheckInterval)"`
+	// SweepInterval is how often the worker completes changes whose durable
+	// copy or follow-ups are pending in the outbox (their writer died, or
+	// storage or the queue failed after the commit).
+	SweepInterval time.Duration `env:"RECHECK_SWEEP_INTERVAL" default:"30s" help:"how often pending durable copies and follow-ups (the outbox) are completed"`
 }
 
 // Validate reports a configuration that cannot work.
@@ -52,11 +48,11 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("worker: RECHECK_SHUTDOWN_TIMEOUT must be positive")
 	}
-	if c.LivenessLine < 0 || c.LivenessLine > 1 {
-		return fmt.Errorf("worker: RECHECK_LIVENESS_LINE must be 0-1, got %g", c.LivenessLine)
+	if c.PollInterval < time.Millisecond || c.PollInterval > time.Minute {
+		return fmt.Errorf("worker: RECHECK_POLL_INTERVAL must be 1ms-1m, got %s", c.PollInterval)
 	}
-	if c.DetectSize < 160 || c.DetectSize > 4096 {
-		return fmt.Errorf("worker: RECHECK_DETECT_SIZE must be 160-4096, got %d", c.DetectSize)
+	if c.SweepInterval < 10*time.Millisecond {
+		return fmt.Errorf("worker: RECHECK_SWEEP_INTERVAL must be at least 10ms, got %s", c.SweepInterval)
 	}
 	return nil
 }
@@ -71,60 +67,110 @@ func (c Config) Slots() int {
 
 // Deps are what the handlers work with.
 type Deps struct {
-	Repo  *capture.Repository
-	Store storage.Store
-	// Matcher finds faces (for standardization too) and compares them.
-	Matcher *facematch.Matcher
-	// CTID checks mainland resident ID cards against the national database.
-	CTID     Verifier
+	// Lifecycle records every outcome and owns the rules.
+	Lifecycle *capture.Lifecycle
+	// Store holds the photos.
+	Store        storage.Store
+	Standardizer Standardizer
+	Scorer       Scorer
+	// Identity checks mainland resident ID cards with CTID.
+	Identity Verifier
 	Notifier notify.Notifier
-	Queue    jobs.Enqueuer
-	// Profiles gives each school's output profile.
-	Profiles imaging.ProfileSet
-	Limits   imaging.Limits
 	Log      zerolog.Logger
+	// Middleware, when set, wraps every handler inside recheck's own (tests
+	// use it to deliver every task twice).
+	Middleware []asynq.MiddlewareFunc
 }
 
 // Server is the asynq server with recheck's handlers mounted.
 type Server struct {
-	srv *asynq.Server
-	mux *asynq.ServeMux
+	h     *handlers
+	srv   *asynq.Server
+	mux   *asynq.ServeMux
+	cfg   Config
+	deps  Deps
+	stop  context.CancelFunc
+	swept sync.WaitGroup
 }
 
 // New returns a worker server on rdb. Start it with Start.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
-	h := &handlers{Deps: deps, detectSize: cfg.DetectSize, livenessLine: cfg.LivenessLine}
+	h := &handlers{Deps: deps}
+	poll := cfg.PollInterval
+	if poll <= 0 {
+		poll = time.Second
+	}
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
-		Concurrency:     cfg.Slots(),
-		Queues:          jobs.QueueWeights,
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		ErrorHandler:    asynq.ErrorHandlerFunc(h.onError),
-		Logger:          asynqLogger{deps.Log.With().Str("component", "asynq").Logger()},
-		BaseContext:     func() context.Context { return deps.Log.WithContext(context.Background()) },
+		Concurrency:       cfg.Slots(),
+		Queues:            jobs.QueueWeights,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		TaskCheckInterval: poll,
+		ErrorHandler:      asynq.ErrorHandlerFunc(h.onError),
+		Logger:            asynqLogger{deps.Log.With().Str("component", "asynq").Logger()},
+		BaseContext:       func() context.Context { return deps.Log.WithContext(context.Background()) },
 	})
 	mux := asynq.NewServeMux()
 	mux.Use(logging(deps.Log), recoverPanics, permanentToSkipRetry)
+	mux.Use(deps.Middleware...)
 	mux.HandleFunc(jobs.TypeStandardize, h.standardize)
 	mux.HandleFunc(jobs.TypeMatch, h.match)
 	mux.HandleFunc(jobs.TypeNotify, h.notify)
-	return &Server{srv: srv, mux: mux}
+	mux.HandleFunc(jobs.TypeNotifyStudent, h.notifyStudent)
+	return &Server{h: h, srv: srv, mux: mux, cfg: cfg, deps: deps}
 }
 
 // Handler returns the task handler with its middleware, for tests and
 // embedding.
 func (s *Server) Handler() asynq.Handler { return s.mux }
 
-// Start starts processing tasks in the background.
+// Start starts processing tasks, and sweeping the outbox, in the
+// background.
 func (s *Server) Start() error {
 	if err := s.srv.Start(s.mux); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.swept.Add(1)
+	go s.sweep(ctx)
 	return nil
+}
+
+// sweep completes pending outbox entries every SweepInterval; entries
+// younger than one interval are left to the writer still working on them.
+func (s *Server) sweep(ctx context.Context) {
+	defer s.swept.Done()
+	every := s.cfg.SweepInterval
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	l := s.deps.Log.With().Str("component", "outbox").Logger()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.deps.Lifecycle.Repo().SyncPending(ctx, every)
+		if err != nil && ctx.Err() == nil {
+			l.Warn().Err(err).Int("completed", n).Msg("outbox: some changes are still pending")
+		} else if n > 0 {
+			l.Info().Int("completed", n).Msg("outbox: completed pending changes")
+		}
+	}
 }
 
 // Shutdown stops taking tasks, waits up to the shutdown timeout for running
 // ones and hands the rest back to the queue.
-func (s *Server) Shutdown() { s.srv.Shutdown() }
+func (s *Server) Shutdown() {
+	if s.stop != nil {
+		s.stop()
+		s.swept.Wait()
+	}
+	s.srv.Shutdown()
+}
 
 // asynqLogger routes asynq's own log lines to zerolog.
 type asynqLogger struct{ l zerolog.Logger }

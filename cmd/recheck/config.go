@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/engines"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
@@ -28,7 +30,9 @@ type Config struct {
 	Storage  storage.Config
 	Limits   imaging.Limits
 	Profiles imaging.ProfileConfig
+	Rules    capture.RulesConfig
 	Faces    facematch.Config
+	Engines  engines.Config
 	CTID     identity.CTIDConfig
 	Intake   intake.Config
 	Worker   worker.Config
@@ -51,7 +55,7 @@ type LogConfig struct {
 // Validate checks every part of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Limits, c.Profiles, c.Faces, c.CTID, c.Intake, c.Worker} {
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

@@ -55,16 +55,8 @@ func registerCTID(t *testing.T, dir, photo string) {
 // storage directory that other processes may share.
 func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *service {
 	t.Helper()
-	env := map[string]string{
-		"RECHECK_CTID_SIM_REGISTRY": filepath.Join(dir, "ctid-registry"),
-		"RECHECK_CTID_SIM_UNKNOWN":  "not_found",
-		"RECHECK_REDIS_URL":         rs.URL,
-		"RECHECK_HTTP_ADDR":         "127.0.0.1:0",
-		"RECHECK_STORAGE_DIR":       filepath.Join(dir, "data"),
-		"RECHECK_MODELS_DIR":        testmodels.Dir(t),
-		"RECHECK_CONCURRENCY":       "2",
-		"RECHECK_SHUTDOWN_TIMEOUT":  "10s",
-	}
+	env := serviceEnv(rs, dir)
+	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
 	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
 	require.NoError(t, err)
 	require.NoError(t, cfg.Validate())
@@ -84,6 +76,21 @@ func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *servic
 	}
 	t.Cleanup(func() { _ = stop() })
 	return &service{base: "http://" + a.addr(), redis: rs, store: filepath.Join(dir, "data"), stop: stop}
+}
+
+// serviceEnv is the environment of a recheck process of the tests.
+func serviceEnv(rs *redistest.Server, dir string) map[string]string {
+	return map[string]string{
+		"RECHECK_CTID_SIM_REGISTRY": filepath.Join(dir, "ctid-registry"),
+		"RECHECK_CTID_SIM_UNKNOWN":  "not_found",
+		"RECHECK_REDIS_URL":         rs.URL,
+		"RECHECK_HTTP_ADDR":         "127.0.0.1:0",
+		"RECHECK_STORAGE_DIR":       filepath.Join(dir, "data"),
+		"RECHECK_CONCURRENCY":       "2",
+		"RECHECK_SHUTDOWN_TIMEOUT":  "10s",
+		"RECHECK_POLL_INTERVAL":     "50ms",
+		"RECHECK_ADMIN_PASSWORD":    "e2e",
+	}
 }
 
 func (s *service) putAdmission(t *testing.T, student, rel string) {
@@ -133,16 +140,17 @@ func (s *service) get(t *testing.T, path string) (*http.Response, []byte) {
 	return resp, body
 }
 
-// waitFinal polls a capture until it leaves the working states.
-func (s *service) waitFinal(t *testing.T, id string) map[string]any {
+// waitSettled polls a capture until it leaves the working states (queued,
+// matching): it waits for the student, a reviewer or the office, or is
+// done.
+func (s *service) waitSettled(t *testing.T, id string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		_, body := s.get(t, "/v1/captures/"+id)
 		var v map[string]any
 		require.NoError(t, json.Unmarshal(body, &v))
-		switch v["state"] {
-		case "passed", "blocked", "rejected", "on_hold", "failed":
+		if v["state"] != "queued" && v["state"] != "matching" {
 			return v
 		}
 		if time.Now().After(deadline) {
@@ -152,19 +160,53 @@ func (s *service) waitFinal(t *testing.T, id string) map[string]any {
 	}
 }
 
+// post sends a JSON body, as the admin when admin is set.
+func (s *service) post(t *testing.T, path string, body any, admin bool) (int, map[string]any) {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(raw))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if admin {
+		req.SetBasicAuth("admin", "e2e")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
+// confirmed submits a capture, waits for its standardization, confirms
+// the admission photo and waits for the comparison.
+func (s *service) confirmed(t *testing.T, status int, body map[string]any) map[string]any {
+	t.Helper()
+	require.Equal(t, http.StatusAccepted, status, body)
+	id := body["id"].(string)
+	c := s.waitSettled(t, id)
+	require.Equal(t, "awaiting_confirmation", c["state"], c)
+	status, c = s.post(t, "/v1/captures/"+id+"/confirm", map[string]string{"admission_photo": "mine"}, false)
+	require.Equal(t, http.StatusOK, status, c)
+	return s.waitSettled(t, id)
+}
+
 func TestEndToEnd(t *testing.T) {
 	rs := redistest.Start(t)
 	dir := t.TempDir()
 	registerCTID(t, dir, "faces/deepface/img15.jpg") // the same person, another photo
 	s := startRoles(t, rs, dir, roles{intake: true, worker: true})
 	// deepface G04: img13 on file, img14 shot now (both on plain walls).
-	s.putAdmission(t, "S1", "faces/deepface/img13.jpg")
+	for _, st := range []string{"S1", "S1b", "S1c", "S1d"} {
+		s.putAdmission(t, st, "faces/deepface/img13.jpg")
+	}
 
-	// The same person: standardized to 480 × 640 and scored at least 80.
+	// The same person: standardized to 480 × 640, confirmed by the student,
+	// scored at least 80, checked by CTID, approved by a reviewer.
 	status, body := s.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img14.jpg"))
-	require.Equal(t, http.StatusAccepted, status, body)
-	same := s.waitFinal(t, body["id"].(string))
-	require.Equal(t, "passed", same["state"], same)
+	same := s.confirmed(t, status, body)
+	require.Equal(t, "pending_review", same["state"], same)
 	match := same["match"].(map[string]any)
 	require.GreaterOrEqual(t, match["score"].(float64), 80.0)
 	require.Equal(t, "arcface", match["embedder"])
@@ -182,44 +224,40 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, imaging.JPEG, info.Format)
 	require.Equal(t, [2]int{480, 640}, [2]int{info.Width, info.Height})
 
+	status, body = s.post(t, "/v1/captures/"+same["id"].(string)+"/review", map[string]string{"decision": "approve"}, true)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Equal(t, "approved", body["state"])
+	require.Equal(t, "审核通过，已完成新生入学资格复查线上采集", body["message_zh"])
+
 	// A different person (deepface G06) against the same admission photo:
 	// below 80.
-	status, body = s.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img18.jpg"))
-	require.Equal(t, http.StatusAccepted, status, body)
-	other := s.waitFinal(t, body["id"].(string))
+	status, body = s.postCapture(t, "S1b", testphotos.Read(t, "faces/deepface/img18.jpg"))
+	other := s.confirmed(t, status, body)
 	require.Equal(t, "blocked", other["state"], other)
 	require.Less(t, other["match"].(map[string]any)["score"].(float64), 80.0)
 
 	// A wrong name for the number: CTID says the identity is invalid.
-	status, body = s.postCaptureAs(t, "S1", "张四", "resident_id", "11010519491231002X", testphotos.Read(t, "faces/deepface/img14.jpg"))
-	require.Equal(t, http.StatusAccepted, status, body)
-	invalid := s.waitFinal(t, body["id"].(string))
+	status, body = s.postCaptureAs(t, "S1c", "张四", "resident_id", "11010519491231002X", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	invalid := s.confirmed(t, status, body)
 	require.Equal(t, "blocked", invalid["state"], invalid)
 	require.Equal(t, "ctid_identity_invalid", invalid["block_reason"], invalid)
 	require.Contains(t, invalid["message_zh"], "网证")
 
 	// A passport: no CTID, the portrait alone decides.
-	status, body = s.postCaptureAs(t, "S1", "John Smith", "passport", "E12345678", testphotos.Read(t, "faces/deepface/img14.jpg"))
-	require.Equal(t, http.StatusAccepted, status, body)
-	foreign := s.waitFinal(t, body["id"].(string))
-	require.Equal(t, "passed", foreign["state"], foreign)
+	status, body = s.postCaptureAs(t, "S1d", "John Smith", "passport", "E12345678", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	foreign := s.confirmed(t, status, body)
+	require.Equal(t, "pending_review", foreign["state"], foreign)
 	require.Nil(t, foreign["match"].(map[string]any)["ctid"])
 
 	// No admission photo: the capture waits on hold, then goes on when the
 	// photo arrives.
 	status, body = s.postCapture(t, "S2", testphotos.Read(t, "faces/deepface/img15.jpg"))
-	require.Equal(t, http.StatusAccepted, status)
-	held := s.waitFinal(t, body["id"].(string))
+	held := s.confirmed(t, status, body)
 	require.Equal(t, "on_hold", held["state"])
 	require.Equal(t, "admission_photo_missing", held["hold_reason"])
 	s.putAdmission(t, "S2", "faces/deepface/img13.jpg")
-	deadline := time.Now().Add(60 * time.Second)
-	for held["state"] == "on_hold" && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		_, raw := s.get(t, "/v1/captures/"+body["id"].(string))
-		require.NoError(t, json.Unmarshal(raw, &held))
-	}
-	require.Equal(t, "passed", held["state"], "the held capture was matched when the photo arrived")
+	held = s.waitSettled(t, body["id"].(string))
+	require.Equal(t, "pending_review", held["state"], "the held capture was compared when the photo arrived")
 
 	// An unreadable upload: a clear 4xx, and no record, file or task.
 	insp := asynq.NewInspectorFromRedisClient(s.redis.Client)
@@ -243,10 +281,38 @@ func TestEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, raw, 1)
 
+	ids := []string{same["id"].(string), other["id"].(string), invalid["id"].(string), foreign["id"].(string), held["id"].(string)}
+	paths := []string{"/v1/schools/cjlu/students/S1", "/v1/schools/cjlu/students/S1b", "/v1/schools/cjlu/students/S2"}
+	for _, id := range ids {
+		paths = append(paths, "/v1/captures/"+id)
+	}
+	snapshot := func(s *service) map[string]string {
+		out := map[string]string{}
+		for _, p := range paths {
+			resp, body := s.get(t, p)
+			require.Equal(t, http.StatusOK, resp.StatusCode, p)
+			out[p] = string(body)
+		}
+		return out
+	}
+	answers := snapshot(s)
+
 	// Graceful shutdown.
 	require.NoError(t, s.stop())
 	_, err = http.Get(s.base + "/healthz")
 	require.Error(t, err, "the API is closed after shutdown")
+
+	// Redis is lost; `recheck reindex` rebuilds it from storage and the API
+	// answers as before.
+	require.NoError(t, rs.Client.FlushAll(context.Background()).Err())
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"reindex", "--json"}, func(k string) string { return serviceEnv(rs, dir)[k] }, &out, &errOut)
+	require.Equal(t, exitOK, code, errOut.String())
+	var rep map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())
+	require.Equal(t, 5.0, rep["captures"])
+	require.Equal(t, 5.0, rep["admission_photos"])
+	require.Equal(t, answers, snapshot(startRoles(t, rs, dir, roles{intake: true})))
 }
 
 // TestSplitRoles runs the intake API and the workers as two processes
@@ -261,9 +327,8 @@ func TestSplitRoles(t *testing.T) {
 
 	api.putAdmission(t, "S1", "faces/deepface/img13.jpg")
 	status, body := api.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img15.jpg"))
-	require.Equal(t, http.StatusAccepted, status, body)
-	got := api.waitFinal(t, body["id"].(string))
-	require.Equal(t, "passed", got["state"], got)
+	got := api.confirmed(t, status, body)
+	require.Equal(t, "pending_review", got["state"], got)
 	require.NoError(t, w.stop())
 	require.NoError(t, api.stop())
 }

@@ -9,6 +9,7 @@
 //	recheck faces        IMG [--json]          list the faces in a photo
 //	recheck match        PROBE REFERENCE [--json]  compare two photos
 //	recheck sheet        PATH... --out F.html [--png F.png]  contact sheet
+//	recheck reindex      [--school S]  rebuild Redis from storage
 //	recheck config       print every setting as a Markdown table
 //
 // Settings come from RECHECK_* environment variables, mirrored by flags.
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		code, err = calibrateCmd(ctx, rest, getenv, stdout)
 	case "sheet":
 		code, err = sheetCmd(ctx, rest, getenv, stdout)
+	case "reindex":
+		code, err = reindexCmd(ctx, rest, getenv, stdout, stderr)
 	case "config":
 		_, err = io.WriteString(stdout, configTable())
 	case "help", "-h", "--help":
@@ -109,6 +112,7 @@ func usage(w io.Writer) {
   sheet PATH... --out F.html    contact sheet of inputs beside their outputs (--png F.png)
   ctid-sim [--addr A]           the CTID gateway simulator (--latency, --error-rate, --outage)
   calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates
+  reindex [--school S]          rebuild Redis from the durable copies in storage (--json)
   config                        print every setting (env variable, flag, default)
 
 Offline commands take --json. Run 'recheck <command> -h' for its flags.

@@ -8,9 +8,14 @@ import (
 	"io"
 	"runtime"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 )
+
+// passScore is the default policy line the CLI reports same_person by: the
+// capture rules' own (a school may set another).
+var passScore = capture.DefaultRules().PassScore
 
 // embedderScore is one embedder's verdict on a pair.
 type embedderScore struct {
@@ -87,7 +92,7 @@ func matchCmd(ctx context.Context, args []string, getenv func(string) string, st
 			return o.fail(err, name)
 		}
 	}
-	out := matchOutput{Embedder: m.Default(), PassScore: facematch.PassScore}
+	out := matchOutput{Embedder: m.Default(), PassScore: passScore}
 	if all {
 		out.All = map[string]embedderScore{}
 	}
@@ -96,7 +101,7 @@ func matchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return exitFailure, err
 		}
-		es := embedderScore{Score: s, Distance: round4(d), SamePerson: s >= facematch.PassScore}
+		es := embedderScore{Score: s, Distance: round4(d), SamePerson: s >= passScore}
 		if n == m.Default() {
 			out.Score, out.Distance, out.SamePerson = es.Score, es.Distance, es.SamePerson
 		}
@@ -150,7 +155,7 @@ func matchPairs(ctx context.Context, o *offline, m *facematch.Matcher, path stri
 				return exitFailure, err
 			}
 			d = round4(d)
-			same := s >= facematch.PassScore
+			same := s >= passScore
 			line.Score, line.Distance, line.SamePerson = &s, &d, &same
 		}
 		if err := enc.Encode(line); err != nil {

@@ -17,10 +17,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/engines"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
@@ -88,7 +90,13 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	}
 	imaging.Startup()
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
-	repo := capture.NewRepository(a.rdb)
+	rules, err := capture.LoadRuleSet(cfg.Rules)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	repo := capture.NewRepository(capture.RepositoryParams{Redis: a.rdb, Store: store, Dispatcher: jobs.Dispatcher{Queue: a.client}})
+	lc := capture.NewLifecycle(repo, rules)
 
 	if r.worker {
 		a.match, err = facematch.NewMatcher(cfg.Faces, cfg.Worker.Slots())
@@ -109,8 +117,12 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			}
 		}
 		a.worker = worker.New(a.rdb, cfg.Worker, worker.Deps{
-			Repo: repo, Store: store, Matcher: a.match, CTID: identity.NewClient(ctidURL, cfg.CTID), Notifier: notify.Log{Logger: l.With().Str("component", "notify").Logger()},
-			Queue: a.client, Profiles: profiles, Limits: cfg.Limits, Log: l,
+			Lifecycle: lc, Store: store,
+			Standardizer: &engines.Standardizer{Matcher: a.match, Profiles: profiles, Limits: cfg.Limits, Config: cfg.Engines},
+			Scorer:       &engines.Scorer{Matcher: a.match, Cache: repo, Limits: cfg.Limits},
+			Identity:     identity.NewClient(ctidURL, cfg.CTID),
+			Notifier:     notify.Log{Logger: l.With().Str("component", "notify").Logger()},
+			Log:          l,
 		})
 	}
 	if r.intake {
@@ -120,7 +132,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			return nil, fmt.Errorf("intake: listen on %s: %w", cfg.Intake.Addr, err)
 		}
 		api := intake.New(cfg.Intake, intake.Deps{
-			Redis: a.rdb, Repo: repo, Store: store, Queue: a.client, Limits: cfg.Limits,
+			Redis: a.rdb, Lifecycle: lc, Store: store, Limits: cfg.Limits,
 			Log: l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
 		})
 		a.http = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}

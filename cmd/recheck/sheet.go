@@ -99,7 +99,7 @@ func sheetRow(ctx context.Context, path string, cfg *Config, profile imaging.Pro
 		return row
 	}
 	row.Result, row.Err = imaging.Standardize(ctx, data, imaging.Options{
-		Profile: profile, Limits: cfg.Limits, Detector: dets, DetectSize: cfg.Worker.DetectSize, Diagnostics: true,
+		Profile: profile, Limits: cfg.Limits, Detector: dets, DetectSize: cfg.Engines.DetectSize, Diagnostics: true,
 	})
 	return row
 }

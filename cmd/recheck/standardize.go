@@ -55,7 +55,7 @@ func standardizeCmd(ctx context.Context, args []string, getenv func(string) stri
 	}
 	defer dets.Close()
 	res, err := imaging.Standardize(ctx, data, imaging.Options{
-		Profile: o.profile, Limits: o.cfg.Limits, Detector: dets, DetectSize: o.cfg.Worker.DetectSize,
+		Profile: o.profile, Limits: o.cfg.Limits, Detector: dets, DetectSize: o.cfg.Engines.DetectSize,
 	})
 	if err != nil {
 		return o.fail(err, "input")

@@ -1,0 +1,216 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/recheck/recheck/identity"
+)
+
+func documentType(rec *Record) identity.DocumentType { return identity.DocumentType(rec.Document.Type) }
+
+func outcomeOf(s string) identity.Outcome { return identity.Outcome(s) }
+
+// Confirm records the student's confirmation of a standardized capture and
+// their answer about the admission photo on file (steps 12-13): "mine"
+// starts the comparison; "wrong" or "missing" runs no comparison and opens
+// a case with the records office. Repeating the same answer is harmless; a
+// different one, or a capture not waiting for confirmation, is a
+// *ConflictError.
+func (l *Lifecycle) Confirm(ctx context.Context, id string, answer Answer, actor string) (*Record, error) {
+	if !answer.Valid() {
+		return nil, &InvalidError{Field: "admission_photo", Message: `must be "mine", "wrong" or "missing"`}
+	}
+	return l.change(ctx, id, func(t *Tx, rec *Record) error {
+		if rec.State != AwaitingConfirmation {
+			switch {
+			case rec.Confirmation != nil && rec.Confirmation.Answer == answer:
+				return errUnchanged
+			case rec.Confirmation != nil:
+				return conflict("already_confirmed", "the capture was confirmed with admission_photo="+string(rec.Confirmation.Answer), rec.State)
+			}
+			return conflict("not_awaiting_confirmation", "the capture is "+string(rec.State)+", not awaiting_confirmation", rec.State)
+		}
+		rec.Confirmation = &Confirmation{Answer: answer, At: t.Now()}
+		if answer == AnswerMine {
+			return rec.Apply(Move{To: Matching, Cause: CauseConfirmed, Actor: actor}, t.Now())
+		}
+		reason := "admission_photo_" + string(answer)
+		t.Journey().open(reason, rec.ID, t.Now())
+		return rec.Apply(Move{To: Referred, Cause: CauseAdmissionDisputed, Actor: actor, Reason: reason}, t.Now())
+	})
+}
+
+// maxNote bounds reviewers' reasons and office notes, in characters.
+const maxNote = 500
+
+func checkNote(field, s string, required bool) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case required && s == "":
+		return "", &InvalidError{Field: field, Message: field + " is required"}
+	case !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxNote:
+		return "", &InvalidError{Field: field, Message: field + " must be valid UTF-8 of at most 500 characters"}
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' }):
+		return "", &InvalidError{Field: field, Message: field + " contains control characters"}
+	}
+	return s, nil
+}
+
+// Review records a reviewer's verdict on a capture waiting for review
+// (人工审核). Approval completes the journey ("审核通过"). A rejection lets
+// the student resubmit without charging the day's quota, as often as the
+// school's free resubmissions allow; the rejection after the last of them
+// escalates to the records office. A capture is reviewed once: the same
+// verdict by the same reviewer again is harmless, anything else on a
+// reviewed capture is a *ConflictError.
+func (l *Lifecycle) Review(ctx context.Context, id string, d Decision, reason, reviewer string) (*Record, error) {
+	if d != Approve && d != Reject {
+		return nil, &InvalidError{Field: "decision", Message: `must be "approve" or "reject"`}
+	}
+	reason, err := checkNote("reason", reason, d == Reject)
+	if err != nil {
+		return nil, err
+	}
+	actor := Reviewer(reviewer)
+	return l.change(ctx, id, func(t *Tx, rec *Record) error {
+		if rec.State != PendingReview {
+			if rec.Decision != nil {
+				if rec.Decision.Decision == d && rec.Decision.Reviewer == actor && rec.Decision.Reason == reason {
+					return errUnchanged
+				}
+				return conflict("already_reviewed", "the capture was reviewed by "+rec.Decision.Reviewer+": "+string(rec.Decision.Decision), rec.State)
+			}
+			return conflict("not_pending_review", "the capture is "+string(rec.State)+", not pending_review", rec.State)
+		}
+		j := t.Journey()
+		rec.Decision = &ReviewDecision{Decision: d, Reason: reason, Reviewer: actor, At: t.Now()}
+		j.InReview = slices.DeleteFunc(j.InReview, func(id string) bool { return id == rec.ID })
+		if d == Approve {
+			j.Approved = rec.ID
+			return rec.Apply(Move{To: Approved, Cause: CauseReviewApproved, Actor: actor}, t.Now())
+		}
+		if j.recordRejection(rec.ID, l.Rules(rec.School)) {
+			j.open(CaseReviewsExhausted, rec.ID, t.Now())
+			return rec.Apply(Move{To: Escalated, Cause: CauseReviewsExhausted, Actor: actor, Note: reason}, t.Now())
+		}
+		return rec.Apply(Move{To: ReviewRejected, Cause: CauseReviewRejected, Actor: actor, Note: reason}, t.Now())
+	})
+}
+
+// Resolve closes a student's open case with the records office, with the
+// office's note. An escalation's counters start again: the student has
+// every failed attempt and free resubmission back and may submit. Captures
+// waiting for the office about the admission photo go back to the
+// student's confirmation. Without an open case it is a *ConflictError.
+func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor string) (*Journey, error) {
+	note, err := checkNote("note", note, true)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
+		j := t.Journey()
+		if j.Case == nil {
+			return conflict("no_open_case", "the student has no open case with the records office", "")
+		}
+		if err := l.returnReferred(t, CauseCaseResolved, actor); err != nil {
+			return err
+		}
+		j.close(actor, note, "resolved", t.Now())
+		return nil
+	})
+	if ch == nil {
+		return nil, err
+	}
+	return ch.Journey, err
+}
+
+// returnReferred sends the student's captures waiting for the records
+// office back to the student's confirmation.
+func (l *Lifecycle) returnReferred(t *Tx, cause Cause, actor string) error {
+	ids, err := t.CaptureIDs()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		rec, err := t.Load(id)
+		if err != nil {
+			return err
+		}
+		if rec.State != Referred {
+			continue
+		}
+		rec.Confirmation = nil
+		if err := rec.Apply(Move{To: AwaitingConfirmation, Cause: cause, Actor: actor}, t.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AdmissionResult is what a new admission photo changed.
+type AdmissionResult struct {
+	// Changed is false when the same photo was on file already.
+	Changed bool
+	// Resumed lists the captures sent back to the comparison (they waited
+	// on hold for the photo) or to the student's confirmation (they waited
+	// for the records office about it).
+	Resumed []string
+}
+
+// SetAdmissionPhoto puts a new admission photo on file (its bytes already
+// stored under ref.Key). Captures waiting for it resume: those on hold for
+// a missing or unusable photo go back to the comparison, those the student
+// disputed go back to the student's confirmation, and a dispute case is
+// closed. A capture already decided is never changed: the student submits
+// a new capture.
+func (l *Lifecycle) SetAdmissionPhoto(ctx context.Context, school, student string, ref AdmissionPhoto, actor string) (AdmissionResult, error) {
+	var res AdmissionResult
+	_, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
+		res = AdmissionResult{}
+		prev, err := t.Admission()
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if prev != nil && prev.SHA256 == ref.SHA256 {
+			return errUnchanged
+		}
+		t.SetAdmission(ref)
+		res.Changed = true
+		ids, err := t.CaptureIDs()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			rec, err := t.Load(id)
+			if err != nil {
+				return err
+			}
+			switch {
+			case rec.State == OnHold && (rec.HoldReason == HoldAdmissionPhotoMissing || rec.HoldReason == HoldAdmissionPhotoUnusable):
+				if err := rec.Apply(Move{To: Matching, Cause: CauseAdmissionReplaced, Actor: actor}, t.Now()); err != nil {
+					return err
+				}
+			case rec.State == Referred:
+				rec.Confirmation = nil
+				if err := rec.Apply(Move{To: AwaitingConfirmation, Cause: CauseAdmissionReplaced, Actor: actor}, t.Now()); err != nil {
+					return err
+				}
+			default:
+				continue
+			}
+			res.Resumed = append(res.Resumed, id)
+		}
+		if j := t.Journey(); j.Case != nil && !j.Case.BlocksCaptures() {
+			j.close(actor, "", "admission_photo_replaced", t.Now())
+		}
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return res, nil
+	}
+	return res, err
+}

@@ -1,0 +1,315 @@
+package capture
+
+import (
+	"slices"
+	"time"
+)
+
+// Journey is one student's way through the re-check at one school: the
+// standardizations charged to the day's quota, the failed attempts and
+// review rejections since the records office last closed the case, the free
+// resubmissions those rejections granted, and the open records-office case.
+// Every entry is keyed by the capture that caused it, so applying the same
+// event twice changes nothing.
+type Journey struct {
+	School    string `json:"school"`
+	StudentID string `json:"student_id"`
+	// OpenID is the openid of the student's latest capture, for the
+	// messages that belong to no capture (the cool-off).
+	OpenID string `json:"openid,omitempty"`
+	// Latest is the ID of the student's latest capture.
+	Latest string `json:"latest_capture,omitempty"`
+	// InReview lists the captures waiting for a reviewer, Approved is the
+	// capture a reviewer approved.
+	InReview []string `json:"in_review,omitempty"`
+	Approved string   `json:"approved,omitempty"`
+	// Slots are the standardizations charged, recent ones only.
+	Slots []Slot `json:"standardizations"`
+	// Failed lists the captures the comparison blocked since the last
+	// closed case; Rejections those a reviewer rejected.
+	Failed     []string `json:"failed_attempts"`
+	Rejections []string `json:"review_rejections"`
+	// Credits are the free resubmissions review rejections granted.
+	Credits []Credit `json:"free_resubmissions"`
+	// Case is the open records-office case; Closed the closed ones.
+	Case   *Case  `json:"case,omitempty"`
+	Closed []Case `json:"closed_cases,omitempty"`
+	// Notices are messages to the student that belong to no capture.
+	Notices []Notice `json:"notices,omitempty"`
+
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int       `json:"version"`
+}
+
+// Slot is one standardization charged to the student.
+type Slot struct {
+	CaptureID string    `json:"capture_id"`
+	At        time.Time `json:"at"`
+	// Free is true when a free resubmission paid for it, not the quota.
+	Free bool `json:"free,omitempty"`
+}
+
+// Credit is one free resubmission, granted by a review rejection and used
+// by a later capture.
+type Credit struct {
+	GrantedBy string `json:"granted_by"`
+	UsedBy    string `json:"used_by,omitempty"`
+}
+
+// The reasons of a records-office case.
+const (
+	// CaseAttemptsExhausted: the comparison blocked the last qualifying
+	// photo the rules allow.
+	CaseAttemptsExhausted = "attempts_exhausted"
+	// CaseReviewsExhausted: a reviewer rejected the capture after the last
+	// free resubmission.
+	CaseReviewsExhausted = "reviews_exhausted"
+	// CaseAdmissionWrong and CaseAdmissionMissing: the student said the
+	// admission photo is someone else's, or missing.
+	CaseAdmissionWrong   = "admission_photo_wrong"
+	CaseAdmissionMissing = "admission_photo_missing"
+)
+
+// Case is a student's case with the records office (学籍部门).
+type Case struct {
+	Reason    string    `json:"reason"`
+	CaptureID string    `json:"capture_id"`
+	OpenedAt  time.Time `json:"opened_at"`
+	// ClosedAt, ClosedBy and Note record how the case ended; Resolution
+	// says what closed it: resolved by the office, a new admission photo,
+	// or a case that replaced it.
+	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	ClosedBy   string     `json:"closed_by,omitempty"`
+	Note       string     `json:"note,omitempty"`
+	Resolution string     `json:"resolution,omitempty"`
+}
+
+// BlocksCaptures reports whether the student may not submit while the case
+// is open: true for escalations, false for an admission photo in dispute.
+func (c *Case) BlocksCaptures() bool {
+	return c != nil && (c.Reason == CaseAttemptsExhausted || c.Reason == CaseReviewsExhausted)
+}
+
+// Notice is a message to the student that belongs to no capture.
+type Notice struct {
+	Seq int `json:"seq"`
+	// Key is the catalogue key of the message.
+	Key string    `json:"key"`
+	At  time.Time `json:"at"`
+	// Until is when the cool-off the notice announces ends.
+	Until    time.Time `json:"until,omitempty"`
+	Notified *Delivery `json:"notified,omitempty"`
+}
+
+// NoticeCoolOff is the key of the message that announces a cool-off.
+const NoticeCoolOff = "cool_off"
+
+// Quota is where a student stands with the day's standardizations.
+type Quota struct {
+	// Limit is the day's allowance and UsedToday what is charged today.
+	Limit     int `json:"limit"`
+	UsedToday int `json:"used_today"`
+	// NextAllowedAt is when the student may standardize again; nil when
+	// they may now.
+	NextAllowedAt *time.Time `json:"next_allowed_at"`
+}
+
+// Quota reports the student's standardizations at now under r.
+//
+// At most r.DailyStandardizations are charged per calendar day in the
+// rules' time zone; once a day's allowance is used, the student waits
+// r.CoolOff from the standardization that used it up (and at least until
+// the next day). Free resubmissions are not charged.
+func (j *Journey) Quota(r Rules, now time.Time) Quota {
+	loc := r.Location()
+	day := func(t time.Time) string { return t.In(loc).Format("2006-01-02") }
+	today := day(now)
+	byDay := map[string][]time.Time{}
+	for _, s := range j.Slots {
+		if !s.Free {
+			byDay[day(s.At)] = append(byDay[day(s.At)], s.At)
+		}
+	}
+	q := Quota{Limit: r.DailyStandardizations, UsedToday: len(byDay[today])}
+	var until time.Time
+	for _, ts := range byDay {
+		if len(ts) < r.DailyStandardizations {
+			continue
+		}
+		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+		if end := ts[r.DailyStandardizations-1].Add(time.Duration(r.CoolOff)); end.After(until) {
+			until = end
+		}
+	}
+	if q.UsedToday >= r.DailyStandardizations {
+		n := now.In(loc)
+		midnight := time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, loc)
+		if midnight.After(until) {
+			until = midnight
+		}
+	}
+	if now.Before(until) {
+		u := until.UTC()
+		q.NextAllowedAt = &u
+	}
+	return q
+}
+
+func (j *Journey) freeCredits() int {
+	n := 0
+	for _, c := range j.Credits {
+		if c.UsedBy == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// slot returns the slot charged for a capture.
+func (j *Journey) slot(captureID string) (Slot, bool) {
+	for _, s := range j.Slots {
+		if s.CaptureID == captureID {
+			return s, true
+		}
+	}
+	return Slot{}, false
+}
+
+// admit reports why the student may not submit a capture now, or nil.
+func (j *Journey) admit(r Rules, now time.Time) *RefusedError {
+	switch {
+	case j.Case.BlocksCaptures():
+		return refused(RefusedEscalated, time.Time{})
+	case j.Approved != "":
+		return refused(RefusedComplete, time.Time{})
+	case len(j.InReview) > 0:
+		return refused(RefusedInReview, time.Time{})
+	}
+	if j.freeCredits() > 0 {
+		return nil
+	}
+	if q := j.Quota(r, now); q.NextAllowedAt != nil {
+		return refused(RefusedDailyLimit, *q.NextAllowedAt)
+	}
+	return nil
+}
+
+// reserve charges a standardization for captureID: a free resubmission when
+// one is available, else the day's quota. It refuses like admit; a capture
+// already charged is not charged again.
+func (j *Journey) reserve(captureID string, r Rules, now time.Time) (free bool, err error) {
+	if s, ok := j.slot(captureID); ok {
+		return s.Free, nil
+	}
+	if e := j.admit(r, now); e != nil {
+		return false, e
+	}
+	j.prune(r, now)
+	for i := range j.Credits {
+		if j.Credits[i].UsedBy == "" {
+			j.Credits[i].UsedBy = captureID
+			free = true
+			break
+		}
+	}
+	j.Slots = append(j.Slots, Slot{CaptureID: captureID, At: now.UTC(), Free: free})
+	return free, nil
+}
+
+// release gives back what a capture was charged: its photo was refused by
+// the quality checks, which costs the student nothing.
+func (j *Journey) release(captureID string) {
+	j.Slots = slices.DeleteFunc(j.Slots, func(s Slot) bool { return s.CaptureID == captureID })
+	for i := range j.Credits {
+		if j.Credits[i].UsedBy == captureID {
+			j.Credits[i].UsedBy = ""
+		}
+	}
+}
+
+// prune drops slots too old to matter to any day or cool-off.
+func (j *Journey) prune(r Rules, now time.Time) {
+	horizon := now.Add(-time.Duration(r.CoolOff) - 48*time.Hour)
+	j.Slots = slices.DeleteFunc(j.Slots, func(s Slot) bool { return s.At.Before(horizon) })
+}
+
+// recordFailure counts a blocked qualifying photo and reports whether it
+// was the last the rules allow.
+func (j *Journey) recordFailure(captureID string, r Rules) (escalate bool) {
+	if !slices.Contains(j.Failed, captureID) {
+		j.Failed = append(j.Failed, captureID)
+	}
+	return len(j.Failed) >= r.FailedAttempts
+}
+
+// recordRejection counts a review rejection: within the rules it grants a
+// free resubmission, beyond them it escalates.
+func (j *Journey) recordRejection(captureID string, r Rules) (escalate bool) {
+	if !slices.Contains(j.Rejections, captureID) {
+		j.Rejections = append(j.Rejections, captureID)
+	}
+	if len(j.Rejections) > r.FreeResubmissions {
+		return true
+	}
+	if !slices.ContainsFunc(j.Credits, func(c Credit) bool { return c.GrantedBy == captureID }) {
+		j.Credits = append(j.Credits, Credit{GrantedBy: captureID})
+	}
+	return false
+}
+
+// open opens a records-office case. An escalation replaces an open dispute
+// about the admission photo; otherwise the open case stays as it is.
+func (j *Journey) open(reason, captureID string, now time.Time) {
+	if j.Case != nil {
+		if j.Case.BlocksCaptures() || !(reason == CaseAttemptsExhausted || reason == CaseReviewsExhausted) {
+			return
+		}
+		j.close(ActorSystem, "", "replaced", now)
+	}
+	j.Case = &Case{Reason: reason, CaptureID: captureID, OpenedAt: now.UTC()}
+}
+
+// close closes the open case. A case the office resolves resets the
+// counters: the student starts again with every attempt and resubmission.
+func (j *Journey) close(actor, note, resolution string, now time.Time) {
+	if j.Case == nil {
+		return
+	}
+	c := *j.Case
+	at := now.UTC()
+	c.ClosedAt, c.ClosedBy, c.Note, c.Resolution = &at, actor, note, resolution
+	j.Closed = append(j.Closed, c)
+	j.Case = nil
+	if c.BlocksCaptures() {
+		j.Failed, j.Rejections, j.Credits = []string{}, []string{}, []Credit{}
+	}
+}
+
+// notice appends a message to the student unless an equal one exists, and
+// reports whether it did.
+func (j *Journey) notice(key string, until, now time.Time) bool {
+	for _, n := range j.Notices {
+		if n.Key == key && n.Until.Equal(until) {
+			return false
+		}
+	}
+	j.Notices = append(j.Notices, Notice{Seq: len(j.Notices) + 1, Key: key, At: now.UTC(), Until: until.UTC()})
+	return true
+}
+
+// normalize gives the journey's lists non-nil values, so that its JSON is
+// the same before and after a round trip.
+func (j *Journey) normalize() {
+	if j.Slots == nil {
+		j.Slots = []Slot{}
+	}
+	if j.Failed == nil {
+		j.Failed = []string{}
+	}
+	if j.Rejections == nil {
+		j.Rejections = []string{}
+	}
+	if j.Credits == nil {
+		j.Credits = []Credit{}
+	}
+}

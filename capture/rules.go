@@ -1,0 +1,195 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+	_ "time/tzdata" // the quota's day is Asia/Shanghai even where no zoneinfo is installed
+)
+
+// Rules are the numbers of the capture instructions that a school may set
+// for itself. DefaultRules gives the instructions' own.
+type Rules struct {
+	// AutoConfirm skips the confirmation call: for an upstream that lets
+	// the student confirm the photos in its own interface, the comparison
+	// follows standardization at once.
+	AutoConfirm bool `json:"auto_confirm"`
+	// DailyStandardizations is how many standardizations a student may use
+	// per day (step 11: 3). Photos refused by the quality checks are free.
+	DailyStandardizations int `json:"daily_standardizations"`
+	// CoolOff is how long a student waits after the day's last allowed
+	// standardization, counted from it (step 11: 24 hours).
+	CoolOff Duration `json:"cool_off"`
+	// FailedAttempts is how many qualifying photos the comparison may block
+	// before the records office takes the case (step 14: 3).
+	FailedAttempts int `json:"failed_attempts"`
+	// FreeResubmissions is how many times a student may resubmit after a
+	// review rejection without charging the day's quota; the rejection
+	// after the last of them escalates (step 14: 2).
+	FreeResubmissions int `json:"free_resubmissions"`
+	// PassScore is the portrait score below which a capture is blocked
+	// (step 14: 80, on the calibrated 0-100 scale).
+	PassScore float64 `json:"pass_score"`
+	// TimeZone is where the quota's days begin and end.
+	TimeZone string `json:"time_zone"`
+
+	loc *time.Location
+}
+
+// DefaultRules are the numbers of the capture instructions.
+func DefaultRules() Rules {
+	r := Rules{
+		DailyStandardizations: 3, CoolOff: Duration(24 * time.Hour), FailedAttempts: 3,
+		FreeResubmissions: 2, PassScore: 80, TimeZone: "Asia/Shanghai",
+	}
+	r.loc, _ = time.LoadLocation(r.TimeZone)
+	return r
+}
+
+// Validate reports rules that cannot work, naming the field, and resolves
+// the time zone.
+func (r *Rules) Validate() error {
+	var errs []error
+	if r.DailyStandardizations < 1 || r.DailyStandardizations > 100 {
+		errs = append(errs, fmt.Errorf("daily_standardizations must be 1-100, got %d", r.DailyStandardizations))
+	}
+	if r.CoolOff < 0 || time.Duration(r.CoolOff) > 30*24*time.Hour {
+		errs = append(errs, fmt.Errorf("cool_off must be 0-720h, got %s", time.Duration(r.CoolOff)))
+	}
+	if r.FailedAttempts < 1 || r.FailedAttempts > 100 {
+		errs = append(errs, fmt.Errorf("failed_attempts must be 1-100, got %d", r.FailedAttempts))
+	}
+	if r.FreeResubmissions < 0 || r.FreeResubmissions > 100 {
+		errs = append(errs, fmt.Errorf("free_resubmissions must be 0-100, got %d", r.FreeResubmissions))
+	}
+	if r.PassScore <= 0 || r.PassScore > 100 {
+		errs = append(errs, fmt.Errorf("pass_score must be above 0 and at most 100, got %g", r.PassScore))
+	}
+	loc, err := time.LoadLocation(r.TimeZone)
+	if err != nil || r.TimeZone == "" {
+		errs = append(errs, fmt.Errorf("time_zone %q is not a known zone (like Asia/Shanghai)", r.TimeZone))
+	}
+	r.loc = loc
+	return errors.Join(errs...)
+}
+
+// Location is the rules' time zone.
+func (r Rules) Location() *time.Location {
+	if r.loc == nil {
+		if loc, err := time.LoadLocation(r.TimeZone); err == nil {
+			return loc
+		}
+		return time.UTC
+	}
+	return r.loc
+}
+
+// Duration is a time.Duration written in JSON as a string like "24h".
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a string like "24h" or "90m".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string like \"24h\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("not a duration (like \"24h\"): %q", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// RuleSet gives each school its rules: the deployment's defaults, with the
+// fields a school sets for itself.
+type RuleSet struct {
+	Default Rules
+	Schools map[string]Rules
+}
+
+// For returns the rules of a school.
+func (s RuleSet) For(school string) Rules {
+	if r, ok := s.Schools[school]; ok {
+		return r
+	}
+	if s.Default.PassScore == 0 {
+		return DefaultRules()
+	}
+	return s.Default
+}
+
+// RulesConfig configures the rules.
+type RulesConfig struct {
+	// File is a JSON object: "*" holds the deployment's defaults, and each
+	// school code the fields that school sets; every field left out keeps
+	// the default (see Rules).
+	File string `env:"RECHECK_SCHOOL_RULES" help:"JSON file of journey rules: \"*\" for every school, or a school code, each with auto_confirm, daily_standardizations, cool_off, failed_attempts, free_resubmissions, pass_score, time_zone; empty: the capture instructions' numbers"`
+}
+
+// Validate reports a configuration that cannot work (it loads the rules).
+func (c RulesConfig) Validate() error {
+	_, err := LoadRuleSet(c)
+	return err
+}
+
+// LoadRuleSet reads the rules file; without one every school gets
+// DefaultRules.
+func LoadRuleSet(c RulesConfig) (RuleSet, error) {
+	set := RuleSet{Default: DefaultRules(), Schools: map[string]Rules{}}
+	if c.File == "" {
+		return set, nil
+	}
+	raw, err := os.ReadFile(c.File)
+	if err != nil {
+		return RuleSet{}, fmt.Errorf("RECHECK_SCHOOL_RULES: %w", err)
+	}
+	return ParseRuleSet(raw)
+}
+
+// ParseRuleSet reads a rules document (see RulesConfig).
+func ParseRuleSet(raw []byte) (RuleSet, error) {
+	set := RuleSet{Default: DefaultRules(), Schools: map[string]Rules{}}
+	var entries map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return RuleSet{}, fmt.Errorf("RECHECK_SCHOOL_RULES: not a JSON object of school codes: %w", err)
+	}
+	overlay := func(base Rules, name string, e json.RawMessage) (Rules, error) {
+		dec := json.NewDecoder(bytes.NewReader(e))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&base); err != nil {
+			return Rules{}, fmt.Errorf("RECHECK_SCHOOL_RULES: %s: %w", name, err)
+		}
+		if err := base.Validate(); err != nil {
+			return Rules{}, fmt.Errorf("RECHECK_SCHOOL_RULES: %s: %w", name, err)
+		}
+		return base, nil
+	}
+	if e, ok := entries["*"]; ok {
+		def, err := overlay(set.Default, `"*"`, e)
+		if err != nil {
+			return RuleSet{}, err
+		}
+		set.Default = def
+	}
+	for school, e := range entries {
+		if school == "*" {
+			continue
+		}
+		if !ValidID(school) {
+			return RuleSet{}, fmt.Errorf("RECHECK_SCHOOL_RULES: %q is not a school code", school)
+		}
+		r, err := overlay(set.Default, "school "+school, e)
+		if err != nil {
+			return RuleSet{}, err
+		}
+		set.Schools[school] = r
+	}
+	return set, nil
+}

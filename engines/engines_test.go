@@ -1,0 +1,165 @@
+package engines_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/engines"
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/internal/testmodels"
+	"github.com/recheck/recheck/internal/testphotos"
+	"github.com/recheck/recheck/worker"
+)
+
+func standardizer(t *testing.T) *engines.Standardizer {
+	return &engines.Standardizer{Matcher: testmodels.Matcher(t), Profiles: imaging.ProfileSet{Default: imaging.CHSI},
+		Limits: imaging.DefaultLimits(), Config: engines.Config{DetectSize: 480, LivenessLine: 0.2}}
+}
+
+func TestStandardizeGoodPhoto(t *testing.T) {
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	out, err := standardizer(t).Standardize(context.Background(), "cjlu", photo)
+	require.NoError(t, err)
+	require.Empty(t, out.Findings)
+	require.NotNil(t, out.Photo)
+	require.NotNil(t, out.Face)
+	require.Equal(t, len(photo), out.Input.Bytes)
+	require.Contains(t, out.Measures, "sharpness")
+	info, err := imaging.Probe(out.Photo, imaging.DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, [2]int{480, 640}, [2]int{info.Width, info.Height})
+}
+
+func TestStandardizeRejects(t *testing.T) {
+	obama := testphotos.Read(t, "faces/face_recognition-tests/obama.jpg")
+	tests := []struct {
+		name  string
+		photo []byte
+		code  string
+	}{
+		{"two faces", testphotos.Read(t, "faces/deepface/couple.jpg"), imaging.FindingMultipleFaces},
+		{"no face", testphotos.Read(t, "faces/dlib-nonface/giraffe.jpg"), imaging.FindingNoFace},
+		{"truncated", obama[:len(obama)/3], imaging.CodeUnreadable},
+	}
+	s := standardizer(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := s.Standardize(context.Background(), "cjlu", tc.photo)
+			require.NoError(t, err, "an unusable photo is a finding, not an error")
+			require.Nil(t, out.Photo)
+			require.Equal(t, tc.code, out.Findings[0].Code)
+			require.NotEmpty(t, out.Findings[0].MessageZH)
+		})
+	}
+}
+
+// TestRephotographedPrintIsFlaggedForReview: a webcam shot of a printed
+// portrait gets a review flag; a live photo does not.
+func TestRephotographedPrintIsFlaggedForReview(t *testing.T) {
+	s := standardizer(t)
+	for rel, flagged := range map[string]bool{
+		// The NUAA shots fail the quality checks too (tight crops, busy
+		// rooms), so the flag is checked on the face the pipeline found.
+		"faces-east-asian/imironica_liveness_NUAA_printed_photo/nuaa0001__0001_00_00_01_125.jpg": true,
+		"faces/deepface/img14.jpg": false,
+	} {
+		photo := testphotos.Read(t, rel)
+		res, err := imaging.Standardize(context.Background(), photo, imaging.Options{Detector: testmodels.Matcher(t).Detectors()})
+		require.NoError(t, err)
+		require.NotNil(t, res.Face, rel)
+		flags := s.Flags(context.Background(), photo, res.Face)
+		if flagged {
+			require.Len(t, flags, 1, rel)
+			require.Equal(t, capture.ReviewFlagRephotographed, flags[0].Code)
+			require.Less(t, flags[0].Value, flags[0].Limit)
+			require.NotEmpty(t, flags[0].MessageZH)
+		} else {
+			require.Empty(t, flags, rel)
+		}
+	}
+	out, err := s.Standardize(context.Background(), "cjlu", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	require.NoError(t, err)
+	require.NotNil(t, out.Photo)
+	require.Empty(t, out.Review, "a live photo that passes carries no flag")
+}
+
+func scorer(t *testing.T) (*engines.Scorer, *capture.Repository) {
+	repo := capture.NewRepository(capture.RepositoryParams{Redis: redistest.Start(t).Client})
+	return &engines.Scorer{Matcher: testmodels.Matcher(t), Cache: repo, Limits: imaging.DefaultLimits()}, repo
+}
+
+func reference(photo []byte) worker.Reference {
+	sum := sha256.Sum256(photo)
+	return worker.Reference{SHA256: hex.EncodeToString(sum[:]), Load: func(context.Context) ([]byte, error) { return photo, nil }}
+}
+
+func TestScore(t *testing.T) {
+	ctx := context.Background()
+	s, repo := scorer(t)
+	out, err := standardizer(t).Standardize(ctx, "cjlu", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	require.NoError(t, err)
+	same := reference(testphotos.Read(t, "faces/deepface/img13.jpg")) // deepface G04, like the capture
+	sc, err := s.Score(ctx, out.Photo, same)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, sc.Score, capture.DefaultRules().PassScore)
+	require.Equal(t, facematch.EmbedderArcFace, sc.Embedder, "arcface scores by default")
+	vec, ok, err := repo.Embedding(ctx, sc.Embedder, same.SHA256)
+	require.NoError(t, err)
+	require.True(t, ok, "the admission embedding is cached")
+	require.Len(t, vec, 512)
+
+	other := reference(testphotos.Read(t, "faces/deepface/img18.jpg"))
+	sc, err = s.Score(ctx, out.Photo, other)
+	require.NoError(t, err)
+	require.Less(t, sc.Score, capture.DefaultRules().PassScore)
+
+	_, err = s.Score(ctx, out.Photo, reference(testphotos.Read(t, "faces/deepface/couple.jpg")))
+	var up *worker.UnusablePhotoError
+	require.ErrorAs(t, err, &up)
+	require.Equal(t, "reference", up.Which)
+	_, err = s.Score(ctx, testphotos.Read(t, "faces/dlib-nonface/giraffe.jpg"), same)
+	require.ErrorAs(t, err, &up)
+	require.Equal(t, "probe", up.Which)
+
+	failing := worker.Reference{SHA256: "nope", Load: func(context.Context) ([]byte, error) { return nil, errors.New("storage down") }}
+	_, err = s.Score(ctx, out.Photo, failing)
+	require.ErrorContains(t, err, "storage down")
+	require.False(t, errors.As(err, &up), "a storage failure is retried, not an unusable photo")
+}
+
+func TestScoreUsesTheCachedAdmissionEmbedding(t *testing.T) {
+	ctx := context.Background()
+	s, repo := scorer(t)
+	out, err := standardizer(t).Standardize(ctx, "cjlu", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	require.NoError(t, err)
+	other := reference(testphotos.Read(t, "faces/deepface/img18.jpg"))
+	// Plant an embedding equal to the probe's own: only a comparison that
+	// uses the cache can score 100 against another person's photo.
+	m := testmodels.Matcher(t)
+	d, err := m.Describe(ctx, out.Photo, imaging.DefaultLimits(), m.Default())
+	require.NoError(t, err)
+	require.NoError(t, repo.SetEmbedding(ctx, m.Default(), other.SHA256, d.Vectors[m.Default()], time.Hour))
+	sc, err := s.Score(ctx, out.Photo, other)
+	require.NoError(t, err)
+	require.Equal(t, 100.0, sc.Score)
+}
+
+func TestPolicyLineSitsAtTheCalibrationAnchor(t *testing.T) {
+	require.Equal(t, float64(facematch.AnchorScore), capture.DefaultRules().PassScore,
+		"the default pass line is the calibrated anchor; move both or neither")
+}
+
+func TestConfigValidate(t *testing.T) {
+	require.NoError(t, engines.Config{DetectSize: 480, LivenessLine: 0.2}.Validate())
+	require.ErrorContains(t, engines.Config{DetectSize: 10}.Validate(), "RECHECK_DETECT_SIZE")
+	require.ErrorContains(t, engines.Config{DetectSize: 480, LivenessLine: 2}.Validate(), "RECHECK_LIVENESS_LINE")
+}

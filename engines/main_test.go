@@ -1,0 +1,13 @@
+package engines_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/recheck/recheck/imaging"
+)
+
+func TestMain(m *testing.M) {
+	imaging.Startup()
+	os.Exit(m.Run())
+}

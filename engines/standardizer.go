@@ -1,0 +1,109 @@
+package engines
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+
+	"github.com/rs/zerolog"
+
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/worker"
+)
+
+// Standardizer is the worker's standardizer on libvips: imaging's pipeline
+// with the school's profile, faces found by the matcher's dlib detectors,
+// and a liveness check that flags re-photographed prints for the reviewer.
+type Standardizer struct {
+	Matcher  *facematch.Matcher
+	Profiles imaging.ProfileSet
+	Limits   imaging.Limits
+	Config   Config
+}
+
+var _ worker.Standardizer = (*Standardizer)(nil)
+
+// Standardize implements worker.Standardizer.
+func (s *Standardizer) Standardize(ctx context.Context, school string, original []byte) (worker.Standardized, error) {
+	res, err := imaging.Standardize(ctx, original, imaging.Options{
+		Profile: s.Profiles.For(school), Limits: s.Limits, Detector: s.Matcher.Detectors(), DetectSize: s.Config.DetectSize,
+	})
+	var inErr *imaging.Error
+	if errors.As(err, &inErr) {
+		return worker.Standardized{Findings: []capture.Finding{{Code: inErr.Code, MessageZH: inErr.MessageZH}}}, nil
+	}
+	if err != nil {
+		return worker.Standardized{}, err
+	}
+	out := worker.Standardized{
+		Findings: Findings(res.Findings), Face: FaceBox(res.Face), Measures: measures(res.Measures),
+		Input: &capture.PhotoInfo{Format: string(res.Input.Format), Width: res.Input.Width, Height: res.Input.Height, Bytes: len(original)},
+	}
+	if res.OK {
+		out.Photo = res.Output.JPEG
+		out.Review = s.Flags(ctx, original, res.Face)
+	}
+	return out, nil
+}
+
+// Flags checks what only a person may decide on, for the photo's face
+// (found in the original's pixels): a liveness below the line flags the
+// photo as re-photographed (严禁翻拍). Standardize flags the photos that
+// pass the checks.
+func (s *Standardizer) Flags(ctx context.Context, original []byte, face *imaging.Face) []capture.Finding {
+	if s.Config.LivenessLine <= 0 || face == nil {
+		return nil
+	}
+	live, err := s.Matcher.LivenessAt(ctx, original, s.Limits, face.Box)
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("liveness not measured")
+		return nil
+	}
+	if live >= s.Config.LivenessLine {
+		return nil
+	}
+	return []capture.Finding{{
+		Code: capture.ReviewFlagRephotographed, Value: math.Floor(live*1000) / 1000, Limit: s.Config.LivenessLine,
+		MessageZH: capture.ReviewFlagText(capture.ReviewFlagRephotographed),
+	}}
+}
+
+// Findings converts imaging's findings.
+func Findings(in []imaging.Finding) []capture.Finding {
+	out := make([]capture.Finding, len(in))
+	for i, f := range in {
+		out[i] = capture.Finding{Code: f.Code, MessageZH: f.MessageZH, Value: f.Value, Limit: f.Limit}
+	}
+	return out
+}
+
+// FaceBox converts a face found in the input.
+func FaceBox(f *imaging.Face) *capture.FaceBox {
+	if f == nil {
+		return nil
+	}
+	fb := &capture.FaceBox{Box: [4]int{f.Box.Min.X, f.Box.Min.Y, f.Box.Dx(), f.Box.Dy()}, Landmarks: [][2]int{}}
+	for _, p := range f.Landmarks {
+		fb.Landmarks = append(fb.Landmarks, [2]int{p.X, p.Y})
+	}
+	return fb
+}
+
+// measures turns the measures into a map for the record, three decimals.
+func measures(m imaging.Measures) map[string]float64 {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	var out map[string]float64
+	if json.Unmarshal(raw, &out) != nil {
+		return nil
+	}
+	for k, v := range out {
+		out[k] = math.Round(v*1000) / 1000
+	}
+	return out
+}

@@ -1,0 +1,42 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/recheck/recheck/capture"
+)
+
+// Dispatcher turns the follow-ups of saved changes into tasks: it is the
+// capture.Dispatcher of every role. Each follow-up has a deterministic task
+// ID, so dispatching one again while its task is queued, running or
+// retained is a no-op.
+type Dispatcher struct {
+	Queue Enqueuer
+}
+
+// Task returns the task of a follow-up.
+func Task(f capture.Followup) (*asynq.Task, error) {
+	switch f.Kind {
+	case capture.FollowStandardize:
+		return NewStandardize(f.CaptureID), nil
+	case capture.FollowMatch:
+		return NewMatch(f.CaptureID, f.Seq), nil
+	case capture.FollowNotify:
+		return NewNotify(f.CaptureID, f.Seq), nil
+	case capture.FollowNotifyStudent:
+		return NewNotifyStudent(f.School, f.StudentID, f.Seq), nil
+	}
+	return nil, fmt.Errorf("jobs: no task for follow-up %q", f.Kind)
+}
+
+// Dispatch implements capture.Dispatcher.
+func (d Dispatcher) Dispatch(ctx context.Context, f capture.Followup) error {
+	t, err := Task(f)
+	if err != nil {
+		return err
+	}
+	return Enqueue(ctx, d.Queue, t)
+}

@@ -1,0 +1,17 @@
+package worker
+
+import (
+	"context"
+
+	"github.com/hibiken/asynq"
+)
+
+// OnError runs the server's error handler, as asynq does when a task
+// fails.
+func (s *Server) OnError(ctx context.Context, t *asynq.Task, err error) { s.h.onError(ctx, t, err) }
+
+// RecoverPanics and PermanentToSkipRetry are the middleware, for tests.
+var (
+	RecoverPanics        = recoverPanics
+	PermanentToSkipRetry = permanentToSkipRetry
+)

@@ -1,0 +1,353 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/storage"
+	"github.com/recheck/recheck/worker"
+	"github.com/recheck/recheck/worker/workertest"
+)
+
+// clock is the injected time of intake and the lifecycle.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// world is the service as the upstream sees it: the real intake API over
+// HTTP, real Redis, the real asynq server and workers, with the engines
+// faked (workertest) so that a whole journey takes milliseconds.
+type world struct {
+	t       *testing.T
+	ctx     context.Context
+	api     *httptest.Server
+	redis   *redistest.Server
+	lc      *capture.Lifecycle
+	store   storage.Store
+	std     *workertest.Standardizer
+	scorer  *workertest.Scorer
+	ctid    *workertest.Identity
+	notes   *workertest.Notifier
+	clock   *clock
+	insp    *asynq.Inspector
+	srv     *worker.Server
+	dir     string
+	rules   capture.RuleSet
+	twice   bool
+	stopped bool
+	// last is the response of the last request.
+	last *http.Response
+}
+
+type worldOptions struct {
+	// twice delivers every task twice.
+	twice bool
+	// rules is a RECHECK_SCHOOL_RULES document.
+	rules string
+}
+
+func newWorld(t *testing.T, o worldOptions) *world {
+	t.Helper()
+	rs := redistest.Start(t)
+	dir := t.TempDir()
+	store, err := storage.NewFS(dir)
+	require.NoError(t, err)
+	w := &world{
+		t: t, ctx: context.Background(), redis: rs, store: store, dir: dir, twice: o.twice,
+		std: &workertest.Standardizer{}, scorer: &workertest.Scorer{}, ctid: &workertest.Identity{}, notes: &workertest.Notifier{},
+		clock: &clock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, shanghai)},
+		insp:  asynq.NewInspectorFromRedisClient(rs.Client),
+	}
+	w.rules = capture.RuleSet{}
+	if o.rules != "" {
+		w.rules, err = capture.ParseRuleSet([]byte(o.rules))
+		require.NoError(t, err)
+	}
+	w.lc = w.lifecycle()
+	api := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, AdminPassword: "secret"}, intake.Deps{
+		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Log: zerolog.Nop(), Now: w.clock.Now,
+	})
+	w.api = httptest.NewServer(api)
+	t.Cleanup(w.api.Close)
+	w.startWorker()
+	return w
+}
+
+func (w *world) lifecycle() *capture.Lifecycle {
+	repo := capture.NewRepository(capture.RepositoryParams{
+		Redis: w.redis.Client, Store: w.store, Now: w.clock.Now,
+		Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(w.redis.Client)},
+	})
+	return capture.NewLifecycle(repo, w.rules)
+}
+
+func (w *world) startWorker() {
+	var mw []asynq.MiddlewareFunc
+	if w.twice {
+		mw = append(mw, deliverTwice)
+	}
+	w.srv = worker.New(w.redis.Client, worker.Config{Concurrency: 2, ShutdownTimeout: 5 * time.Second, PollInterval: 5 * time.Millisecond, SweepInterval: time.Hour},
+		worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.Nop(), Middleware: mw})
+	require.NoError(w.t, w.srv.Start())
+	w.stopped = false
+	w.t.Cleanup(w.stopWorker)
+}
+
+func (w *world) stopWorker() {
+	if !w.stopped {
+		w.stopped = true
+		w.srv.Shutdown()
+	}
+}
+
+// deliverTwice runs every task a second time after it succeeded, as asynq
+// does when a worker dies between finishing a task and acknowledging it.
+func deliverTwice(next asynq.Handler) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		if err := next.ProcessTask(ctx, t); err != nil {
+			return err
+		}
+		return next.ProcessTask(ctx, t)
+	})
+}
+
+// idle waits until no task is pending, running or waiting to run in any
+// queue: everything the last request set off is done. It reads asynq's
+// lists directly: after a Redis wipe a client that registered a queue
+// before does not register it again, and the inspector would not see it.
+func (w *world) idle() {
+	w.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		busy := int64(0)
+		for q := range jobs.QueueWeights {
+			base := "asynq:{" + q + "}:"
+			for _, k := range []string{"pending", "active"} {
+				busy += w.redis.Client.LLen(w.ctx, base+k).Val()
+			}
+			for _, k := range []string{"scheduled", "retry"} {
+				busy += w.redis.Client.ZCard(w.ctx, base+k).Val()
+			}
+		}
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("queues still busy: %d tasks", busy)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+type doc struct{ typ, number, name string }
+
+var residentID = doc{"resident_id", "11010519491231002X", "张三"}
+
+// submit posts a capture of a photo tagged tag, as the upstream does.
+func (w *world) submit(student, tag string) (int, map[string]any) {
+	return w.submitAs(student, tag, residentID)
+}
+
+func (w *world) submitAs(student, tag string, d doc) (int, map[string]any) {
+	w.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range map[string]string{
+		"school": "cjlu", "cohort": "2026级本科新生", "student_id": student, "openid": "oUpF8uMuAJO_" + student,
+		"document_type": d.typ, "document_number": d.number, "name": d.name,
+	} {
+		require.NoError(w.t, mw.WriteField(k, v))
+	}
+	fw, err := mw.CreateFormFile("photo", "p.png")
+	require.NoError(w.t, err)
+	_, err = fw.Write(workertest.Photo(tag))
+	require.NoError(w.t, err)
+	require.NoError(w.t, mw.Close())
+	resp, body := w.do(http.MethodPost, "/v1/captures", mw.FormDataContentType(), &b, false)
+	return resp.StatusCode, body
+}
+
+// accepted submits and fails unless the capture was accepted; it returns
+// the capture's ID after its standardization ran.
+func (w *world) accepted(student, tag string) string {
+	w.t.Helper()
+	status, body := w.submit(student, tag)
+	require.Equal(w.t, http.StatusAccepted, status, body)
+	w.idle()
+	return body["id"].(string)
+}
+
+func (w *world) putAdmission(student, tag string) map[string]any {
+	w.t.Helper()
+	resp, body := w.do(http.MethodPut, "/v1/schools/cjlu/students/"+student+"/admission-photo", "image/png", bytes.NewReader(workertest.Photo(tag)), false)
+	require.Contains(w.t, []int{http.StatusOK, http.StatusCreated}, resp.StatusCode, body)
+	w.idle()
+	return body
+}
+
+func (w *world) capture(id string) map[string]any {
+	w.t.Helper()
+	resp, body := w.do(http.MethodGet, "/v1/captures/"+id, "", nil, false)
+	require.Equal(w.t, http.StatusOK, resp.StatusCode, body)
+	return body
+}
+
+func (w *world) state(id string) string { return w.capture(id)["state"].(string) }
+
+func (w *world) confirm(id, answer string) (int, map[string]any) {
+	w.t.Helper()
+	resp, body := w.do(http.MethodPost, "/v1/captures/"+id+"/confirm", "application/json", jsonBody(map[string]string{"admission_photo": answer}), false)
+	w.idle()
+	return resp.StatusCode, body
+}
+
+func (w *world) review(id, decision, reason string) (int, map[string]any) {
+	w.t.Helper()
+	resp, body := w.do(http.MethodPost, "/v1/captures/"+id+"/review", "application/json", jsonBody(map[string]string{"decision": decision, "reason": reason}), true)
+	w.idle()
+	return resp.StatusCode, body
+}
+
+func (w *world) resolve(student, note string) (int, map[string]any) {
+	w.t.Helper()
+	resp, body := w.do(http.MethodPost, "/v1/schools/cjlu/students/"+student+"/escalation/resolve", "application/json", jsonBody(map[string]string{"note": note}), true)
+	w.idle()
+	return resp.StatusCode, body
+}
+
+func (w *world) summary(student string) map[string]any {
+	w.t.Helper()
+	resp, body := w.do(http.MethodGet, "/v1/schools/cjlu/students/"+student, "", nil, false)
+	require.Equal(w.t, http.StatusOK, resp.StatusCode, body)
+	return body
+}
+
+func (w *world) admin(path string) map[string]any {
+	w.t.Helper()
+	resp, body := w.do(http.MethodGet, path, "", nil, true)
+	require.Equal(w.t, http.StatusOK, resp.StatusCode, body)
+	return body
+}
+
+// pass takes a capture of the student through confirmation to review.
+func (w *world) pass(student, tag string) string {
+	w.t.Helper()
+	id := w.accepted(student, tag)
+	require.Equal(w.t, "awaiting_confirmation", w.state(id))
+	status, body := w.confirm(id, "mine")
+	require.Equal(w.t, http.StatusOK, status, body)
+	return id
+}
+
+func jsonBody(v any) io.Reader {
+	raw, _ := json.Marshal(v)
+	return bytes.NewReader(raw)
+}
+
+func (w *world) do(method, path, contentType string, body io.Reader, admin bool) (*http.Response, map[string]any) {
+	w.t.Helper()
+	req, err := http.NewRequest(method, w.api.URL+path, body)
+	require.NoError(w.t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if admin {
+		req.SetBasicAuth("admin", "secret")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(w.t, err)
+	defer resp.Body.Close()
+	w.last = resp
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(w.t, err)
+	var out map[string]any
+	if len(raw) > 0 && raw[0] == '{' {
+		require.NoError(w.t, json.Unmarshal(raw, &out), string(raw))
+	}
+	return resp, out
+}
+
+// causes lists the causes of a capture's history.
+func causes(c map[string]any) []string {
+	var out []string
+	for _, e := range c["history"].([]any) {
+		out = append(out, e.(map[string]any)["cause"].(string))
+	}
+	return out
+}
+
+// errCode returns the error code of an error body.
+func errCode(t *testing.T, body map[string]any) string {
+	t.Helper()
+	e, ok := body["error"].(map[string]any)
+	require.True(t, ok, "an error body: %v", body)
+	require.NotEmpty(t, e["message_zh"], "every error has a Chinese message")
+	return e["code"].(string)
+}
+
+// effects is what a journey did outside Redis: the engines' work and the
+// messages sent.
+type effects struct {
+	Standardizations, Comparisons, IdentityChecks int
+	Messages                                      []string
+}
+
+func (w *world) effects() effects {
+	var keys []string
+	for _, m := range w.notes.Sent() {
+		keys = append(keys, m.Key)
+	}
+	sort.Strings(keys)
+	return effects{w.std.Calls(), w.scorer.Calls(), w.ctid.Calls(), keys}
+}
+
+// bothDeliveries runs a journey once with every task delivered once and
+// once with every task delivered twice, and requires both runs to have
+// done the same work and sent the same messages.
+func bothDeliveries(t *testing.T, o worldOptions, journey func(t *testing.T, w *world)) {
+	var runs []effects
+	for _, twice := range []bool{false, true} {
+		t.Run(fmt.Sprintf("twice=%v", twice), func(t *testing.T) {
+			o.twice = twice
+			w := newWorld(t, o)
+			journey(t, w)
+			w.idle()
+			runs = append(runs, w.effects())
+		})
+	}
+	if len(runs) == 2 {
+		require.Equal(t, runs[0], runs[1], "a task delivered twice does its work and sends its message once")
+	}
+}

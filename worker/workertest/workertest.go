@@ -1,0 +1,232 @@
+// Package workertest holds fakes of the worker's engines, for tests about
+// the journey's rules rather than image or face work: they run in
+// microseconds and need no models.
+//
+// The fakes read what to do from the photos themselves: Photo makes a small
+// real PNG (intake's sniffing and header checks accept it) carrying a tag
+// such as "person=alice" or "person=bob;quality=too_dark". The Standardizer
+// rejects a photo whose tag has quality=<finding code>; the Scorer scores
+// 95 when the probe and the admission photo show the same person and 20
+// otherwise (score=<n> on the probe's tag overrides it), and reports an
+// admission photo tagged faces=0 as unusable.
+package workertest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/notify"
+	"github.com/recheck/recheck/worker"
+)
+
+// Photo returns a PNG carrying tag: "key=value" pairs joined by ';'.
+func Photo(tag string) []byte {
+	w := max(64, len(tag)+1)
+	img := image.NewGray(image.Rect(0, 0, w, 8))
+	for x := range w {
+		for y := 1; y < 8; y++ {
+			img.SetGray(x, y, color.Gray{Y: 200})
+		}
+	}
+	for i := 0; i < len(tag); i++ {
+		img.SetGray(i, 0, color.Gray{Y: tag[i]})
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img) // cannot fail on an in-memory image
+	return b.Bytes()
+}
+
+// Tag reads the tag of a photo made by Photo.
+func Tag(photo []byte) (map[string]string, error) {
+	img, err := png.Decode(bytes.NewReader(photo))
+	if err != nil {
+		return nil, fmt.Errorf("workertest: not a tagged photo: %w", err)
+	}
+	g, ok := img.(*image.Gray)
+	if !ok {
+		return nil, errors.New("workertest: not a tagged photo")
+	}
+	var raw []byte
+	for x := 0; x < g.Rect.Dx(); x++ {
+		v := g.GrayAt(x, 0).Y
+		if v == 0 {
+			break
+		}
+		raw = append(raw, v)
+	}
+	tag := map[string]string{}
+	for _, kv := range strings.Split(string(raw), ";") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			tag[k] = v
+		}
+	}
+	return tag, nil
+}
+
+// Standardizer is a fake worker.Standardizer.
+type Standardizer struct {
+	mu    sync.Mutex
+	calls int
+}
+
+// Standardize implements worker.Standardizer.
+func (s *Standardizer) Standardize(_ context.Context, _ string, original []byte) (worker.Standardized, error) {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	tag, err := Tag(original)
+	if err != nil {
+		return worker.Standardized{Findings: []capture.Finding{{Code: "photo_unreadable", MessageZH: "照片无法读取，请重新拍摄上传"}}}, nil
+	}
+	out := worker.Standardized{
+		Input:    &capture.PhotoInfo{Format: "png", Width: 64, Height: 8, Bytes: len(original)},
+		Face:     &capture.FaceBox{Box: [4]int{10, 1, 20, 6}, Landmarks: [][2]int{}},
+		Measures: map[string]float64{"sharpness": 100, "face_luma": 150},
+		Findings: []capture.Finding{},
+	}
+	if q := tag["quality"]; q != "" {
+		out.Findings = []capture.Finding{{Code: q, MessageZH: "照片不符合拍摄要求", Value: 1, Limit: 0}}
+		return out, nil
+	}
+	if tag["print"] == "1" {
+		out.Review = []capture.Finding{{Code: capture.ReviewFlagRephotographed, MessageZH: capture.ReviewFlagText(capture.ReviewFlagRephotographed), Value: 0.01, Limit: 0.2}}
+	}
+	out.Photo = Photo("person=" + tag["person"] + ";score=" + tag["score"] + ";standardized=1")
+	return out, nil
+}
+
+// Calls counts the standardizations run.
+func (s *Standardizer) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// Scorer is a fake worker.Scorer.
+type Scorer struct {
+	mu    sync.Mutex
+	calls int
+}
+
+// Score implements worker.Scorer.
+func (s *Scorer) Score(ctx context.Context, probe []byte, ref worker.Reference) (worker.Score, error) {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	p, err := Tag(probe)
+	if err != nil {
+		return worker.Score{}, &worker.UnusablePhotoError{Which: "probe", Err: err}
+	}
+	raw, err := ref.Load(ctx)
+	if err != nil {
+		return worker.Score{}, err
+	}
+	r, err := Tag(raw)
+	if err != nil || r["faces"] == "0" {
+		return worker.Score{}, &worker.UnusablePhotoError{Which: "reference", Err: errors.New("no single face")}
+	}
+	score := 20.0
+	if p["person"] != "" && p["person"] == r["person"] {
+		score = 95
+	}
+	if v, err := strconv.ParseFloat(p["score"], 64); err == nil {
+		score = v
+	}
+	return worker.Score{Score: score, Distance: (100 - score) / 100, Embedder: "fake"}, nil
+}
+
+// Calls counts the comparisons run.
+func (s *Scorer) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// Identity is a fake CTID: it answers every check with Outcome (pass when
+// empty) and counts the checks.
+type Identity struct {
+	mu      sync.Mutex
+	outcome identity.Outcome
+	calls   int
+}
+
+// SetOutcome sets the answer to every later check.
+func (f *Identity) SetOutcome(o identity.Outcome) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.outcome = o
+}
+
+// Verify implements worker.Verifier.
+func (f *Identity) Verify(context.Context, string, string, []byte) identity.Verdict {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	o := f.outcome
+	if o == "" {
+		o = identity.Pass
+	}
+	return identity.Verdict{Outcome: o, Serial: fmt.Sprintf("FAKE%d", f.calls), Similarity: 90}
+}
+
+// Calls counts the checks asked.
+func (f *Identity) Calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// Notifier is a fake notify.Notifier that records every message, and fails
+// with Err when it is set.
+type Notifier struct {
+	mu   sync.Mutex
+	sent []notify.Message
+	err  error
+}
+
+// Notify implements notify.Notifier.
+func (n *Notifier) Notify(_ context.Context, m notify.Message) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.err != nil {
+		return n.err
+	}
+	n.sent = append(n.sent, m)
+	return nil
+}
+
+// Fail makes every later delivery fail with err (nil: succeed).
+func (n *Notifier) Fail(err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.err = err
+}
+
+// Sent returns the messages delivered so far.
+func (n *Notifier) Sent() []notify.Message {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]notify.Message(nil), n.sent...)
+}
+
+// Keys returns the catalogue keys of the messages delivered about a
+// capture ("" for the student's journey notices), in order.
+func (n *Notifier) Keys(captureID string) []string {
+	var keys []string
+	for _, m := range n.Sent() {
+		if m.CaptureID == captureID {
+			keys = append(keys, m.Key)
+		}
+	}
+	return keys
+}
