@@ -22,6 +22,7 @@ setup:
 dev: build
 	RECHECK_LOG_FORMAT=$${RECHECK_LOG_FORMAT:-console} \
 	RECHECK_ADMIN_PASSWORD=$${RECHECK_ADMIN_PASSWORD:-dev} \
+	RECHECK_CTID_URL=$${RECHECK_CTID_URL:-sim} \
 	exec bin/recheck serve
 
 build: setup

@@ -1,6 +1,9 @@
 package capture
 
-import "github.com/recheck/recheck/identity"
+import (
+	"github.com/recheck/recheck/ctid"
+	"github.com/recheck/recheck/identity"
+)
 
 // Verdict is what the comparison decides for a capture: its next state,
 // why, and whether the identity check (CTID) has to be asked first.
@@ -36,7 +39,7 @@ func NeedsCTID(score float64, r Rules, doc identity.DocumentType) bool {
 // The line is the school's pass score (80 unless the school sets another).
 // A blocked capture is a failed attempt; Lifecycle escalates the one that
 // uses up the school's allowance instead of blocking it.
-func Decide(score float64, r Rules, ctidApplies bool, ctid identity.Outcome) Verdict {
+func Decide(score float64, r Rules, ctidApplies bool, outcome ctid.Outcome) Verdict {
 	blocked := func(reason string) Verdict { return Verdict{To: Blocked, Cause: CauseMatchBlocked, Reason: reason} }
 	passed := Verdict{To: PendingReview, Cause: CauseMatchPassed}
 	switch {
@@ -45,14 +48,14 @@ func Decide(score float64, r Rules, ctidApplies bool, ctid identity.Outcome) Ver
 	case !ctidApplies:
 		return passed
 	}
-	switch ctid {
-	case identity.Pass:
+	switch outcome {
+	case ctid.Pass:
 		return passed
-	case identity.Suspected:
+	case ctid.Suspected:
 		return blocked(ReasonCTIDSuspected)
-	case identity.NotSamePerson:
+	case ctid.NotSamePerson:
 		return blocked(ReasonCTIDNotSamePerson)
-	case identity.IdentityInvalid:
+	case ctid.IdentityInvalid:
 		return blocked(ReasonCTIDIdentityInvalid)
 	default:
 		return Verdict{To: OnHold, Cause: CauseHeld, Reason: string(HoldCTIDUnavailable)}

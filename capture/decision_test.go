@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/identity"
 )
 
@@ -14,21 +15,21 @@ func TestDecide(t *testing.T) {
 		name   string
 		score  float64
 		ctid   bool
-		out    identity.Outcome
+		out    ctid.Outcome
 		state  capture.State
 		reason string
 	}{
 		{"portrait below 80 blocks, CTID or not", 79.9, true, "", capture.Blocked, capture.ReasonPortraitScore},
-		{"portrait below 80 blocks even with a CTID pass", 50, true, identity.Pass, capture.Blocked, capture.ReasonPortraitScore},
+		{"portrait below 80 blocks even with a CTID pass", 50, true, ctid.Pass, capture.Blocked, capture.ReasonPortraitScore},
 		{"portrait below 80, no CTID", 10, false, "", capture.Blocked, capture.ReasonPortraitScore},
 		{"80 exactly passes without CTID", 80, false, "", capture.PendingReview, ""},
-		{"passport: portrait only", 95, false, identity.NotSamePerson, capture.PendingReview, ""},
-		{"resident ID and CTID pass", 90, true, identity.Pass, capture.PendingReview, ""},
-		{"CTID suspected", 90, true, identity.Suspected, capture.Blocked, capture.ReasonCTIDSuspected},
-		{"CTID not the same person", 90, true, identity.NotSamePerson, capture.Blocked, capture.ReasonCTIDNotSamePerson},
-		{"CTID identity invalid", 90, true, identity.IdentityInvalid, capture.Blocked, capture.ReasonCTIDIdentityInvalid},
-		{"CTID unavailable waits", 90, true, identity.Unavailable, capture.OnHold, string(capture.HoldCTIDUnavailable)},
-		{"CTID answer unknown waits", 90, true, identity.Outcome("weird"), capture.OnHold, string(capture.HoldCTIDUnavailable)},
+		{"passport: portrait only", 95, false, ctid.NotSamePerson, capture.PendingReview, ""},
+		{"resident ID and CTID pass", 90, true, ctid.Pass, capture.PendingReview, ""},
+		{"CTID suspected", 90, true, ctid.Suspected, capture.Blocked, capture.ReasonCTIDSuspected},
+		{"CTID not the same person", 90, true, ctid.NotSamePerson, capture.Blocked, capture.ReasonCTIDNotSamePerson},
+		{"CTID identity invalid", 90, true, ctid.IdentityInvalid, capture.Blocked, capture.ReasonCTIDIdentityInvalid},
+		{"CTID unavailable waits", 90, true, ctid.Unavailable, capture.OnHold, string(capture.HoldCTIDUnavailable)},
+		{"CTID answer unknown waits", 90, true, ctid.Outcome("weird"), capture.OnHold, string(capture.HoldCTIDUnavailable)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,12 +7,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/identity"
 )
 
 func documentType(rec *Record) identity.DocumentType { return identity.DocumentType(rec.Document.Type) }
 
-func outcomeOf(s string) identity.Outcome { return identity.Outcome(s) }
+func outcomeOf(s string) ctid.Outcome { return ctid.Outcome(s) }
 
 // Confirm records the student's confirmation of a standardized capture and
 // their answer about the admission photo on file (steps 12-13): "mine"

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/recheck/recheck/capture"
-	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/ctid"
 )
 
 // The decision table: a portrait over the line still needs CTID's pass for
@@ -15,8 +15,8 @@ func ExampleDecide() {
 	r := capture.DefaultRules()
 	for _, c := range []struct {
 		score float64
-		ctid  identity.Outcome
-	}{{95.7, identity.Pass}, {95.7, identity.NotSamePerson}, {62, ""}} {
+		ctid  ctid.Outcome
+	}{{95.7, ctid.Pass}, {95.7, ctid.NotSamePerson}, {62, ""}} {
 		v := capture.Decide(c.score, r, c.ctid != "", c.ctid)
 		fmt.Printf("%g %q -> %s\n", c.score, c.ctid, strings.TrimSpace(string(v.To)+" "+v.Reason))
 	}

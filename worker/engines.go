@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/recheck/recheck/capture"
-	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/ctid"
 )
 
 // The engines the handlers drive, behind interfaces small enough to fake:
@@ -77,5 +77,5 @@ func (e *UnusablePhotoError) Unwrap() error { return e.Err }
 // Verifier checks a name, a resident ID number and a portrait with CTID;
 // *identity.Client is one.
 type Verifier interface {
-	Verify(ctx context.Context, name, number string, portrait []byte) identity.Verdict
+	Verify(ctx context.Context, name, number string, portrait []byte) ctid.Verdict
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/ctid"
 )
 
 var shanghai = func() *time.Location {
@@ -378,7 +378,7 @@ func TestNoCTIDOutsideMainlandResidentIDs(t *testing.T) {
 		{"hmt_residence_permit", "810000199408230021", "李小明"},
 	}
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
-		w.ctid.SetOutcome(identity.NotSamePerson) // would block anyone asked
+		w.ctid.SetOutcome(ctid.NotSamePerson) // would block anyone asked
 		for i, d := range docs {
 			student := "S" + strconv.Itoa(i)
 			w.putAdmission(student, "person=p"+student)
@@ -400,8 +400,8 @@ func TestNoCTIDOutsideMainlandResidentIDs(t *testing.T) {
 }
 
 func TestCTIDOutcomesBlockWithWhatToDo(t *testing.T) {
-	for outcome, reason := range map[identity.Outcome]string{
-		identity.Suspected: "ctid_suspected", identity.IdentityInvalid: "ctid_identity_invalid",
+	for outcome, reason := range map[ctid.Outcome]string{
+		ctid.Suspected: "ctid_suspected", ctid.IdentityInvalid: "ctid_identity_invalid",
 	} {
 		w := newWorld(t, worldOptions{})
 		w.ctid.SetOutcome(outcome)
@@ -417,7 +417,7 @@ func TestCTIDOutcomesBlockWithWhatToDo(t *testing.T) {
 // capture without telling the student of a failure; the retry decides.
 func TestCTIDUnavailableHoldsQuietly(t *testing.T) {
 	w := newWorld(t, worldOptions{})
-	w.ctid.SetOutcome(identity.Unavailable)
+	w.ctid.SetOutcome(ctid.Unavailable)
 	w.putAdmission("S1", "person=alice")
 	id := w.accepted("S1", "person=alice")
 	resp, body := w.do(http.MethodPost, "/v1/captures/"+id+"/confirm", "application/json", jsonBody(map[string]string{"admission_photo": "mine"}), false)

@@ -10,7 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
-	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/storage"
 )
 
@@ -68,7 +68,7 @@ func (h *handlers) match(ctx context.Context, t *asynq.Task) error {
 		v := h.Identity.Verify(ctx, rec.Document.Name, rec.Document.Number, std)
 		res.CTID = &capture.CTIDCheck{Outcome: string(v.Outcome), TextResult: v.TextResult, PortraitResult: v.PortraitResult,
 			Similarity: v.Similarity, Serial: v.Serial, CheckedAt: time.Now().UTC()}
-		if v.Outcome == identity.Unavailable {
+		if v.Outcome == ctid.Unavailable {
 			l.Warn().Str("detail", v.Detail).Msg("CTID unavailable")
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 )
@@ -191,9 +191,9 @@ func TestCTIDSimCommand(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"ctid-sim", "--addr", addr}, func(k string) string { return env[k] }, io.Discard, io.Discard)
 	}()
-	client := identity.NewClient("http://"+addr, identity.CTIDConfig{AppID: "recheck-dev", Key: "recheck-dev-signing-key", Timeout: time.Second, Retries: 20})
+	client := ctid.NewClient("http://"+addr, ctid.Config{AppID: "recheck-dev", Key: "recheck-dev-signing-key", Timeout: time.Second, Retries: 20})
 	v := client.Verify(ctx, "张三", "11010519491231002X", testphotos.Read(t, "faces/deepface/img14.jpg"))
-	require.Equal(t, identity.IdentityInvalid, v.Outcome, "%+v", v)
+	require.Equal(t, ctid.IdentityInvalid, v.Outcome, "%+v", v)
 	cancel()
 	require.Equal(t, exitOK, <-done)
 }

@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/ctid"
+	"github.com/recheck/recheck/ctid/ctidsim"
 	"github.com/recheck/recheck/engines"
 	"github.com/recheck/recheck/facematch"
-	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/storage"
@@ -33,7 +34,8 @@ type Config struct {
 	Rules    capture.RulesConfig
 	Faces    facematch.Config
 	Engines  engines.Config
-	CTID     identity.CTIDConfig
+	CTID     ctid.Config
+	CTIDSim  ctidsim.Settings
 	Intake   intake.Config
 	Worker   worker.Config
 }
@@ -55,7 +57,7 @@ type LogConfig struct {
 // Validate checks every part of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.Intake, c.Worker} {
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.CTIDSim, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

@@ -10,14 +10,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/recheck/recheck/ctid/ctidsim"
 	"github.com/recheck/recheck/facematch"
-	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 )
 
 // ctidSimCmd: recheck ctid-sim [--addr A] [--latency D] [--error-rate F]
 // [--outage]. Serves the CTID simulator: the gateway protocol, backed by
 // RECHECK_CTID_SIM_REGISTRY, comparing portraits with recheck's matcher.
+// Requests must be signed with RECHECK_CTID_APP_ID and RECHECK_CTID_KEY, or
+// the development pair when those are unset.
 func ctidSimCmd(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ctid-sim", flag.ContinueOnError)
 	cfg, err := loadConfig(fs, getenv)
@@ -31,7 +33,7 @@ func ctidSimCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if err := cfg.CTID.Validate(); err != nil {
+	if err := cfg.CTIDSim.Validate(); err != nil {
 		return err
 	}
 	if *errRate < 0 || *errRate > 1 {
@@ -47,8 +49,15 @@ func ctidSimCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer m.Close()
-	sim, err := identity.NewSimulator(identity.SimConfig{
-		Registry: cfg.CTID.SimRegistry, Unknown: cfg.CTID.SimUnknown, Key: cfg.CTID.Key, AppID: cfg.CTID.AppID,
+	key, app := cfg.CTID.Key, cfg.CTID.AppID
+	if key == "" {
+		key = ctidsim.DevKey
+	}
+	if app == "" {
+		app = ctidsim.DevAppID
+	}
+	sim, err := ctidsim.New(ctidsim.Config{
+		Registry: cfg.CTIDSim.Registry, Unknown: cfg.CTIDSim.Unknown, Key: key, AppID: app,
 		Latency: *latency, ErrorRate: *errRate, Outage: *outage, Comparer: m,
 	})
 	if err != nil {
@@ -59,7 +68,7 @@ func ctidSimCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("ctid-sim: listen on %s: %w", *addr, err)
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	l.Info().Str("addr", "http://"+ln.Addr().String()).Str("registry", cfg.CTID.SimRegistry).Msg("CTID simulator listening")
+	l.Info().Str("addr", "http://"+ln.Addr().String()).Str("registry", cfg.CTIDSim.Registry).Msg("CTID simulator listening")
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -83,6 +83,7 @@ func serviceEnv(rs *redistest.Server, dir string) map[string]string {
 	return map[string]string{
 		"RECHECK_CTID_SIM_REGISTRY": filepath.Join(dir, "ctid-registry"),
 		"RECHECK_CTID_SIM_UNKNOWN":  "not_found",
+		"RECHECK_CTID_URL":          "sim",
 		"RECHECK_REDIS_URL":         rs.URL,
 		"RECHECK_HTTP_ADDR":         "127.0.0.1:0",
 		"RECHECK_STORAGE_DIR":       filepath.Join(dir, "data"),
@@ -331,6 +332,26 @@ func TestSplitRoles(t *testing.T) {
 	require.Equal(t, "pending_review", got["state"], got)
 	require.NoError(t, w.stop())
 	require.NoError(t, api.stop())
+}
+
+// TestWorkerRefusesToStartWithoutCTID: no gateway is ever defaulted; the
+// simulator runs only when chosen by name.
+func TestWorkerRefusesToStartWithoutCTID(t *testing.T) {
+	rs := redistest.Start(t)
+	env := serviceEnv(rs, t.TempDir())
+	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
+	delete(env, "RECHECK_CTID_URL")
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"worker"}, func(k string) string { return env[k] }, io.Discard, &stderr)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr.String(), "RECHECK_CTID_URL is not set")
+	require.Contains(t, stderr.String(), "RECHECK_CTID_URL=sim")
+
+	env["RECHECK_CTID_URL"] = "https://ctid.example.cn"
+	stderr.Reset()
+	code = run(context.Background(), []string{"worker"}, func(k string) string { return env[k] }, io.Discard, &stderr)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr.String(), "RECHECK_CTID_APP_ID is required", "a real gateway needs its credentials; there is no default key")
 }
 
 func TestServeFailsClearlyWithoutRedis(t *testing.T) {

@@ -17,9 +17,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/ctid"
+	"github.com/recheck/recheck/ctid/ctidsim"
 	"github.com/recheck/recheck/engines"
 	"github.com/recheck/recheck/facematch"
-	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/jobs"
@@ -62,7 +63,7 @@ type app struct {
 	rdb    *redis.Client
 	client *asynq.Client
 	match  *facematch.Matcher
-	sim    *http.Server // the in-process CTID simulator, when no gateway is set
+	sim    *http.Server // the in-process CTID simulator, when chosen (RECHECK_CTID_URL=sim)
 	worker *worker.Server
 	http   *http.Server
 	ln     net.Listener
@@ -109,9 +110,15 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			a.close()
 			return nil, err
 		}
-		ctidURL := cfg.CTID.URL
-		if ctidURL == "" {
-			if ctidURL, err = a.startSimulator(cfg.CTID); err != nil {
+		if err := cfg.CTID.Require(); err != nil {
+			a.close()
+			return nil, err
+		}
+		ctidCfg := cfg.CTID
+		ctidURL := ctidCfg.URL
+		if ctidCfg.Simulated() {
+			ctidCfg.AppID, ctidCfg.Key = ctidsim.DevAppID, ctidsim.DevKey
+			if ctidURL, err = a.startSimulator(cfg.CTIDSim); err != nil {
 				a.close()
 				return nil, err
 			}
@@ -120,7 +127,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			Lifecycle: lc, Store: store,
 			Standardizer: &engines.Standardizer{Matcher: a.match, Profiles: profiles, Limits: cfg.Limits, Config: cfg.Engines},
 			Scorer:       &engines.Scorer{Matcher: a.match, Cache: repo, Limits: cfg.Limits},
-			Identity:     identity.NewClient(ctidURL, cfg.CTID),
+			Identity:     ctid.NewClient(ctidURL, ctidCfg),
 			Notifier:     notify.Log{Logger: l.With().Str("component", "notify").Logger()},
 			Log:          l,
 		})
@@ -195,10 +202,10 @@ func (a *app) run(ctx context.Context) error {
 }
 
 // startSimulator serves the CTID simulator on a local port for this
-// process and returns its URL.
-func (a *app) startSimulator(cfg identity.CTIDConfig) (string, error) {
-	sim, err := identity.NewSimulator(identity.SimConfig{
-		Registry: cfg.SimRegistry, Unknown: cfg.SimUnknown, Key: cfg.Key, AppID: cfg.AppID, Comparer: a.match,
+// process (RECHECK_CTID_URL=sim) and returns its URL.
+func (a *app) startSimulator(cfg ctidsim.Settings) (string, error) {
+	sim, err := ctidsim.New(ctidsim.Config{
+		Registry: cfg.Registry, Unknown: cfg.Unknown, Key: ctidsim.DevKey, AppID: ctidsim.DevAppID, Comparer: a.match,
 	})
 	if err != nil {
 		return "", err
@@ -209,8 +216,8 @@ func (a *app) startSimulator(cfg identity.CTIDConfig) (string, error) {
 	}
 	a.sim = &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.sim.Serve(ln) }()
-	a.log.Info().Str("addr", "http://"+ln.Addr().String()).Str("registry", cfg.SimRegistry).Str("unknown_people", cfg.SimUnknown).
-		Msg("CTID simulator started (set RECHECK_CTID_URL for a real gateway)")
+	a.log.Warn().Str("addr", "http://"+ln.Addr().String()).Str("registry", cfg.Registry).Str("unknown_people", cfg.Unknown).
+		Msg("CTID simulator chosen (RECHECK_CTID_URL=sim): development only, never for real students")
 	return "http://" + ln.Addr().String(), nil
 }
 

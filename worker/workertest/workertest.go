@@ -24,7 +24,7 @@ import (
 	"sync"
 
 	"github.com/recheck/recheck/capture"
-	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/worker"
 )
@@ -156,27 +156,27 @@ func (s *Scorer) Calls() int {
 // empty) and counts the checks.
 type Identity struct {
 	mu      sync.Mutex
-	outcome identity.Outcome
+	outcome ctid.Outcome
 	calls   int
 }
 
 // SetOutcome sets the answer to every later check.
-func (f *Identity) SetOutcome(o identity.Outcome) {
+func (f *Identity) SetOutcome(o ctid.Outcome) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.outcome = o
 }
 
 // Verify implements worker.Verifier.
-func (f *Identity) Verify(context.Context, string, string, []byte) identity.Verdict {
+func (f *Identity) Verify(context.Context, string, string, []byte) ctid.Verdict {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
 	o := f.outcome
 	if o == "" {
-		o = identity.Pass
+		o = ctid.Pass
 	}
-	return identity.Verdict{Outcome: o, Serial: fmt.Sprintf("FAKE%d", f.calls), Similarity: 90}
+	return ctid.Verdict{Outcome: o, Serial: fmt.Sprintf("FAKE%d", f.calls), Similarity: 90}
 }
 
 // Calls counts the checks asked.

@@ -1,4 +1,9 @@
-package identity
+// Package ctidsim is a simulator of the CTID gateway for development and
+// tests: the same protocol as the real gateway (signatures, timestamps,
+// nonces that may not be replayed, one-time serials) over HTTP, backed by a
+// folder of registered people, with knobs for latency, errors and outages.
+// Production never runs it unless chosen by name (RECHECK_CTID_URL=sim).
+package ctidsim
 
 import (
 	"context"
@@ -17,6 +22,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/recheck/recheck/ctid"
 )
 
 // Comparer scores two portraits (JPEG, PNG, WebP or HEIF bytes) on recheck's
@@ -33,8 +40,8 @@ type Person struct {
 	Photo string `json:"photo"`
 }
 
-// SimConfig configures the CTID simulator.
-type SimConfig struct {
+// Config configures the simulator.
+type Config struct {
 	// Registry is a folder with registry.json (resident ID number → Person)
 	// and the photos it names; a missing folder is an empty registry.
 	Registry string
@@ -58,7 +65,7 @@ type SimConfig struct {
 // "uncertain", below 60 "different", and one without a usable face
 // "low_quality".
 type Simulator struct {
-	cfg      SimConfig
+	cfg      Config
 	registry map[string]Person
 
 	mu      sync.Mutex
@@ -94,8 +101,8 @@ func (s *Simulator) sweep() {
 	}
 }
 
-// NewSimulator loads the registry and returns the simulator.
-func NewSimulator(cfg SimConfig) (*Simulator, error) {
+// New loads the registry and returns the simulator.
+func New(cfg Config) (*Simulator, error) {
 	s := &Simulator{cfg: cfg, registry: map[string]Person{}, serials: map[string]time.Time{}, nonces: map[string]time.Time{}, now: time.Now}
 	raw, err := os.ReadFile(filepath.Join(cfg.Registry, "registry.json"))
 	switch {
@@ -123,20 +130,20 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if s.cfg.Outage || (s.cfg.ErrorRate > 0 && mrand.Float64() < s.cfg.ErrorRate) {
-		reply(w, http.StatusServiceUnavailable, apiResponse{Code: 5003, Message: "service unavailable"})
+		reply(w, http.StatusServiceUnavailable, ctid.Response{Code: 5003, Message: "service unavailable"})
 		return
 	}
 	if r.Method != http.MethodPost {
-		reply(w, http.StatusMethodNotAllowed, apiResponse{Code: 4005, Message: "POST only"})
+		reply(w, http.StatusMethodNotAllowed, ctid.Response{Code: 4005, Message: "POST only"})
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	if err != nil {
-		reply(w, http.StatusBadRequest, apiResponse{Code: 4000, Message: "cannot read the body"})
+		reply(w, http.StatusBadRequest, ctid.Response{Code: 4000, Message: "cannot read the body"})
 		return
 	}
 	if code, msg := s.checkSignature(r, body); code != 0 {
-		reply(w, http.StatusUnauthorized, apiResponse{Code: code, Message: msg})
+		reply(w, http.StatusUnauthorized, ctid.Response{Code: code, Message: msg})
 		return
 	}
 	switch r.URL.Path {
@@ -145,23 +152,23 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/auth":
 		s.auth(r.Context(), w, body)
 	default:
-		reply(w, http.StatusNotFound, apiResponse{Code: 4004, Message: "no such call"})
+		reply(w, http.StatusNotFound, ctid.Response{Code: 4004, Message: "no such call"})
 	}
 }
 
 // checkSignature verifies the app ID, the timestamp (within 5 minutes), the
 // nonce (never seen) and the signature.
 func (s *Simulator) checkSignature(r *http.Request, body []byte) (int, string) {
-	if r.Header.Get(HeaderAppID) != s.cfg.AppID {
+	if r.Header.Get(ctid.HeaderAppID) != s.cfg.AppID {
 		return 1003, "unknown app"
 	}
-	ts, err := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
+	ts, err := strconv.ParseInt(r.Header.Get(ctid.HeaderTimestamp), 10, 64)
 	if err != nil || s.now().Sub(time.Unix(ts, 0)).Abs() > 5*time.Minute {
 		return 1002, "timestamp missing or too far off"
 	}
-	nonce := r.Header.Get(HeaderNonce)
-	want := Signature([]byte(s.cfg.Key), r.Method, r.URL.Path, r.Header.Get(HeaderTimestamp), nonce, body)
-	if nonce == "" || !hmac.Equal([]byte(want), []byte(r.Header.Get(HeaderSignature))) {
+	nonce := r.Header.Get(ctid.HeaderNonce)
+	want := ctid.Signature([]byte(s.cfg.Key), r.Method, r.URL.Path, r.Header.Get(ctid.HeaderTimestamp), nonce, body)
+	if nonce == "" || !hmac.Equal([]byte(want), []byte(r.Header.Get(ctid.HeaderSignature))) {
 		return 1001, "signature invalid"
 	}
 	s.mu.Lock()
@@ -181,7 +188,7 @@ func (s *Simulator) apply(w http.ResponseWriter) {
 	s.mu.Lock()
 	s.serials[serial] = s.now()
 	s.mu.Unlock()
-	reply(w, http.StatusOK, apiResponse{Serial: serial, Random: random})
+	reply(w, http.StatusOK, ctid.Response{Serial: serial, Random: random})
 }
 
 func (s *Simulator) auth(ctx context.Context, w http.ResponseWriter, body []byte) {
@@ -192,7 +199,7 @@ func (s *Simulator) auth(ctx context.Context, w http.ResponseWriter, body []byte
 		Portrait string `json:"portrait"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		reply(w, http.StatusBadRequest, apiResponse{Code: 4000, Message: "body is not JSON"})
+		reply(w, http.StatusBadRequest, ctid.Response{Code: 4000, Message: "body is not JSON"})
 		return
 	}
 	s.mu.Lock()
@@ -200,50 +207,75 @@ func (s *Simulator) auth(ctx context.Context, w http.ResponseWriter, body []byte
 	delete(s.serials, req.Serial)
 	s.mu.Unlock()
 	if !ok || s.now().Sub(issued) > serialLife {
-		reply(w, http.StatusConflict, apiResponse{Code: 2001, Message: "serial unknown, used or expired"})
+		reply(w, http.StatusConflict, ctid.Response{Code: 2001, Message: "serial unknown, used or expired"})
 		return
 	}
 	portrait, err := base64.StdEncoding.DecodeString(req.Portrait)
 	if err != nil || len(portrait) == 0 {
-		reply(w, http.StatusBadRequest, apiResponse{Code: 4001, Message: "portrait is not base64"})
+		reply(w, http.StatusBadRequest, ctid.Response{Code: 4001, Message: "portrait is not base64"})
 		return
 	}
-	out := apiResponse{Serial: req.Serial}
+	out := ctid.Response{Serial: req.Serial}
 	p, registered := s.registry[req.IDNumber]
 	switch {
 	case !registered && s.cfg.Unknown == "pass":
-		out.TextResult, out.PortraitResult, out.Similarity = TextMatch, PortraitSame, 99
+		out.TextResult, out.PortraitResult, out.Similarity = ctid.TextMatch, ctid.PortraitSame, 99
 	case !registered:
-		out.TextResult = TextNotFound
+		out.TextResult = ctid.TextNotFound
 	case p.Name != req.Name:
-		out.TextResult = TextMismatch
+		out.TextResult = ctid.TextMismatch
 	case p.Photo == "":
-		out.TextResult, out.PortraitResult = TextMatch, PortraitNoPhoto
+		out.TextResult, out.PortraitResult = ctid.TextMatch, ctid.PortraitNoPhoto
 	default:
-		out.TextResult = TextMatch
+		out.TextResult = ctid.TextMatch
 		ref, err := os.ReadFile(filepath.Join(s.cfg.Registry, p.Photo))
 		if err != nil {
-			reply(w, http.StatusInternalServerError, apiResponse{Code: 5001, Message: "registry photo unreadable"})
+			reply(w, http.StatusInternalServerError, ctid.Response{Code: 5001, Message: "registry photo unreadable"})
 			return
 		}
 		score, err := s.cfg.Comparer.ComparePortraits(ctx, portrait, ref)
 		switch {
 		case err != nil:
-			out.PortraitResult = PortraitLowQuality
+			out.PortraitResult = ctid.PortraitLowQuality
 		case score >= 80:
-			out.PortraitResult = PortraitSame
+			out.PortraitResult = ctid.PortraitSame
 		case score >= 60:
-			out.PortraitResult = PortraitUncertain
+			out.PortraitResult = ctid.PortraitUncertain
 		default:
-			out.PortraitResult = PortraitDifferent
+			out.PortraitResult = ctid.PortraitDifferent
 		}
 		out.Similarity = score
 	}
 	reply(w, http.StatusOK, out)
 }
 
-func reply(w http.ResponseWriter, status int, r apiResponse) {
+func reply(w http.ResponseWriter, status int, r ctid.Response) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(r)
 }
+
+// Settings are the simulator's settings read from the environment, used
+// only when RECHECK_CTID_URL=sim (recheck serve and worker start the
+// simulator in-process) and by recheck ctid-sim.
+type Settings struct {
+	// Registry is the folder of registered people.
+	Registry string `env:"RECHECK_CTID_SIM_REGISTRY" default:"./data/ctid-registry" help:"development only (RECHECK_CTID_URL=sim): the CTID simulator's folder of registered people (registry.json and photos)"`
+	// Unknown is the answer for people not registered: "pass" (a laptop
+	// with an empty registry works) or "not_found".
+	Unknown string `env:"RECHECK_CTID_SIM_UNKNOWN" default:"pass" help:"development only (RECHECK_CTID_URL=sim): the CTID simulator's answer for unregistered people: pass or not_found"`
+}
+
+// Validate reports settings that cannot work.
+func (s Settings) Validate() error {
+	if s.Unknown != "pass" && s.Unknown != "not_found" {
+		return fmt.Errorf("ctidsim: RECHECK_CTID_SIM_UNKNOWN must be pass or not_found, got %q", s.Unknown)
+	}
+	return nil
+}
+
+// The app ID and key the in-process simulator and its client share.
+const (
+	DevAppID = "recheck-dev"
+	DevKey   = "recheck-dev-signing-key"
+)

@@ -1,4 +1,9 @@
-package identity
+// Package ctid is the client of the national identity service's gateway
+// (CTID, 人证比对): the common vendor protocol (apply for a serial, then
+// auth with name, number and portrait; every request signed), and the
+// mapping of its answers onto the outcomes students see. Its simulator is
+// package ctidsim.
+package ctid
 
 import (
 	"bytes"
@@ -71,9 +76,9 @@ type Verdict struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// outcomeOf maps the gateway's verdicts onto the outcomes students see. An
+// OutcomeOf maps the gateway's verdicts onto the outcomes students see. An
 // answer it does not know is Unavailable, never a failure of the student.
-func outcomeOf(text, portrait string) Outcome {
+func OutcomeOf(text, portrait string) Outcome {
 	switch text {
 	case TextMismatch, TextNotFound:
 		return IdentityInvalid
@@ -95,38 +100,57 @@ func outcomeOf(text, portrait string) Outcome {
 	}
 }
 
-// CTIDConfig configures the CTID gateway and, when no gateway is set, the
-// built-in simulator that recheck serve starts instead.
-type CTIDConfig struct {
-	// URL is the gateway's base URL; empty starts the built-in simulator.
-	URL string `env:"RECHECK_CTID_URL" help:"CTID gateway base URL; empty: recheck starts its CTID simulator"`
+// Sim is the value of RECHECK_CTID_URL that chooses the built-in simulator
+// (development only: it answers "pass" for people it does not know).
+const Sim = "sim"
+
+// Config configures the CTID gateway. There is no default gateway and no
+// default key: a worker without RECHECK_CTID_URL refuses to start, and the
+// simulator runs only when chosen by name (RECHECK_CTID_URL=sim).
+type Config struct {
+	// URL is the gateway's base URL, or "sim" for the built-in simulator.
+	URL string `env:"RECHECK_CTID_URL" help:"CTID gateway base URL, or sim for the built-in simulator (development only); required by workers"`
 	// AppID identifies recheck to the gateway.
-	AppID string `env:"RECHECK_CTID_APP_ID" default:"recheck-dev" help:"application ID sent to the CTID gateway"`
+	AppID string `env:"RECHECK_CTID_APP_ID" help:"application ID sent to the CTID gateway (required with a gateway URL)"`
 	// Key signs requests (HMAC-SHA256).
-	Key string `env:"RECHECK_CTID_KEY" default:"recheck-dev-signing-key" help:"HMAC-SHA256 key that signs CTID requests" secret:"true"`
+	Key string `env:"RECHECK_CTID_KEY" help:"HMAC-SHA256 key that signs CTID requests (required with a gateway URL)" secret:"true"`
 	// Timeout bounds each HTTP request.
 	Timeout time.Duration `env:"RECHECK_CTID_TIMEOUT" default:"10s" help:"timeout of each CTID request"`
 	// Retries is how many times a transport error, timeout, 429 or 5xx is
 	// retried, with exponential backoff, before the check is unavailable.
 	Retries int `env:"RECHECK_CTID_RETRIES" default:"3" help:"retries of a failed CTID request before it counts as unavailable"`
-	// SimRegistry is the simulator's folder of registered people.
-	SimRegistry string `env:"RECHECK_CTID_SIM_REGISTRY" default:"./data/ctid-registry" help:"the CTID simulator's folder of registered people (registry.json and photos)"`
-	// SimUnknown is how the simulator answers for people not registered:
-	// "pass" (development: everyone is registered) or "not_found".
-	SimUnknown string `env:"RECHECK_CTID_SIM_UNKNOWN" default:"pass" help:"the CTID simulator's answer for unregistered people: pass or not_found"`
+}
+
+// Simulated reports whether the configuration chooses the simulator.
+func (c Config) Simulated() bool { return c.URL == Sim }
+
+// ErrNotConfigured is returned by Require when no gateway is chosen.
+var ErrNotConfigured = errors.New("ctid: RECHECK_CTID_URL is not set: set the CTID gateway's URL (with RECHECK_CTID_APP_ID and RECHECK_CTID_KEY), or RECHECK_CTID_URL=sim for the simulator (development only: it answers pass for people it does not know)")
+
+// Require reports a configuration a worker cannot run with: no gateway
+// chosen. Intake-only processes need none.
+func (c Config) Require() error {
+	if c.URL == "" {
+		return ErrNotConfigured
+	}
+	return nil
 }
 
 // Validate reports a configuration that cannot work.
-func (c CTIDConfig) Validate() error {
+func (c Config) Validate() error {
 	switch {
-	case c.Key == "":
-		return errors.New("identity: RECHECK_CTID_KEY is empty")
 	case c.Timeout <= 0:
-		return errors.New("identity: RECHECK_CTID_TIMEOUT must be positive")
+		return errors.New("ctid: RECHECK_CTID_TIMEOUT must be positive")
 	case c.Retries < 0 || c.Retries > 10:
-		return errors.New("identity: RECHECK_CTID_RETRIES must be 0-10")
-	case c.SimUnknown != "pass" && c.SimUnknown != "not_found":
-		return fmt.Errorf("identity: RECHECK_CTID_SIM_UNKNOWN must be pass or not_found, got %q", c.SimUnknown)
+		return errors.New("ctid: RECHECK_CTID_RETRIES must be 0-10")
+	case c.URL == "" || c.Simulated():
+		return nil
+	case !strings.HasPrefix(c.URL, "http://") && !strings.HasPrefix(c.URL, "https://"):
+		return fmt.Errorf("ctid: RECHECK_CTID_URL must be an http(s) URL or sim, got %q", c.URL)
+	case c.AppID == "":
+		return errors.New("ctid: RECHECK_CTID_APP_ID is required with a gateway URL")
+	case c.Key == "":
+		return errors.New("ctid: RECHECK_CTID_KEY is required with a gateway URL")
 	}
 	return nil
 }
@@ -144,8 +168,9 @@ type Client struct {
 	now     func() time.Time
 }
 
-// NewClient returns a client for the gateway at base (its URL).
-func NewClient(base string, cfg CTIDConfig) *Client {
+// NewClient returns a client for the gateway at base (its URL), signing
+// with cfg's app ID and key.
+func NewClient(base string, cfg Config) *Client {
 	return &Client{
 		base: strings.TrimRight(base, "/"), appID: cfg.AppID, key: []byte(cfg.Key),
 		http: &http.Client{Timeout: cfg.Timeout}, retries: cfg.Retries, backoff: 200 * time.Millisecond, now: time.Now,
@@ -180,8 +205,8 @@ func (e *gatewayError) Error() string {
 	return fmt.Sprintf("ctid: gateway answered %d (code %d): %s", e.status, e.code, e.msg)
 }
 
-// apiResponse is the gateway's answer to either call.
-type apiResponse struct {
+// Response is the gateway's answer to either call.
+type Response struct {
 	Code           int     `json:"code"`
 	Message        string  `json:"message,omitempty"`
 	Serial         string  `json:"serial,omitempty"`
@@ -196,14 +221,14 @@ type apiResponse struct {
 // errors, timeouts, 429 and 5xx after the retries, or an answer it cannot
 // use) the outcome is Unavailable and Detail says why.
 func (c *Client) Verify(ctx context.Context, name, number string, portrait []byte) Verdict {
-	var apply apiResponse
+	var apply Response
 	if err := c.call(ctx, "/v1/apply", map[string]string{"app_id": c.appID, "auth_mode": AuthModePortrait}, &apply); err != nil {
 		return Verdict{Outcome: Unavailable, Detail: "apply: " + err.Error()}
 	}
 	if apply.Serial == "" {
 		return Verdict{Outcome: Unavailable, Detail: "apply: no serial number in the answer"}
 	}
-	var auth apiResponse
+	var auth Response
 	err := c.call(ctx, "/v1/auth", map[string]string{
 		"app_id": c.appID, "serial": apply.Serial, "random": apply.Random, "auth_mode": AuthModePortrait,
 		"name": name, "id_number": number, "portrait": base64.StdEncoding.EncodeToString(portrait),
@@ -212,7 +237,7 @@ func (c *Client) Verify(ctx context.Context, name, number string, portrait []byt
 		return Verdict{Outcome: Unavailable, Serial: apply.Serial, Detail: "auth: " + err.Error()}
 	}
 	v := Verdict{TextResult: auth.TextResult, PortraitResult: auth.PortraitResult, Similarity: auth.Similarity, Serial: apply.Serial}
-	v.Outcome = outcomeOf(auth.TextResult, auth.PortraitResult)
+	v.Outcome = OutcomeOf(auth.TextResult, auth.PortraitResult)
 	if v.Outcome == Unavailable {
 		v.Detail = fmt.Sprintf("unusable answer: text %q, portrait %q", auth.TextResult, auth.PortraitResult)
 	}
@@ -221,7 +246,7 @@ func (c *Client) Verify(ctx context.Context, name, number string, portrait []byt
 
 // call posts a signed JSON request, retrying transport errors, timeouts,
 // 429 and 5xx with exponential backoff and jitter.
-func (c *Client) call(ctx context.Context, path string, body any, out *apiResponse) error {
+func (c *Client) call(ctx context.Context, path string, body any, out *Response) error {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -249,7 +274,7 @@ func (c *Client) call(ctx context.Context, path string, body any, out *apiRespon
 }
 
 // once sends one request; retry says whether a failure may be retried.
-func (c *Client) once(ctx context.Context, path string, raw []byte, out *apiResponse) (retry bool, err error) {
+func (c *Client) once(ctx context.Context, path string, raw []byte, out *Response) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(raw))
 	if err != nil {
 		return false, err
@@ -275,7 +300,7 @@ func (c *Client) once(ctx context.Context, path string, raw []byte, out *apiResp
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		return true, fmt.Errorf("gateway answered %d", resp.StatusCode)
 	}
-	var r apiResponse
+	var r Response
 	if err := json.Unmarshal(data, &r); err != nil {
 		return false, fmt.Errorf("gateway answered %d with no JSON", resp.StatusCode)
 	}
