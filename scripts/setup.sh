@@ -7,7 +7,9 @@
 #     library (onnxruntime-node@1.30.0), each file verified by SHA-256, into
 #     $RECHECK_MODELS_DIR (default ~/.cache/recheck/models);
 #   - a local Redis on 127.0.0.1:6379 when REDIS_URL (or RECHECK_REDIS_URL)
-#     is unset and nothing answers there, with its files under the cache dir.
+#     is unset and nothing answers there, keeping what it is given: an
+#     append-only file (fsynced every second) under the data dir, so a
+#     restart loses nothing.
 # Quick when everything is present: it only checks.
 set -euo pipefail
 
@@ -81,11 +83,12 @@ install_models() {
 start_redis() {
   [ -n "${REDIS_URL:-}${RECHECK_REDIS_URL:-}" ] && return 0
   redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0
-  local dir="$cache_dir/redis"
+  local dir="${RECHECK_REDIS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/recheck/redis}"
   mkdir -p "$dir"
-  log "starting a local Redis on 127.0.0.1:6379 (files in $dir)"
+  log "starting a local Redis on 127.0.0.1:6379 (append-only file in $dir)"
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$dir" \
-    --save "" --appendonly no --logfile "$dir/redis.log" --pidfile "$dir/redis.pid"
+    --appendonly yes --appendfsync everysec --save "" --maxmemory-policy noeviction \
+    --logfile "$dir/redis.log" --pidfile "$dir/redis.pid"
   local i
   for i in $(seq 50); do
     redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0

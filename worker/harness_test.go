@@ -76,11 +76,13 @@ type worldOptions struct {
 	twice bool
 	// rules is a RECHECK_SCHOOL_RULES document.
 	rules string
+	// aof runs Redis with its append-only file, as production does.
+	aof bool
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
 	t.Helper()
-	rs := redistest.Start(t)
+	rs := redistest.StartWith(t, redistest.Options{AOF: o.aof})
 	dir := t.TempDir()
 	store, err := storage.NewFS(dir)
 	require.NoError(t, err)

@@ -84,6 +84,9 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		a.close()
 		return nil, fmt.Errorf("cannot reach Redis at %s (start it with `make dev`, or set RECHECK_REDIS_URL): %w", redactURL(cfg.Redis.URL), err)
 	}
+	for _, w := range redisWarnings(pingCtx, a.rdb) {
+		l.Warn().Str("component", "redis").Msg(w)
+	}
 	store, err := storage.Open(ctx, cfg.Storage)
 	if err != nil {
 		a.close()

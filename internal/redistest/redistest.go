@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +25,18 @@ type Server struct {
 	URL string
 	// Client is a connected client, closed when the test ends.
 	Client *redis.Client
+
+	bin, dir string
+	opts     Options
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+}
+
+// Options choose how the server keeps its data.
+type Options struct {
+	// AOF runs the server with an append-only file fsynced every second,
+	// as production does, so that Restart keeps what was written.
+	AOF bool
 }
 
 // Options returns fresh go-redis options for the server.
@@ -31,9 +44,13 @@ func (s *Server) Options() *redis.Options {
 	return &redis.Options{Network: "unix", Addr: s.Socket}
 }
 
-// Start launches redis-server for t and stops it when t ends. It fails the
-// test when redis-server is not installed (make test installs it).
-func Start(t testing.TB) *Server {
+// Start launches redis-server for t, keeping nothing on disk, and stops it
+// when t ends. It fails the test when redis-server is not installed (make
+// test installs it).
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith launches redis-server for t with the given options.
+func StartWith(t testing.TB, o Options) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -45,33 +62,89 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("redistest: %v", err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "r.sock")
-	cmd := exec.Command(bin,
-		"--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
-		"--save", "", "--appendonly", "no", "--dir", dir,
-		"--logfile", filepath.Join(dir, "redis.log"))
+	s := &Server{Socket: filepath.Join(dir, "r.sock"), bin: bin, dir: dir, opts: o}
+	s.URL = fmt.Sprintf("unix://%s", s.Socket)
+	s.launch(t)
+	t.Cleanup(s.Kill)
+	s.Client = redis.NewClient(&redis.Options{Network: "unix", Addr: s.Socket})
+	t.Cleanup(func() { s.Client.Close() })
+	s.wait(t)
+	return s
+}
+
+func (s *Server) launch(t testing.TB) {
+	t.Helper()
+	args := []string{"--port", "0", "--unixsocket", s.Socket, "--unixsocketperm", "700",
+		"--save", "", "--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log")}
+	if s.opts.AOF {
+		args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
+	} else {
+		args = append(args, "--appendonly", "no")
+	}
+	cmd := exec.Command(s.bin, args...)
 	// The server dies with the test binary, even when a test times out.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("redistest: start redis-server: %v", err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	client := redis.NewClient(&redis.Options{Network: "unix", Addr: sock})
-	t.Cleanup(func() { client.Close() })
+	s.mu.Lock()
+	s.cmd = cmd
+	s.mu.Unlock()
+}
+
+func (s *Server) wait(t testing.TB) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		err := client.Ping(context.Background()).Err()
+		err := s.Client.Ping(context.Background()).Err()
 		if err == nil {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
 			t.Fatalf("redistest: redis-server did not answer: %v\n%s", err, log)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return &Server{Socket: sock, URL: fmt.Sprintf("unix://%s", sock), Client: client}
+}
+
+// Kill stops the server with SIGKILL, as a crash would: what it had not
+// written to its append-only file is lost.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
+
+// Stop shuts the server down as an operator's restart does (SIGTERM): it
+// writes out its append-only file first.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
+
+// Restart stops the server (gracefully, or with SIGKILL when crash is set)
+// and starts it again on the same socket and data directory; with AOF it
+// loads what it had written. Clients reconnect on their own.
+func (s *Server) Restart(t testing.TB, crash bool) {
+	t.Helper()
+	if crash {
+		s.Kill()
+	} else {
+		s.Stop()
+	}
+	_ = os.Remove(s.Socket)
+	s.launch(t)
+	s.wait(t)
 }
