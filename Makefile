@@ -18,10 +18,14 @@ setup:
 	@scripts/setup.sh
 
 ## dev: intake API on 127.0.0.1:8080 and workers in one process, console logs,
-## admin UI at /admin/asynq/ (user admin, password dev).
+## development credentials in ./data/dev (printed at start: an upstream key,
+## users admin, reviewer and office with password dev), the CTID simulator.
+DEV_DIR ?= ./data/dev
 dev: build
+	bin/recheck dev-init --dir $(DEV_DIR)
 	RECHECK_LOG_FORMAT=$${RECHECK_LOG_FORMAT:-console} \
-	RECHECK_ADMIN_PASSWORD=$${RECHECK_ADMIN_PASSWORD:-dev} \
+	RECHECK_UPSTREAM_KEYS=$${RECHECK_UPSTREAM_KEYS:-$(DEV_DIR)/upstream-keys.json} \
+	RECHECK_ADMIN_USERS=$${RECHECK_ADMIN_USERS:-$(DEV_DIR)/admin-users.json} \
 	RECHECK_CTID_URL=$${RECHECK_CTID_URL:-sim} \
 	exec bin/recheck serve
 

@@ -162,13 +162,30 @@ type AdmissionResult struct {
 	Resumed []string
 }
 
-// SetAdmissionPhoto puts a new admission photo on file (its bytes already
-// stored under ref.Key). Captures waiting for it resume: those on hold for
-// a missing or unusable photo go back to the comparison, those the student
-// disputed go back to the student's confirmation, and a dispute case is
-// closed. A capture already decided is never changed: the student submits
-// a new capture.
+// SetAdmissionPhoto puts the student's admission photo on file (its bytes
+// already stored under ref.Key): the upstream service sets it once. The
+// same photo again changes nothing; a different one is refused with a
+// *ConflictError (admission_photo_locked): the admission photo cannot be
+// changed (录取照片不可更换) but by the records office (see
+// ReplaceAdmissionPhoto). Captures that waited for a photo resume.
 func (l *Lifecycle) SetAdmissionPhoto(ctx context.Context, school, student string, ref AdmissionPhoto, actor string) (AdmissionResult, error) {
+	return l.putAdmission(ctx, school, student, ref, actor, "", false)
+}
+
+// ReplaceAdmissionPhoto replaces the admission photo on file: a records
+// office action, with its reason, recorded on the journey. It never
+// changes a capture already decided: only captures on hold for a missing
+// or unusable photo go back to the comparison, and those the student
+// disputed back to the student's confirmation; a dispute case is closed.
+func (l *Lifecycle) ReplaceAdmissionPhoto(ctx context.Context, school, student string, ref AdmissionPhoto, actor, reason string) (AdmissionResult, error) {
+	reason, err := checkNote("reason", reason, true)
+	if err != nil {
+		return AdmissionResult{}, err
+	}
+	return l.putAdmission(ctx, school, student, ref, actor, reason, true)
+}
+
+func (l *Lifecycle) putAdmission(ctx context.Context, school, student string, ref AdmissionPhoto, actor, reason string, replace bool) (AdmissionResult, error) {
 	var res AdmissionResult
 	_, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
 		res = AdmissionResult{}
@@ -176,10 +193,15 @@ func (l *Lifecycle) SetAdmissionPhoto(ctx context.Context, school, student strin
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if prev != nil && prev.SHA256 == ref.SHA256 {
+		switch {
+		case prev != nil && prev.SHA256 == ref.SHA256:
 			return errUnchanged
+		case prev != nil && !replace:
+			return conflict("admission_photo_locked", "an admission photo is on file and cannot be changed by the upstream service; the records office replaces it", "")
 		}
 		t.SetAdmission(ref)
+		j := t.Journey()
+		j.AdmissionPhotos = append(j.AdmissionPhotos, AdmissionChange{SHA256: ref.SHA256, At: t.Now(), Actor: actor, Reason: reason})
 		res.Changed = true
 		ids, err := t.CaptureIDs()
 		if err != nil {
@@ -192,12 +214,12 @@ func (l *Lifecycle) SetAdmissionPhoto(ctx context.Context, school, student strin
 			}
 			switch {
 			case rec.State == OnHold && (rec.HoldReason == HoldAdmissionPhotoMissing || rec.HoldReason == HoldAdmissionPhotoUnusable):
-				if err := rec.Apply(Move{To: Matching, Cause: CauseAdmissionReplaced, Actor: actor}, t.Now()); err != nil {
+				if err := rec.Apply(Move{To: Matching, Cause: CauseAdmissionReplaced, Actor: actor, Note: reason}, t.Now()); err != nil {
 					return err
 				}
 			case rec.State == Referred:
 				rec.Confirmation = nil
-				if err := rec.Apply(Move{To: AwaitingConfirmation, Cause: CauseAdmissionReplaced, Actor: actor}, t.Now()); err != nil {
+				if err := rec.Apply(Move{To: AwaitingConfirmation, Cause: CauseAdmissionReplaced, Actor: actor, Note: reason}, t.Now()); err != nil {
 					return err
 				}
 			default:
@@ -205,8 +227,8 @@ func (l *Lifecycle) SetAdmissionPhoto(ctx context.Context, school, student strin
 			}
 			res.Resumed = append(res.Resumed, id)
 		}
-		if j := t.Journey(); j.Case != nil && !j.Case.BlocksCaptures() {
-			j.close(actor, "", "admission_photo_replaced", t.Now())
+		if j.Case != nil && !j.Case.BlocksCaptures() {
+			j.close(actor, reason, "admission_photo_replaced", t.Now())
 		}
 		return nil
 	})

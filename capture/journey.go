@@ -36,9 +36,21 @@ type Journey struct {
 	Closed []Case `json:"closed_cases,omitempty"`
 	// Notices are messages to the student that belong to no capture.
 	Notices []Notice `json:"notices,omitempty"`
+	// AdmissionPhotos lists every admission photo put on file, who put it
+	// there and, for a replacement, why: the audit of the reference.
+	AdmissionPhotos []AdmissionChange `json:"admission_photos,omitempty"`
 
 	UpdatedAt time.Time `json:"updated_at"`
 	Version   int       `json:"version"`
+}
+
+// AdmissionChange is one admission photo put on file.
+type AdmissionChange struct {
+	SHA256 string    `json:"sha256"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	// Reason is the records office's reason for a replacement.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Slot is one standardization charged to the student.

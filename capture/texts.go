@@ -234,6 +234,7 @@ var conflictTexts = map[string]string{
 	"not_pending_review":        "该照片当前不在人工审核中",
 	"already_reviewed":          "该照片已审核，每张照片只审核一次",
 	"no_open_case":              "该学生没有待学籍部门处理的事项",
+	"admission_photo_locked":    "录取照片已存档，不可更换；如有错误或缺失，请联系学籍部门",
 }
 
 func conflict(code, message string, state State) *ConflictError {

@@ -163,3 +163,19 @@ func TestConfigValidate(t *testing.T) {
 	require.ErrorContains(t, engines.Config{DetectSize: 10}.Validate(), "RECHECK_DETECT_SIZE")
 	require.ErrorContains(t, engines.Config{DetectSize: 480, LivenessLine: 2}.Validate(), "RECHECK_LIVENESS_LINE")
 }
+
+func TestFaceCounter(t *testing.T) {
+	f := &engines.FaceCounter{Detectors: testmodels.Matcher(t).Detectors(), Limits: imaging.DefaultLimits()}
+	for rel, want := range map[string]int{
+		"faces/deepface/img13.jpg":               1,
+		"faces/deepface/couple.jpg":              2,
+		"faces/dlib-nonface/giraffe.jpg":         0,
+		"faces/face_recognition-tests/obama.jpg": 1,
+	} {
+		n, err := f.CountFaces(context.Background(), testphotos.Read(t, rel))
+		require.NoError(t, err, rel)
+		require.Equal(t, want, n, rel)
+	}
+	_, err := f.CountFaces(context.Background(), []byte("not a photo"))
+	require.True(t, imaging.IsInputError(err))
+}

@@ -108,30 +108,13 @@ type Description struct {
 // *imaging.Error for unusable input and a *FaceCountError unless there is
 // exactly one face.
 func (m *Matcher) Describe(ctx context.Context, photo []byte, lim imaging.Limits, names ...string) (*Description, error) {
-	info, err := imaging.Probe(photo, lim)
+	img, faces, scale, err := FindFaces(ctx, m.det, photo, lim)
 	if err != nil {
 		return nil, err
-	}
-	var img imaging.RGB
-	var faces []imaging.Face
-	for i, side := range describeSides {
-		if i > 0 && max(info.Width, info.Height) <= describeSides[0] {
-			break
-		}
-		if img, err = imaging.Preview(photo, lim, side); err != nil {
-			return nil, err
-		}
-		if faces, err = m.det.DetectFaces(ctx, img); err != nil {
-			return nil, err
-		}
-		if len(faces) > 0 {
-			break
-		}
 	}
 	if len(faces) != 1 {
 		return nil, &FaceCountError{Count: len(faces)}
 	}
-	scale := float64(info.Width) / float64(img.W)
 	d := &Description{Vectors: map[string][]float32{}, img: img, face: faces[0], scale: scale}
 	d.Face = scaleFace(faces[0], scale)
 	if len(names) == 0 {
@@ -149,6 +132,35 @@ func (m *Matcher) Describe(ctx context.Context, photo []byte, lim imaging.Limits
 		d.Vectors[n] = v
 	}
 	return d, nil
+}
+
+// FindFaces decodes a photo the way the comparison does (at most 640
+// pixels on its longest side, 1280 when no face shows at 640) and returns
+// the decoded copy, the faces det finds on it, and the scale from its
+// pixels to the photo's. The admission photo check at upload uses it, so
+// that a photo accepted there is one the comparison can read.
+func FindFaces(ctx context.Context, det imaging.FaceDetector, photo []byte, lim imaging.Limits) (imaging.RGB, []imaging.Face, float64, error) {
+	info, err := imaging.Probe(photo, lim)
+	if err != nil {
+		return imaging.RGB{}, nil, 0, err
+	}
+	var img imaging.RGB
+	var faces []imaging.Face
+	for i, side := range describeSides {
+		if i > 0 && max(info.Width, info.Height) <= describeSides[0] {
+			break
+		}
+		if img, err = imaging.Preview(photo, lim, side); err != nil {
+			return imaging.RGB{}, nil, 0, err
+		}
+		if faces, err = det.DetectFaces(ctx, img); err != nil {
+			return imaging.RGB{}, nil, 0, err
+		}
+		if len(faces) > 0 {
+			break
+		}
+	}
+	return img, faces, float64(info.Width) / float64(img.W), nil
 }
 
 // Compare returns the distance between two embeddings of the named

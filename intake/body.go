@@ -31,5 +31,5 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return newError(http.StatusBadRequest, "invalid_request", "the body has data after the JSON object")
 	}
-	return nil
+	return verifyBody(r)
 }

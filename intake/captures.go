@@ -32,9 +32,16 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	if err := verifyBody(r); err != nil {
+		fail(w, r, err)
+		return
+	}
 	form, err := validateCapture(fields, photo, a.deps.Now())
 	if err != nil {
 		fail(w, r, err)
+		return
+	}
+	if !mayAct(w, r, form.School) {
 		return
 	}
 	info, err := probePhoto(form.Photo, a.deps.Limits)
@@ -140,7 +147,7 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request, c idemClaim, fp str
 // and photo links.
 func (a *API) getCapture(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.lookupCapture(w, r)
-	if !ok {
+	if !ok || !mayRead(w, r, rec.School) {
 		return
 	}
 	writeJSON(w, http.StatusOK, a.viewOf(rec))
@@ -154,7 +161,7 @@ func (a *API) getCapturePhoto(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, ok := a.lookupCapture(w, r)
-	if !ok {
+	if !ok || !mayRead(w, r, rec.School) {
 		return
 	}
 	key := capture.OriginalKey(rec.School, rec.ID)

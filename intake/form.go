@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -31,10 +32,16 @@ const maxFieldBytes = 1024
 
 var openIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
-// readCaptureForm streams the multipart body: the photo is read up to
-// maxPhoto bytes, each text field up to 1 KB; anything else is an error that
-// names the field.
+// readCaptureForm streams the multipart body of a capture: the photo is
+// read up to maxPhoto bytes, each text field up to 1 KB; anything else is an
+// error that names the field.
 func readCaptureForm(r *http.Request, maxPhoto int64) (map[string]string, []byte, error) {
+	return readMultipart(r, maxPhoto, textFields)
+}
+
+// readMultipart streams a multipart body of a photo and the named text
+// fields.
+func readMultipart(r *http.Request, maxPhoto int64, names []string) (map[string]string, []byte, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
 		return nil, nil, newError(http.StatusUnsupportedMediaType, "multipart_required", "the body must be multipart/form-data with a photo part and the metadata fields")
@@ -68,7 +75,7 @@ func readCaptureForm(r *http.Request, maxPhoto int64) (map[string]string, []byte
 				e.MessageZH, e.Field = "照片文件过大，请重新拍摄上传", "photo"
 				return nil, nil, e
 			}
-		case isTextField(name):
+		case slices.Contains(names, name):
 			if _, dup := fields[name]; dup {
 				return nil, nil, fieldError("duplicate_field", name, name+" is sent twice")
 			}
@@ -81,20 +88,11 @@ func readCaptureForm(r *http.Request, maxPhoto int64) (map[string]string, []byte
 			}
 			fields[name] = string(v)
 		default:
-			return nil, nil, fieldError("unknown_field", name, fmt.Sprintf("unknown field %q; expected photo and %s", truncate(name, 40), strings.Join(textFields, ", ")))
+			return nil, nil, fieldError("unknown_field", name, fmt.Sprintf("unknown field %q; expected photo and %s", truncate(name, 40), strings.Join(names, ", ")))
 		}
 		part.Close()
 	}
 	return fields, photo, nil
-}
-
-func isTextField(name string) bool {
-	for _, f := range textFields {
-		if f == name {
-			return true
-		}
-	}
-	return false
 }
 
 // bodyError maps a failure to read the body: too large, or malformed.

@@ -3,6 +3,8 @@ package intake_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,21 +12,27 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/intake/signing"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testphotos"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/storage"
+	"github.com/recheck/recheck/worker/workertest"
 )
 
 type bundle struct {
@@ -64,18 +72,60 @@ func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
 	repo := capture.NewRepository(capture.RepositoryParams{Redis: rs.Client, Store: store, Dispatcher: disp})
 	lc := capture.NewLifecycle(repo, capture.RuleSet{})
 	var logBuf bytes.Buffer
-	cfg := intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: 24 * 60 * 60 * 1e9, AdminPassword: "secret"}
+	keys, users := credentials(t)
+	cfg := intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: 24 * 60 * 60 * 1e9, UpstreamKeys: keys, AdminUsers: users}
 	deps := intake.Deps{
-		Redis: rs.Client, Lifecycle: lc, Store: store,
+		Redis: rs.Client, Lifecycle: lc, Store: store, Faces: workertest.FaceCounter{},
 		Limits: imaging.DefaultLimits(), Log: zerolog.New(&syncWriter{w: &logBuf}),
 		AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
 	}
 	for _, m := range mutate {
 		m(&cfg, &deps)
 	}
-	srv := httptest.NewServer(intake.New(cfg, deps))
+	api, err := intake.New(cfg, deps)
+	require.NoError(t, err)
+	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &bundle{srv: srv, lc: lc, repo: repo, disp: disp, store: store, insp: asynq.NewInspectorFromRedisClient(rs.Client), redis: rs, log: &logBuf}
+}
+
+// credentials writes the test's upstream key and admin user.
+func credentials(t *testing.T) (keys, users string) {
+	t.Helper()
+	dir := t.TempDir()
+	keys = filepath.Join(dir, "keys.json")
+	require.NoError(t, os.WriteFile(keys, []byte(`{"keys":[{"id":"upstream","secret":"`+testSecret+`","schools":["*"]}]}`), 0o600))
+	hash, err := bcrypt.GenerateFromPassword([]byte("secret"), bcrypt.MinCost)
+	require.NoError(t, err)
+	users = filepath.Join(dir, "users.json")
+	require.NoError(t, os.WriteFile(users, []byte(`{"users":[{"name":"admin","password_bcrypt":"`+string(hash)+`","role":"admin"}]}`), 0o600))
+	return keys, users
+}
+
+const testSecret = "intake-test-secret-intake-test-secret"
+
+// signingClient signs every request that carries no basic auth with the
+// test's upstream key, as the upstream service does.
+var signingClient = &http.Client{Transport: signer{}}
+
+type signer struct{}
+
+func (signer) RoundTrip(req *http.Request) (*http.Response, error) {
+	if _, _, basic := req.BasicAuth(); !basic {
+		var body []byte
+		if req.Body != nil {
+			var err error
+			if body, err = io.ReadAll(req.Body); err != nil {
+				return nil, err
+			}
+			req.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		sum := sha256.Sum256(body)
+		for k, v := range signing.Headers("upstream", []byte(testSecret), req.Method, req.URL.RequestURI(), hex.EncodeToString(sum[:]), time.Now()) {
+			req.Header.Set(k, v)
+		}
+	}
+	return http.DefaultTransport.RoundTrip(req)
 }
 
 type syncWriter struct {
@@ -128,7 +178,7 @@ func (b *bundle) post(t *testing.T, fields map[string]string, photo []byte, head
 
 func (b *bundle) do(t *testing.T, req *http.Request) (*http.Response, map[string]any) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := signingClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
@@ -443,11 +493,15 @@ func TestNotFoundAndHealth(t *testing.T) {
 	require.Equal(t, "ok", body["status"])
 }
 
-func TestAdminUIRequiresThePassword(t *testing.T) {
+func TestAdminUIRequiresAnAdmin(t *testing.T) {
 	b := setup(t)
 	resp, _ := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil))
-	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "the upstream service is no admin")
 	req := mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil)
+	req.SetBasicAuth("admin", "wrong")
+	resp, _ = b.do(t, req)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	req = mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil)
 	req.SetBasicAuth("admin", "secret")
 	resp, body := b.do(t, req)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
@@ -485,4 +539,35 @@ func TestViewShowsReasonsReviewAndCTID(t *testing.T) {
 	raw, _ := json.Marshal(body)
 	require.NotContains(t, string(raw), "张三")
 	require.NotContains(t, string(raw), "11010519491231002X")
+}
+
+func TestCredentialFilesAreChecked(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, doc string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(doc), 0o600))
+		return p
+	}
+	for doc, want := range map[string]string{
+		`{"keys":[]}`: "holds no key",
+		`{"keys":[{"id":"k","secret":"short","schools":["*"]}]}`:                                                                       "at least 32",
+		`{"keys":[{"id":"k","secret":"` + testSecret + `","schools":[]}]}`:                                                             "schools is empty",
+		`{"keys":[{"id":"k","secret":"` + testSecret + `","schools":["../x"]}]}`:                                                       "not a school code",
+		`{"keys":[{"id":"k","secret":"` + testSecret + `","schools":["*"],"extra":1}]}`:                                                "unknown field",
+		`{"keys":[{"id":"k","secret":"` + testSecret + `","schools":["*"]},{"id":"k","secret":"` + testSecret + `","schools":["*"]}]}`: "twice",
+	} {
+		_, err := intake.LoadUpstreamKeys(write("keys.json", doc))
+		require.ErrorContains(t, err, want, doc)
+		require.ErrorContains(t, err, "RECHECK_UPSTREAM_KEYS")
+	}
+	for doc, want := range map[string]string{
+		`{"users":[{"name":"a","role":"boss"}]}`:                                "role must be",
+		`{"users":[{"name":"a","role":"reviewer"}]}`:                            "needs schools",
+		`{"users":[{"name":"a","role":"admin","password_bcrypt":"plaintext"}]}`: "not a bcrypt hash",
+	} {
+		_, err := intake.LoadUsers(write("users.json", doc))
+		require.ErrorContains(t, err, want, doc)
+	}
+	_, err := intake.New(intake.Config{Addr: "x", IdempotencyTTL: time.Hour}, intake.Deps{Faces: workertest.FaceCounter{}})
+	require.ErrorContains(t, err, "RECHECK_UPSTREAM_KEYS is not set")
 }

@@ -21,7 +21,7 @@ type confirmRequest struct {
 // records office without one.
 func (a *API) postConfirm(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.lookupCapture(w, r)
-	if !ok {
+	if !ok || !mayAct(w, r, rec.School) {
 		return
 	}
 	var req confirmRequest
@@ -60,7 +60,7 @@ func (a *API) committed(w http.ResponseWriter, r *http.Request, saved bool, err 
 // program shows.
 func (a *API) getStudent(w http.ResponseWriter, r *http.Request) {
 	school, student, ok := studentPath(w, r)
-	if !ok {
+	if !ok || !mayRead(w, r, school) {
 		return
 	}
 	s, err := a.deps.Lifecycle.Summary(r.Context(), school, student)

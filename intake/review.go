@@ -61,6 +61,9 @@ func (a *API) getReviews(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
 		return
 	}
+	if !mayWork(w, r, school, RoleReviewer) {
+		return
+	}
 	name := r.URL.Query().Get("state")
 	if name == "" {
 		name = "pending"
@@ -127,7 +130,7 @@ type reviewRequest struct {
 // postReview records a reviewer's verdict on a capture waiting for review.
 func (a *API) postReview(w http.ResponseWriter, r *http.Request) {
 	rec, ok := a.lookupCapture(w, r)
-	if !ok {
+	if !ok || !mayWork(w, r, rec.School, RoleReviewer) {
 		return
 	}
 	var req reviewRequest
@@ -139,7 +142,7 @@ func (a *API) postReview(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, fieldError("missing_field", "decision", `decision is required: "approve" or "reject"`))
 		return
 	}
-	saved, err := a.deps.Lifecycle.Review(r.Context(), rec.ID, req.Decision, req.Reason, adminName(r))
+	saved, err := a.deps.Lifecycle.Review(r.Context(), rec.ID, req.Decision, req.Reason, principalOf(r).Name)
 	if !a.committed(w, r, saved != nil, err) {
 		return
 	}
@@ -160,6 +163,9 @@ func (a *API) getEscalations(w http.ResponseWriter, r *http.Request) {
 	school := r.PathValue("school")
 	if !capture.ValidID(school) {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
+		return
+	}
+	if !mayWork(w, r, school, RoleRecordsOffice) {
 		return
 	}
 	cursor, limit, err := pageParams(r)
@@ -199,7 +205,7 @@ type resolveRequest struct {
 // answers with the student's summary.
 func (a *API) postResolve(w http.ResponseWriter, r *http.Request) {
 	school, student, ok := studentPath(w, r)
-	if !ok {
+	if !ok || !mayWork(w, r, school, RoleRecordsOffice) {
 		return
 	}
 	var req resolveRequest
@@ -207,7 +213,7 @@ func (a *API) postResolve(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	j, err := a.deps.Lifecycle.Resolve(r.Context(), school, student, req.Note, capture.RecordsOffice(adminName(r)))
+	j, err := a.deps.Lifecycle.Resolve(r.Context(), school, student, req.Note, capture.RecordsOffice(principalOf(r).Name))
 	if !a.committed(w, r, j != nil, err) {
 		return
 	}

@@ -11,7 +11,6 @@ package intake
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -32,9 +31,17 @@ import (
 type Config struct {
 	// Addr is the listen address.
 	Addr string `env:"RECHECK_HTTP_ADDR" default:"127.0.0.1:8080" help:"listen address of the intake API"`
-	// AdminPassword protects /admin (user "admin"); empty leaves the admin
-	// UI unmounted.
-	AdminPassword string `env:"RECHECK_ADMIN_PASSWORD" help:"password of user admin for the review and records-office endpoints and /admin/asynq; empty disables them" secret:"true"`
+	// UpstreamKeys names the file of the upstream service's signing keys
+	// (see UpstreamKey); required.
+	UpstreamKeys string `env:"RECHECK_UPSTREAM_KEYS" help:"JSON file of the upstream service's signing keys ({\"keys\":[{\"id\",\"secret\",\"schools\"}]}); required by the intake API (make dev writes a development one)"`
+	// AdminUsers names the file of users (admins, reviewers, records
+	// offices) with their bcrypt password hashes and roles; empty: no user
+	// may log in.
+	AdminUsers string `env:"RECHECK_ADMIN_USERS" help:"JSON file of users ({\"users\":[{\"name\",\"password_bcrypt\",\"role\",\"schools\"}]}; roles admin, reviewer, records_office); empty: nobody logs in"`
+	// ProxySecret lets a trusted reverse proxy that authenticates people
+	// itself pass the user's name (X-Recheck-User) with this secret
+	// (X-Recheck-Proxy-Secret); empty: no proxy is trusted.
+	ProxySecret string `env:"RECHECK_ADMIN_PROXY_SECRET" help:"secret a trusted reverse proxy sends in X-Recheck-Proxy-Secret with the user's name in X-Recheck-User; empty: no proxy is trusted" secret:"true"`
 	// IdempotencyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration `env:"RECHECK_IDEMPOTENCY_TTL" default:"24h" help:"how long an Idempotency-Key maps to its capture"`
 }
@@ -46,6 +53,28 @@ func (c Config) Validate() error {
 	}
 	if c.IdempotencyTTL < time.Minute {
 		return errors.New("intake: RECHECK_IDEMPOTENCY_TTL must be at least 1m")
+	}
+	if c.ProxySecret != "" && len(c.ProxySecret) < 32 {
+		return errors.New("intake: RECHECK_ADMIN_PROXY_SECRET must have at least 32 characters")
+	}
+	if c.UpstreamKeys != "" {
+		if _, err := LoadUpstreamKeys(c.UpstreamKeys); err != nil {
+			return err
+		}
+	}
+	if c.AdminUsers != "" {
+		if _, err := LoadUsers(c.AdminUsers); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Require reports what an intake API cannot start without: the upstream
+// keys (every request but health is signed or logged in).
+func (c Config) Require() error {
+	if c.UpstreamKeys == "" {
+		return errors.New("intake: RECHECK_UPSTREAM_KEYS is not set: the upstream service's requests are signed with its keys (make dev writes development keys)")
 	}
 	return nil
 }
@@ -59,7 +88,9 @@ type Deps struct {
 	// Store holds the photos.
 	Store  storage.Store
 	Limits imaging.Limits
-	Log    zerolog.Logger
+	// Faces counts the faces of admission photos at upload.
+	Faces FaceCounter
+	Log   zerolog.Logger
 	// AsynqRedis lets the admin UI reach the queues; nil leaves it out.
 	AsynqRedis asynq.RedisConnOpt
 	// Now returns the current time; nil means time.Now.
@@ -71,14 +102,34 @@ type API struct {
 	cfg  Config
 	deps Deps
 	mux  *http.ServeMux
+	auth *authenticator
 }
 
-// New returns the API's handler.
-func New(cfg Config, deps Deps) *API {
+// New returns the API's handler; it fails when the keys or users files do
+// not load.
+func New(cfg Config, deps Deps) (*API, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	a := &API{cfg: cfg, deps: deps, mux: http.NewServeMux()}
+	if err := cfg.Require(); err != nil {
+		return nil, err
+	}
+	if deps.Faces == nil {
+		return nil, errors.New("intake: no face counter for admission photos")
+	}
+	keys, err := LoadUpstreamKeys(cfg.UpstreamKeys)
+	if err != nil {
+		return nil, err
+	}
+	users := map[string]User{}
+	if cfg.AdminUsers != "" {
+		if users, err = LoadUsers(cfg.AdminUsers); err != nil {
+			return nil, err
+		}
+	}
+	a := &API{cfg: cfg, deps: deps, mux: http.NewServeMux(), auth: &authenticator{
+		keys: keys, users: users, proxySecret: cfg.ProxySecret, redis: deps.Redis, now: deps.Now, verified: map[[32]byte]time.Time{},
+	}}
 	a.mux.HandleFunc("PUT /v1/schools/{school}/students/{student}/admission-photo", a.putAdmissionPhoto)
 	a.mux.HandleFunc("GET /v1/schools/{school}/students/{student}/admission-photo", a.getAdmissionPhoto)
 	a.mux.HandleFunc("POST /v1/captures", a.postCapture)
@@ -86,20 +137,24 @@ func New(cfg Config, deps Deps) *API {
 	a.mux.HandleFunc("GET /v1/captures/{id}/photos/{name}", a.getCapturePhoto)
 	a.mux.HandleFunc("POST /v1/captures/{id}/confirm", a.postConfirm)
 	a.mux.HandleFunc("GET /v1/schools/{school}/students/{student}", a.getStudent)
-	a.mux.Handle("GET /v1/schools/{school}/reviews", a.adminOnly(http.HandlerFunc(a.getReviews)))
-	a.mux.Handle("POST /v1/captures/{id}/review", a.adminOnly(http.HandlerFunc(a.postReview)))
-	a.mux.Handle("GET /v1/schools/{school}/escalations", a.adminOnly(http.HandlerFunc(a.getEscalations)))
-	a.mux.Handle("POST /v1/schools/{school}/students/{student}/escalation/resolve", a.adminOnly(http.HandlerFunc(a.postResolve)))
+	a.mux.HandleFunc("POST /v1/schools/{school}/students/{student}/admission-photo/replacement", a.postAdmissionReplacement)
+	a.mux.HandleFunc("GET /v1/schools/{school}/reviews", a.getReviews)
+	a.mux.HandleFunc("POST /v1/captures/{id}/review", a.postReview)
+	a.mux.HandleFunc("GET /v1/schools/{school}/escalations", a.getEscalations)
+	a.mux.HandleFunc("POST /v1/schools/{school}/students/{student}/escalation/resolve", a.postResolve)
 	a.mux.HandleFunc("GET /healthz", a.health)
-	if cfg.AdminPassword != "" && deps.AsynqRedis != nil {
+	if deps.AsynqRedis != nil {
 		mon := asynqmon.New(asynqmon.Options{RootPath: "/admin/asynq", RedisConnOpt: deps.AsynqRedis, ReadOnly: false})
-		a.mux.Handle("/admin/asynq/", a.adminOnly(mon))
+		a.mux.Handle("/admin/asynq/", adminOnly(mon))
 	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
-	return a
+	return a, nil
 }
+
+// public lists the routes that answer without credentials.
+var public = map[string]bool{"GET /healthz": true}
 
 // ServeHTTP implements http.Handler, logging every request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -113,7 +168,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	info := &requestInfo{}
 	ctx := context.WithValue(l.WithContext(r.Context()), requestInfoKey{}, info)
-	a.mux.ServeHTTP(rec, r.WithContext(ctx))
+	a.authenticated(rec, r.WithContext(ctx), a.mux)
 	ev := l.Info()
 	if rec.status >= 500 {
 		ev = l.Error()
@@ -125,6 +180,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if info.errCode != "" {
 		ev = ev.Str("error_code", info.errCode)
+	}
+	if info.principal != "" {
+		ev = ev.Str("principal", info.principal)
 	}
 	ev.Msg("request")
 }
@@ -162,6 +220,7 @@ type requestInfoKey struct{}
 type requestInfo struct {
 	captureID string
 	errCode   string
+	principal string
 }
 
 func noteCapture(ctx context.Context, id string) {
@@ -186,35 +245,43 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, err)
 }
 
-// adminUser is the user every admin action is recorded under until
-// per-user credentials exist.
-const adminUser = "admin"
-
-type adminKey struct{}
-
-// adminOnly asks for user "admin" and the configured password; without a
-// configured password the admin endpoints answer 401 with a message saying
-// so. The handler finds the user name with adminName.
-func (a *API) adminOnly(next http.Handler) http.Handler {
+// adminOnly lets only admins through (the queue UI).
+func adminOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.cfg.AdminPassword == "" {
-			fail(w, r, newError(http.StatusUnauthorized, "unauthorized", "the admin endpoints are disabled: set RECHECK_ADMIN_PASSWORD"))
+		if p := principalOf(r); p.Upstream || p.Role != RoleAdmin {
+			fail(w, r, forbidden("the queue UI is for admins"))
 			return
 		}
-		user, pass, ok := r.BasicAuth()
-		if !ok || user != adminUser || subtle.ConstantTimeCompare([]byte(pass), []byte(a.cfg.AdminPassword)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Basic realm="recheck admin", charset="UTF-8"`)
-			fail(w, r, newError(http.StatusUnauthorized, "unauthorized", "admin credentials required"))
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), adminKey{}, user)))
+		next.ServeHTTP(w, r)
 	})
 }
 
-// adminName is the authenticated admin user of a request.
-func adminName(r *http.Request) string {
-	name, _ := r.Context().Value(adminKey{}).(string)
-	return name
+// authenticated runs h for requests that prove who they are (routes in
+// public excepted), with the principal in the context; others get 401.
+func (a *API) authenticated(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	if _, pattern := a.mux.Handler(r); public[pattern] {
+		h.ServeHTTP(w, r)
+		return
+	}
+	p, r, err := a.auth.authenticate(r)
+	if err != nil {
+		if r.Header.Get("X-Recheck-Key") == "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="recheck", charset="UTF-8"`)
+		}
+		fail(w, r, err)
+		return
+	}
+	if ri, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		ri.principal = p.Name
+	}
+	r = r.WithContext(withPrincipal(r.Context(), p))
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if err := verifyBody(r); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
+	h.ServeHTTP(w, r)
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) {

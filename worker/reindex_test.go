@@ -43,7 +43,7 @@ func TestReindexRebuildsEverythingFromStorage(t *testing.T) {
 	_, _ = w.review(s5, "reject", "表情不自然")
 	// S6: on hold without an admission photo; another waiting for review.
 	s6 := keep(w.pass("S6", "person=s6"))
-	w.putAdmission("S1", "person=s1-new") // a new version on file
+	w.replaceAdmission("S1", "person=s1-new", "更换") // a new version on file
 	w.idle()
 	pending, err := w.lc.Repo().Pending(w.ctx)
 	require.NoError(t, err)
@@ -98,7 +98,7 @@ func TestReindexRebuildsEverythingFromStorage(t *testing.T) {
 	require.Equal(t, true, w.capture(id)["free_resubmission"], "the free resubmission survived")
 	w.putAdmission("S6", "person=s6")
 	require.Equal(t, "pending_review", w.state(s6), "the held capture resumed")
-	w.putAdmission("S3", "person=s3-fixed")
+	w.replaceAdmission("S3", "person=s3-fixed", "录取照片错误，已更换")
 	require.Equal(t, "awaiting_confirmation", w.state(s3))
 	status, _ = w.submit("S4", "person=s4")
 	require.Equal(t, http.StatusTooManyRequests, status, "the quota survived")

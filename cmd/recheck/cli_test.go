@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/recheck/recheck/ctid"
+	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 )
@@ -230,4 +232,39 @@ func TestSheetCommand(t *testing.T) {
 	code, _, stderr = cli(t, "sheet", dir)
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, stderr, "--out")
+}
+
+func TestDevInitKeepsWhatExists(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	require.NoError(t, devInitCmd([]string{"--dir", dir}, &out))
+	require.Contains(t, out.String(), "created development credentials")
+	first, _, err := devKey(filepath.Join(dir, devKeysFile))
+	require.NoError(t, err)
+	out.Reset()
+	require.NoError(t, devInitCmd([]string{"--dir", dir}, &out))
+	require.Contains(t, out.String(), "using development credentials")
+	second, _, err := devKey(filepath.Join(dir, devKeysFile))
+	require.NoError(t, err)
+	require.Equal(t, first, second, "the key stays, so signed commands keep working")
+	require.Contains(t, out.String(), first, "make dev prints the development key")
+	for _, f := range []string{devKeysFile, devUsersFile} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o600), st.Mode().Perm(), f)
+	}
+	keys, err := intake.LoadUpstreamKeys(filepath.Join(dir, devKeysFile))
+	require.NoError(t, err)
+	require.Contains(t, keys, devKeyID)
+	users, err := intake.LoadUsers(filepath.Join(dir, devUsersFile))
+	require.NoError(t, err)
+	require.Equal(t, intake.RoleAdmin, users["admin"].Role)
+}
+
+func TestHashPassword(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, hashPasswordCmd(strings.NewReader("correct horse battery\n"), &out))
+	hash := strings.TrimSpace(out.String())
+	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse battery")))
+	require.Error(t, hashPasswordCmd(strings.NewReader("short\n"), io.Discard), "too short")
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/intake/client"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
@@ -31,6 +31,8 @@ type service struct {
 	redis *redistest.Server
 	store string
 	stop  func() error
+	// up signs requests with the development upstream key.
+	up *client.Client
 }
 
 func startService(t *testing.T) *service {
@@ -55,6 +57,7 @@ func registerCTID(t *testing.T, dir, photo string) {
 // storage directory that other processes may share.
 func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *service {
 	t.Helper()
+	secret := devCredentials(t, dir)
 	env := serviceEnv(rs, dir)
 	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
 	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
@@ -75,7 +78,8 @@ func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *servic
 		return stopErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	return &service{base: "http://" + a.addr(), redis: rs, store: filepath.Join(dir, "data"), stop: stop}
+	base := "http://" + a.addr()
+	return &service{base: base, redis: rs, store: filepath.Join(dir, "data"), stop: stop, up: client.New(base, devKeyID, secret)}
 }
 
 // serviceEnv is the environment of a recheck process of the tests.
@@ -90,18 +94,27 @@ func serviceEnv(rs *redistest.Server, dir string) map[string]string {
 		"RECHECK_CONCURRENCY":       "2",
 		"RECHECK_SHUTDOWN_TIMEOUT":  "10s",
 		"RECHECK_POLL_INTERVAL":     "50ms",
-		"RECHECK_ADMIN_PASSWORD":    "e2e",
+		"RECHECK_UPSTREAM_KEYS":     filepath.Join(dir, "dev", devKeysFile),
+		"RECHECK_ADMIN_USERS":       filepath.Join(dir, "dev", devUsersFile),
 	}
+}
+
+// devCredentials writes the development credentials into dir/dev, as make
+// dev does, and returns the upstream key's secret.
+func devCredentials(t *testing.T, dir string) string {
+	t.Helper()
+	require.NoError(t, devInitCmd([]string{"--dir", filepath.Join(dir, "dev")}, io.Discard))
+	secret, created, err := devKey(filepath.Join(dir, "dev", devKeysFile))
+	require.NoError(t, err)
+	require.False(t, created)
+	return secret
 }
 
 func (s *service) putAdmission(t *testing.T, student, rel string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPut, s.base+"/v1/schools/cjlu/students/"+student+"/admission-photo", bytes.NewReader(testphotos.Read(t, rel)))
+	resp, err := s.up.PutAdmissionPhoto(context.Background(), "cjlu", student, testphotos.Read(t, rel))
 	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	require.Equal(t, http.StatusCreated, resp.Status, string(resp.Body))
 }
 
 func (s *service) postCapture(t *testing.T, student string, photo []byte) (int, map[string]any) {
@@ -111,34 +124,21 @@ func (s *service) postCapture(t *testing.T, student string, photo []byte) (int, 
 
 func (s *service) postCaptureAs(t *testing.T, student, name, docType, number string, photo []byte) (int, map[string]any) {
 	t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, v := range map[string]string{
-		"school": "cjlu", "cohort": "2026级本科新生", "student_id": student, "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-		"document_type": docType, "document_number": number, "name": name,
-	} {
-		require.NoError(t, mw.WriteField(k, v))
-	}
-	fw, err := mw.CreateFormFile("photo", "p.jpg")
+	resp, err := s.up.SubmitCapture(context.Background(), client.Capture{
+		School: "cjlu", Cohort: "2026级本科新生", StudentID: student, OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+		DocumentType: docType, DocumentNumber: number, Name: name,
+	}, photo, "")
 	require.NoError(t, err)
-	fw.Write(photo)
-	require.NoError(t, mw.Close())
-	resp, err := http.Post(s.base+"/v1/captures", mw.FormDataContentType(), &b)
-	require.NoError(t, err)
-	defer resp.Body.Close()
 	var out map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-	return resp.StatusCode, out
+	require.NoError(t, resp.Decode(&out))
+	return resp.Status, out
 }
 
-func (s *service) get(t *testing.T, path string) (*http.Response, []byte) {
+func (s *service) get(t *testing.T, path string) (*client.Response, []byte) {
 	t.Helper()
-	resp, err := http.Get(s.base + path)
+	resp, err := s.up.Get(context.Background(), path)
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, body
+	return resp, resp.Body
 }
 
 // waitSettled polls a capture until it leaves the working states (queued,
@@ -164,14 +164,19 @@ func (s *service) waitSettled(t *testing.T, id string) map[string]any {
 // post sends a JSON body, as the admin when admin is set.
 func (s *service) post(t *testing.T, path string, body any, admin bool) (int, map[string]any) {
 	t.Helper()
+	if !admin {
+		resp, err := s.up.PostJSON(context.Background(), path, body)
+		require.NoError(t, err)
+		var out map[string]any
+		require.NoError(t, resp.Decode(&out))
+		return resp.Status, out
+	}
 	raw, err := json.Marshal(body)
 	require.NoError(t, err)
 	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(raw))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
-	if admin {
-		req.SetBasicAuth("admin", "e2e")
-	}
+	req.SetBasicAuth("admin", devPassword)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -219,7 +224,7 @@ func TestEndToEnd(t *testing.T) {
 	require.Contains(t, stages, "match")
 
 	resp, photo := s.get(t, same["photos"].(map[string]any)["standardized"].(string))
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, http.StatusOK, resp.Status)
 	info, err := imaging.Probe(photo, imaging.DefaultLimits())
 	require.NoError(t, err)
 	require.Equal(t, imaging.JPEG, info.Format)
@@ -291,7 +296,7 @@ func TestEndToEnd(t *testing.T) {
 		out := map[string]string{}
 		for _, p := range paths {
 			resp, body := s.get(t, p)
-			require.Equal(t, http.StatusOK, resp.StatusCode, p)
+			require.Equal(t, http.StatusOK, resp.Status, p)
 			out[p] = string(body)
 		}
 		return out
@@ -338,7 +343,9 @@ func TestSplitRoles(t *testing.T) {
 // simulator runs only when chosen by name.
 func TestWorkerRefusesToStartWithoutCTID(t *testing.T) {
 	rs := redistest.Start(t)
-	env := serviceEnv(rs, t.TempDir())
+	dir := t.TempDir()
+	devCredentials(t, dir)
+	env := serviceEnv(rs, dir)
 	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
 	delete(env, "RECHECK_CTID_URL")
 	var stderr bytes.Buffer
@@ -361,4 +368,39 @@ func TestServeFailsClearlyWithoutRedis(t *testing.T) {
 	}, io.Discard, &stderr)
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, stderr.String(), "cannot reach Redis at redis://127.0.0.1:1/0")
+}
+
+// TestCallCommand: recheck call signs requests as the upstream service
+// does, for the README's walkthrough.
+func TestCallCommand(t *testing.T) {
+	rs := redistest.Start(t)
+	dir := t.TempDir()
+	s := startRoles(t, rs, dir, roles{intake: true})
+	env := serviceEnv(rs, dir)
+	call := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"call", "--url", s.base}, args...), func(k string) string { return env[k] }, &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	photo := testphotos.Path(t, "faces/deepface/img13.jpg")
+	code, out, errOut := call("PUT", "/v1/schools/cjlu/students/S1/admission-photo", "--file", photo)
+	require.Equal(t, exitOK, code, errOut+out)
+	require.Contains(t, errOut, "201 Created")
+	require.Contains(t, out, `"sha256"`)
+
+	code, out, errOut = call("POST", "/v1/captures", "-F", "school=cjlu", "-F", "cohort=2026级", "-F", "student_id=S1",
+		"-F", "openid=o-123", "-F", "document_type=passport", "-F", "document_number=E12345678", "-F", "name=John",
+		"-F", "photo=@"+testphotos.Path(t, "faces/deepface/img14.jpg"), "--idempotency-key", "walk-1")
+	require.Equal(t, exitOK, code, errOut+out)
+	require.Contains(t, errOut, "202 Accepted")
+	require.Contains(t, errOut, "Location: /v1/captures/")
+
+	code, out, _ = call("GET", "/v1/schools/cjlu/students/S1")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, `"stage":"processing"`)
+
+	code, out, errOut = call("POST", "/v1/captures/nope/confirm", "--json", `{"admission_photo":"mine"}`)
+	require.Equal(t, exitFailure, code, "an error answer fails the command")
+	require.Contains(t, errOut, "404")
+	require.Contains(t, out, "not_found")
 }

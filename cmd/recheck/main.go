@@ -10,6 +10,9 @@
 //	recheck match        PROBE REFERENCE [--json]  compare two photos
 //	recheck sheet        PATH... --out F.html [--png F.png]  contact sheet
 //	recheck reindex      [--school S]  rebuild Redis from storage
+//	recheck call         METHOD TARGET  one signed request to the intake API
+//	recheck dev-init     write development credentials (make dev)
+//	recheck hash-password  bcrypt hash of the password on stdin
 //	recheck config       print every setting as a Markdown table
 //
 // Settings come from RECHECK_* environment variables, mirrored by flags.
@@ -77,6 +80,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		code, err = sheetCmd(ctx, rest, getenv, stdout)
 	case "reindex":
 		code, err = reindexCmd(ctx, rest, getenv, stdout, stderr)
+	case "call":
+		code, err = callCmd(ctx, rest, getenv, stdout, stderr)
+	case "dev-init":
+		err = devInitCmd(rest, stdout)
+	case "hash-password":
+		err = hashPasswordCmd(os.Stdin, stdout)
 	case "config":
 		_, err = io.WriteString(stdout, configTable())
 	case "help", "-h", "--help":
@@ -113,6 +122,9 @@ func usage(w io.Writer) {
   ctid-sim [--addr A]           the CTID gateway simulator (--latency, --error-rate, --outage)
   calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates
   reindex [--school S]          rebuild Redis from the durable copies in storage (--json)
+  call METHOD TARGET            one signed request to the intake API (--file F, --json S, -F k=v, -F photo=@F)
+  dev-init [--dir D]            write development credentials (make dev runs it)
+  hash-password                 bcrypt hash of the password on stdin, for RECHECK_ADMIN_USERS
   config                        print every setting (env variable, flag, default)
 
 Offline commands take --json. Run 'recheck <command> -h' for its flags.

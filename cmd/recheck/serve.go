@@ -63,7 +63,8 @@ type app struct {
 	rdb    *redis.Client
 	client *asynq.Client
 	match  *facematch.Matcher
-	sim    *http.Server // the in-process CTID simulator, when chosen (RECHECK_CTID_URL=sim)
+	dets   *facematch.Detectors // an intake-only process's face detectors
+	sim    *http.Server         // the in-process CTID simulator, when chosen (RECHECK_CTID_URL=sim)
 	worker *worker.Server
 	http   *http.Server
 	ln     net.Listener
@@ -136,15 +137,32 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		})
 	}
 	if r.intake {
+		// Admission photos are checked for one face at upload: the
+		// workers' detectors, or a small pool of the intake's own.
+		var dets *facematch.Detectors
+		if a.match != nil {
+			dets = a.match.Detectors()
+		} else {
+			if a.dets, err = facematch.NewDetectors(cfg.Faces.ModelsDir, 2); err != nil {
+				a.close()
+				return nil, err
+			}
+			dets = a.dets
+		}
+		api, err := intake.New(cfg.Intake, intake.Deps{
+			Redis: a.rdb, Lifecycle: lc, Store: store, Limits: cfg.Limits,
+			Faces: &engines.FaceCounter{Detectors: dets, Limits: cfg.Limits},
+			Log:   l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
+		})
+		if err != nil {
+			a.close()
+			return nil, err
+		}
 		a.ln, err = net.Listen("tcp", cfg.Intake.Addr)
 		if err != nil {
 			a.close()
 			return nil, fmt.Errorf("intake: listen on %s: %w", cfg.Intake.Addr, err)
 		}
-		api := intake.New(cfg.Intake, intake.Deps{
-			Redis: a.rdb, Lifecycle: lc, Store: store, Limits: cfg.Limits,
-			Log: l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
-		})
 		a.http = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	}
 	return a, nil
@@ -177,8 +195,8 @@ func (a *app) run(ctx context.Context) error {
 			}
 		}()
 		ev := a.log.Info().Str("addr", "http://"+a.addr())
-		if a.cfg.Intake.AdminPassword == "" {
-			ev = ev.Str("admin", "disabled (set RECHECK_ADMIN_PASSWORD)")
+		if a.cfg.Intake.AdminUsers == "" {
+			ev = ev.Str("admin", "nobody can log in (set RECHECK_ADMIN_USERS)")
 		} else {
 			ev = ev.Str("admin", "http://"+a.addr()+"/admin/asynq/")
 		}
@@ -230,6 +248,9 @@ func (a *app) close() {
 	}
 	if a.match != nil {
 		a.match.Close()
+	}
+	if a.dets != nil {
+		a.dets.Close()
 	}
 	if a.rdb != nil {
 		a.rdb.Close()

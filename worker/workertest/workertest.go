@@ -8,7 +8,8 @@
 // rejects a photo whose tag has quality=<finding code>; the Scorer scores
 // 95 when the probe and the admission photo show the same person and 20
 // otherwise (score=<n> on the probe's tag overrides it), and reports an
-// admission photo tagged faces=0 as unusable.
+// admission photo tagged unusable=1 as unusable. The FaceCounter finds the
+// number of faces a tag's faces=<n> gives, one otherwise.
 package workertest
 
 import (
@@ -132,7 +133,7 @@ func (s *Scorer) Score(ctx context.Context, probe []byte, ref worker.Reference) 
 		return worker.Score{}, err
 	}
 	r, err := Tag(raw)
-	if err != nil || r["faces"] == "0" {
+	if err != nil || r["unusable"] == "1" {
 		return worker.Score{}, &worker.UnusablePhotoError{Which: "reference", Err: errors.New("no single face")}
 	}
 	score := 20.0
@@ -229,4 +230,20 @@ func (n *Notifier) Keys(captureID string) []string {
 		}
 	}
 	return keys
+}
+
+// FaceCounter is a fake intake.FaceCounter: one face, or the number a
+// photo's tag gives as faces=<n>.
+type FaceCounter struct{}
+
+// CountFaces implements intake.FaceCounter.
+func (FaceCounter) CountFaces(_ context.Context, photo []byte) (int, error) {
+	tag, err := Tag(photo)
+	if err != nil {
+		return 1, nil
+	}
+	if n, err := strconv.Atoi(tag["faces"]); err == nil {
+		return n, nil
+	}
+	return 1, nil
 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// The development credentials dev-init writes, by file name.
+const (
+	devKeysFile  = "upstream-keys.json"
+	devUsersFile = "admin-users.json"
+	devKeyID     = "dev"
+	devPassword  = "dev"
+)
+
+// devInitCmd: recheck dev-init [--dir DIR]. Writes the credentials of a
+// development machine into DIR (./data/dev), each only when missing: an
+// upstream key (id "dev", a random secret) for every school, and the users
+// admin, reviewer and office, all with password "dev". make dev runs it
+// and points the service at the files. Never for production.
+func devInitCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("dev-init", flag.ContinueOnError)
+	dir := fs.String("dir", "./data/dev", "directory of the development credentials")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	keys := filepath.Join(*dir, devKeysFile)
+	secret, created, err := devKey(keys)
+	if err != nil {
+		return err
+	}
+	users := filepath.Join(*dir, devUsersFile)
+	if err := devUsers(users); err != nil {
+		return err
+	}
+	verb := "using"
+	if created {
+		verb = "created"
+	}
+	fmt.Fprintf(stdout, "dev-init: %s development credentials in %s (never use them in production)\n", verb, *dir)
+	fmt.Fprintf(stdout, "  upstream key:  id %s, secret %s (every school; sign with bin/recheck call)\n", devKeyID, secret)
+	fmt.Fprintf(stdout, "  users:         admin (admin), reviewer (reviewer), office (records_office), password %q\n", devPassword)
+	return nil
+}
+
+// devKey returns the development key's secret, writing a new one when the
+// file is missing.
+func devKey(path string) (secret string, created bool, err error) {
+	var f struct {
+		Keys []struct {
+			ID, Secret string
+		} `json:"keys"`
+	}
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		if err := json.Unmarshal(raw, &f); err != nil || len(f.Keys) == 0 {
+			return "", false, fmt.Errorf("dev-init: %s is not a keys file; delete it to start again", path)
+		}
+		return f.Keys[0].Secret, false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", false, err
+	}
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	secret = hex.EncodeToString(b)
+	doc := map[string]any{"keys": []map[string]any{{"id": devKeyID, "secret": secret, "schools": []string{"*"}}}}
+	return secret, true, writeJSON(path, doc)
+}
+
+// devUsers writes the development users when the file is missing.
+func devUsers(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(devPassword), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	h := string(hash)
+	return writeJSON(path, map[string]any{"users": []map[string]any{
+		{"name": "admin", "password_bcrypt": h, "role": "admin"},
+		{"name": "reviewer", "password_bcrypt": h, "role": "reviewer", "schools": []string{"*"}},
+		{"name": "office", "password_bcrypt": h, "role": "records_office", "schools": []string{"*"}},
+	}})
+}
+
+func writeJSON(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(raw, '\n'), 0o600)
+}
+
+// hashPasswordCmd: recheck hash-password. Reads a password from the first
+// line of standard input and prints its bcrypt hash for RECHECK_ADMIN_USERS.
+func hashPasswordCmd(stdin io.Reader, stdout io.Writer) error {
+	line, err := readLine(stdin)
+	if err != nil {
+		return err
+	}
+	if len(line) < 8 {
+		return usageError{"hash-password: the password must have at least 8 characters"}
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(line), 12)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, string(hash))
+	return err
+}
+
+func readLine(r io.Reader) (string, error) {
+	b := make([]byte, 0, 64)
+	one := make([]byte, 1)
+	for len(b) < 1024 {
+		n, err := r.Read(one)
+		if n == 1 {
+			if one[0] == '\n' {
+				break
+			}
+			b = append(b, one[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		b = b[:len(b)-1]
+	}
+	return string(b), nil
+}

@@ -1,0 +1,23 @@
+package engines
+
+import (
+	"context"
+
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/imaging"
+)
+
+// FaceCounter counts the faces of an admission photo at upload, the way
+// the comparison will look for them (facematch.FindFaces), so that a photo
+// accepted on file is one the comparison can use. It needs only dlib's
+// detector, not the embedding models.
+type FaceCounter struct {
+	Detectors *facematch.Detectors
+	Limits    imaging.Limits
+}
+
+// CountFaces implements intake.FaceCounter.
+func (f *FaceCounter) CountFaces(ctx context.Context, photo []byte) (int, error) {
+	_, faces, _, err := facematch.FindFaces(ctx, f.Detectors, photo, f.Limits)
+	return len(faces), err
+}

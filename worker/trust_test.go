@@ -1,0 +1,227 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/intake/signing"
+	"github.com/recheck/recheck/worker/workertest"
+)
+
+// signedRequest builds a request signed with the upstream key over
+// signedBody, sending body (tests tamper with one or the other).
+func (w *world) signedRequest(method, path string, signedBody, body []byte, at time.Time) *http.Request {
+	w.t.Helper()
+	req, err := http.NewRequest(method, w.api.URL+path, bytes.NewReader(body))
+	require.NoError(w.t, err)
+	sum := sha256.Sum256(signedBody)
+	for k, v := range signing.Headers("upstream", []byte(upstreamSecret), method, req.URL.RequestURI(), hex.EncodeToString(sum[:]), at) {
+		req.Header.Set(k, v)
+	}
+	return req
+}
+
+func send(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+// TestEveryEndpointButHealthNeedsCredentials: anonymous requests are
+// refused everywhere but /healthz.
+func TestEveryEndpointButHealthNeedsCredentials(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.putAdmission("S1", "person=alice")
+	id := w.accepted("S1", "person=alice")
+	for _, r := range []struct{ method, path string }{
+		{http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo"},
+		{http.MethodGet, "/v1/schools/cjlu/students/S1/admission-photo"},
+		{http.MethodPost, "/v1/schools/cjlu/students/S1/admission-photo/replacement"},
+		{http.MethodPost, "/v1/captures"},
+		{http.MethodGet, "/v1/captures/" + id},
+		{http.MethodGet, "/v1/captures/" + id + "/photos/original"},
+		{http.MethodGet, "/v1/captures/" + id + "/photos/standardized"},
+		{http.MethodPost, "/v1/captures/" + id + "/confirm"},
+		{http.MethodGet, "/v1/schools/cjlu/students/S1"},
+		{http.MethodGet, "/v1/schools/cjlu/reviews"},
+		{http.MethodPost, "/v1/captures/" + id + "/review"},
+		{http.MethodGet, "/v1/schools/cjlu/escalations"},
+		{http.MethodPost, "/v1/schools/cjlu/students/S1/escalation/resolve"},
+		{http.MethodGet, "/admin/asynq/api/queues"},
+		{http.MethodGet, "/nothing-here"},
+	} {
+		resp, body := w.as("", r.method, r.path, "application/json", bytes.NewReader([]byte(`{"admission_photo":"mine"}`)))
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s %s", r.method, r.path)
+		require.Equal(t, "unauthorized", errCode(t, body))
+		require.Contains(t, resp.Header.Get("WWW-Authenticate"), "Basic")
+	}
+	require.Equal(t, "awaiting_confirmation", w.state(id), "nothing changed")
+	resp, _ := w.as("", http.MethodGet, "/healthz", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// TestSignatures: bad, expired, replayed and tampered requests are refused
+// with a clear JSON error, and change nothing.
+func TestSignatures(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	photo := workertest.Photo("person=alice")
+	path := "/v1/schools/cjlu/students/S1/admission-photo"
+	now := w.clock.Now()
+
+	req := w.signedRequest(http.MethodPut, path, photo, photo, now)
+	req.Header.Set(signing.HeaderSignature, "00"+req.Header.Get(signing.HeaderSignature)[2:])
+	status, body := send(t, req)
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, body, `"signature_invalid"`)
+
+	req = w.signedRequest(http.MethodPut, path, photo, photo, now)
+	req.Header.Set(signing.HeaderKey, "nobody")
+	status, body = send(t, req)
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, body, "unknown key")
+
+	for _, skew := range []time.Duration{-6 * time.Minute, 6 * time.Minute} {
+		status, body = send(t, w.signedRequest(http.MethodPut, path, photo, photo, now.Add(skew)))
+		require.Equal(t, http.StatusUnauthorized, status, skew)
+		require.Contains(t, body, `"signature_expired"`)
+	}
+	status, _ = send(t, w.signedRequest(http.MethodPut, path, photo, photo, now.Add(-4*time.Minute)))
+	require.Equal(t, http.StatusCreated, status, "within the window")
+
+	req = w.signedRequest(http.MethodGet, "/v1/schools/cjlu/students/S1", nil, nil, now)
+	status, _ = send(t, req)
+	require.Equal(t, http.StatusOK, status)
+	again, _ := http.NewRequest(http.MethodGet, req.URL.String(), nil)
+	again.Header = req.Header.Clone()
+	status, body = send(t, again)
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, body, `"signature_replayed"`)
+
+	req = w.signedRequest(http.MethodGet, "/v1/schools/cjlu/students/S1?x=1", nil, nil, now)
+	req.URL.RawQuery = "x=2"
+	status, body = send(t, req)
+	require.Equal(t, http.StatusUnauthorized, status, "the query is signed")
+	require.Contains(t, body, `"signature_invalid"`)
+
+	// A body that is not the one signed: refused after reading, nothing
+	// stored.
+	other := workertest.Photo("person=mallory")
+	status, body = send(t, w.signedRequest(http.MethodPut, "/v1/schools/cjlu/students/S2/admission-photo", photo, other, now))
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, body, `"body_digest_mismatch"`)
+	_, err := w.lc.Repo().AdmissionPhoto(context.Background(), "cjlu", "S2")
+	require.Error(t, err, "nothing on file")
+}
+
+// TestKeysAndRolesStayInTheirSchools: a key limited to one school cannot
+// read or act for another; users act only in their role and schools.
+func TestKeysAndRolesStayInTheirSchools(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.putAdmission("S1", "person=alice")
+	id := w.pass("S1", "person=alice")
+	for _, path := range []string{"/v1/captures/" + id, "/v1/captures/" + id + "/photos/original", "/v1/schools/cjlu/students/S1", "/v1/schools/cjlu/students/S1/admission-photo"} {
+		resp, body := w.as("other", http.MethodGet, path, "", nil)
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, path)
+		require.Equal(t, "forbidden", errCode(t, body))
+	}
+	resp, body := w.as("other", http.MethodPost, "/v1/captures/"+id+"/confirm", "application/json", bytes.NewReader([]byte(`{"admission_photo":"wrong"}`)))
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, body)
+	require.Equal(t, "pending_review", w.state(id), "nothing changed")
+
+	// The reviewer reviews; the records office does not.
+	resp, _ = w.as("wang", http.MethodPost, "/v1/captures/"+id+"/review", "application/json", bytes.NewReader([]byte(`{"decision":"approve"}`)))
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, _ = w.as("li", http.MethodGet, "/v1/schools/cjlu/reviews", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, _ = w.as("li", http.MethodGet, "/v1/schools/other/reviews", "", nil)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "a reviewer of cjlu only")
+	resp, _ = w.as("li", http.MethodGet, "/v1/schools/cjlu/escalations", "", nil)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, _ = w.as("li", http.MethodGet, "/admin/asynq/api/queues", "", nil)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "the queue UI is for admins")
+	resp, _ = w.as("li", http.MethodGet, "/v1/captures/"+id, "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "a reviewer reads the school's captures")
+	resp, _ = w.as("li", http.MethodPost, "/v1/captures/"+id+"/confirm", "application/json", bytes.NewReader([]byte(`{"admission_photo":"mine"}`)))
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "only the upstream confirms for the student")
+	resp, _ = w.as("li", http.MethodPost, "/v1/captures/"+id+"/review", "application/json", bytes.NewReader([]byte(`{"decision":"approve"}`)))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "reviewer:li", w.capture(id)["decision"].(map[string]any)["reviewer"])
+	resp, _ = w.as("admin", http.MethodGet, "/admin/asynq/api/queues", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	resp, _ = w.as("li", http.MethodGet, "/v1/captures/"+id, "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, body = w.as("admin", http.MethodGet, "/v1/captures/"+id, "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+}
+
+// TestAdmissionPhotoIsLocked: the upstream sets the admission photo once;
+// a different one is refused, and only the records office replaces it,
+// with a reason that is recorded.
+func TestAdmissionPhotoIsLocked(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.putAdmission("S1", "person=alice")
+	resp, body := w.do(http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo", "image/png", bytes.NewReader(workertest.Photo("person=alice")), false)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the same photo again is harmless")
+	resp, body = w.do(http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo", "image/png", bytes.NewReader(workertest.Photo("person=mallory")), false)
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	require.Equal(t, "admission_photo_locked", errCode(t, body))
+	require.Contains(t, body["error"].(map[string]any)["message_zh"], "不可更换")
+
+	resp, body = w.as("li", http.MethodPost, "/v1/schools/cjlu/students/S1/admission-photo/replacement", "multipart/form-data; boundary=x", bytes.NewReader(nil))
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "reviewers do not replace admission photos")
+	w.replaceAdmission("S1", "person=alice2", "学生提供新版录取照片，学籍部门已核实")
+	j, err := w.lc.Repo().Journey(context.Background(), "cjlu", "S1")
+	require.NoError(t, err)
+	require.Len(t, j.AdmissionPhotos, 2)
+	require.Equal(t, "upstream", j.AdmissionPhotos[0].Actor)
+	require.Equal(t, "records_office:wang", j.AdmissionPhotos[1].Actor)
+	require.Equal(t, "学生提供新版录取照片，学籍部门已核实", j.AdmissionPhotos[1].Reason)
+}
+
+// TestImpostorCannotReplaceTheAdmissionPhoto replays the attack of the
+// trust issue: an impostor's capture is blocked against the student's
+// admission photo; overwriting that photo with the impostor's own fails
+// anonymously and signed alike, and the impostor stays blocked.
+func TestImpostorCannotReplaceTheAdmissionPhoto(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.putAdmission("S1", "person=student")
+	first := w.pass("S1", "person=impostor")
+	require.Equal(t, "blocked", w.state(first))
+	resp, _ := w.as("", http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo", "image/png", bytes.NewReader(workertest.Photo("person=impostor")))
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp, _ = w.do(http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo", "image/png", bytes.NewReader(workertest.Photo("person=impostor")), false)
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	second := w.pass("S1", "person=impostor")
+	require.Equal(t, "blocked", w.state(second), "the next capture is still compared with the student's photo")
+	require.Equal(t, "blocked", w.state(first))
+}
+
+// TestAdmissionPhotoNeedsOneFace: a photo without exactly one face is
+// refused at upload with the reason, and nothing is put on file.
+func TestAdmissionPhotoNeedsOneFace(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	for tag, code := range map[string]string{"person=a;faces=0": "admission_photo_no_face", "person=a;faces=4": "admission_photo_multiple_faces"} {
+		resp, body := w.do(http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo", "image/png", bytes.NewReader(workertest.Photo(tag)), false)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		require.Equal(t, code, errCode(t, body))
+		require.Equal(t, "photo", body["error"].(map[string]any)["field"])
+	}
+	_, err := w.lc.Repo().AdmissionPhoto(context.Background(), "cjlu", "S1")
+	require.Error(t, err)
+	stored, err := filepath.Glob(filepath.Join(w.dir, "schools", "*", "students", "*", "admission", "*"))
+	require.NoError(t, err)
+	require.Empty(t, stored, "no photo stored")
+}
