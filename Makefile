@@ -26,6 +26,7 @@ dev: build
 	RECHECK_LOG_FORMAT=$${RECHECK_LOG_FORMAT:-console} \
 	RECHECK_UPSTREAM_KEYS=$${RECHECK_UPSTREAM_KEYS:-$(DEV_DIR)/upstream-keys.json} \
 	RECHECK_ADMIN_USERS=$${RECHECK_ADMIN_USERS:-$(DEV_DIR)/admin-users.json} \
+	RECHECK_DATA_KEYS=$${RECHECK_DATA_KEYS:-$(DEV_DIR)/data-keys.json} \
 	RECHECK_CTID_URL=$${RECHECK_CTID_URL:-sim} \
 	exec bin/recheck serve
 

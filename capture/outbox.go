@@ -152,7 +152,7 @@ func (r *Repository) Sync(ctx context.Context, id string) error {
 		if err != nil {
 			return 0, err
 		}
-		data, err := json.MarshalIndent(rec, "", "  ")
+		data, err := r.encodeRecord(rec, true)
 		if err != nil {
 			return 0, fmt.Errorf("capture: encode result of %s: %w", id, err)
 		}
@@ -182,7 +182,7 @@ func (r *Repository) SyncJourney(ctx context.Context, school, student string) er
 		if err != nil {
 			return 0, err
 		}
-		data, err := json.MarshalIndent(j, "", "  ")
+		data, err := r.encodeJourney(j, true)
 		if err != nil {
 			return 0, fmt.Errorf("capture: encode journey: %w", err)
 		}

@@ -72,11 +72,14 @@ type Record struct {
 	Version int `json:"version"`
 }
 
-// Document is an identity document as registered.
+// Document is an identity document as registered. Number and Name are
+// sealed at rest; NumberHMAC, a keyed hash of the number, stands in for it
+// wherever a number has to be looked up or compared.
 type Document struct {
-	Type   string `json:"type"`
-	Number string `json:"number"`
-	Name   string `json:"name"`
+	Type       string `json:"type"`
+	Number     string `json:"number"`
+	Name       string `json:"name"`
+	NumberHMAC string `json:"number_hmac,omitempty"`
 }
 
 // Confirmation is the student's answer about the admission photo (step 13).

@@ -103,10 +103,15 @@ func (r *Repository) readJSON(ctx context.Context, key string, v any) error {
 }
 
 func (r *Repository) reindexCapture(ctx context.Context, key string, rep *ReindexReport) error {
-	var rec Record
-	if err := r.readJSON(ctx, key, &rec); err != nil {
-		return err
+	raw, err := r.store.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("capture: reindex: read %s: %w", key, err)
 	}
+	decoded, err := r.decodeRecord(raw)
+	if err != nil {
+		return &unreadableError{err}
+	}
+	rec := *decoded
 	if !ValidID(rec.ID) || !ValidID(rec.School) || !ValidID(rec.StudentID) {
 		return &unreadableError{errors.New("not a capture record")}
 	}
@@ -119,7 +124,7 @@ func (r *Repository) reindexCapture(ctx context.Context, key string, rep *Reinde
 		rep.Current++
 		return nil
 	}
-	data, err := json.Marshal(&rec)
+	data, err := r.encodeRecord(&rec, false)
 	if err != nil {
 		return fmt.Errorf("capture: reindex: encode %s: %w", rec.ID, err)
 	}
@@ -151,23 +156,27 @@ func (r *Repository) reindexCapture(ctx context.Context, key string, rep *Reinde
 }
 
 func (r *Repository) reindexJourney(ctx context.Context, key string, rep *ReindexReport) error {
+	raw, err := r.store.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("capture: reindex: read %s: %w", key, err)
+	}
 	var j Journey
-	if err := r.readJSON(ctx, key, &j); err != nil {
-		return err
+	if err := r.decodeJourney(raw, &j); err != nil {
+		return &unreadableError{err}
 	}
 	if !ValidID(j.School) || !ValidID(j.StudentID) {
 		return &unreadableError{errors.New("not a journey")}
 	}
 	j.normalize()
-	old, stored, err := getJourney(ctx, r.rdb, j.School, j.StudentID)
+	old, stored, err := r.getJourney(ctx, r.rdb, j.School, j.StudentID)
 	if err != nil {
 		return err
 	}
-	if stored != nil && old.Version >= j.Version {
+	if stored && old.Version >= j.Version {
 		rep.Current++
 		return nil
 	}
-	data, err := json.Marshal(&j)
+	data, err := r.encodeJourney(&j, false)
 	if err != nil {
 		return fmt.Errorf("capture: reindex: encode journey: %w", err)
 	}

@@ -40,6 +40,7 @@ type Repository struct {
 	rdb      redis.UniversalClient
 	store    storage.Store
 	dispatch Dispatcher
+	sealer   Sealer
 	now      func() time.Time
 }
 
@@ -53,6 +54,9 @@ type RepositoryParams struct {
 	// Dispatcher enqueues the follow-ups of saved changes; nil dispatches
 	// nothing (read-only tools).
 	Dispatcher Dispatcher
+	// Sealer seals names, document numbers and openids at rest; nil keeps
+	// them clear (tests only: the service refuses to start without keys).
+	Sealer Sealer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -65,7 +69,10 @@ func NewRepository(p RepositoryParams) *Repository {
 	if p.Dispatcher == nil {
 		p.Dispatcher = noDispatch{}
 	}
-	return &Repository{rdb: p.Redis, store: p.Store, dispatch: p.Dispatcher, now: p.Now}
+	if p.Sealer == nil {
+		p.Sealer = clearText{}
+	}
+	return &Repository{rdb: p.Redis, store: p.Store, dispatch: p.Dispatcher, sealer: p.Sealer, now: p.Now}
 }
 
 // Now returns the repository's clock reading.
@@ -96,10 +103,10 @@ func embeddingKey(embedder, sha string) string {
 
 // Get returns the record with the given ID.
 func (r *Repository) Get(ctx context.Context, id string) (*Record, error) {
-	return getRecord(ctx, r.rdb, id)
+	return r.getRecord(ctx, r.rdb, id)
 }
 
-func getRecord(ctx context.Context, c redis.Cmdable, id string) (*Record, error) {
+func (r *Repository) getRecord(ctx context.Context, c redis.Cmdable, id string) (*Record, error) {
 	data, err := c.Get(ctx, captureKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
@@ -107,35 +114,35 @@ func getRecord(ctx context.Context, c redis.Cmdable, id string) (*Record, error)
 	if err != nil {
 		return nil, fmt.Errorf("capture: get %s: %w", id, err)
 	}
-	var rec Record
-	if err := json.Unmarshal(data, &rec); err != nil {
+	rec, err := r.decodeRecord(data)
+	if err != nil {
 		return nil, fmt.Errorf("capture: decode %s: %w", id, err)
 	}
-	return &rec, nil
+	return rec, nil
 }
 
 // Journey returns a student's journey; a student without captures has an
 // empty one.
 func (r *Repository) Journey(ctx context.Context, school, student string) (*Journey, error) {
-	j, _, err := getJourney(ctx, r.rdb, school, student)
+	j, _, err := r.getJourney(ctx, r.rdb, school, student)
 	return j, err
 }
 
-func getJourney(ctx context.Context, c redis.Cmdable, school, student string) (*Journey, []byte, error) {
+// getJourney returns a student's journey and whether one is stored.
+func (r *Repository) getJourney(ctx context.Context, c redis.Cmdable, school, student string) (*Journey, bool, error) {
 	data, err := c.Get(ctx, journeyKey(school, student)).Bytes()
 	j := &Journey{School: school, StudentID: student}
 	if errors.Is(err, redis.Nil) {
 		j.normalize()
-		return j, nil, nil
+		return j, false, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("capture: get journey: %w", err)
+		return nil, false, fmt.Errorf("capture: get journey: %w", err)
 	}
-	if err := json.Unmarshal(data, j); err != nil {
-		return nil, nil, fmt.Errorf("capture: decode journey: %w", err)
+	if err := r.decodeJourney(data, j); err != nil {
+		return nil, false, fmt.Errorf("capture: decode journey: %w", err)
 	}
-	j.normalize()
-	return j, data, nil
+	return j, true, nil
 }
 
 // AdmissionPhoto returns the reference to a student's admission photo, or
@@ -212,6 +219,7 @@ func (r *Repository) SetEmbedding(ctx context.Context, embedder, sha string, vec
 // another writer changes any of it before the commit, the whole change is
 // run again on fresh data.
 type Tx struct {
+	repo            *Repository
 	ctx             context.Context
 	rtx             *redis.Tx
 	now             time.Time
@@ -252,18 +260,17 @@ func (t *Tx) Load(id string) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture: get %s: %w", id, err)
 	}
-	var rec Record
-	if err := json.Unmarshal(data, &rec); err != nil {
+	rec, err := t.repo.decodeRecord(data)
+	if err != nil {
 		return nil, fmt.Errorf("capture: decode %s: %w", id, err)
 	}
 	if rec.School != t.school || rec.StudentID != t.student {
 		return nil, fmt.Errorf("capture %s belongs to another student: %w", id, ErrNotFound)
 	}
-	normalizeRecord(&rec)
-	raw, _ := json.Marshal(&rec)
-	t.recs[id] = &loaded{rec: &rec, raw: raw, state: rec.State}
+	raw, _ := json.Marshal(rec) // clear, for the comparison at commit
+	t.recs[id] = &loaded{rec: rec, raw: raw, state: rec.State}
 	t.order = append(t.order, id)
-	return &rec, nil
+	return rec, nil
 }
 
 // Create adds a new capture of the student; the commit fails with ErrExists
@@ -349,15 +356,15 @@ func (c *Changes) Record(id string) *Record {
 func (r *Repository) Do(ctx context.Context, school, student string, fn func(*Tx) error) (*Changes, error) {
 	var changes *Changes
 	txf := func(rtx *redis.Tx) error {
-		j, stored, err := getJourney(ctx, rtx, school, student)
+		j, stored, err := r.getJourney(ctx, rtx, school, student)
 		if err != nil {
 			return err
 		}
 		var raw []byte
-		if stored != nil {
-			raw, _ = json.Marshal(j) // as commit will write it, for the comparison
+		if stored {
+			raw, _ = json.Marshal(j) // clear, for the comparison at commit
 		}
-		t := &Tx{ctx: ctx, rtx: rtx, now: r.now().UTC(), school: school, student: student,
+		t := &Tx{repo: r, ctx: ctx, rtx: rtx, now: r.now().UTC(), school: school, student: student,
 			journey: j, journeyRaw: raw, recs: map[string]*loaded{}}
 		if err := fn(t); err != nil {
 			return err
@@ -398,7 +405,7 @@ func (t *Tx) commit() (*Changes, error) {
 	for _, rec := range t.created {
 		rec.CreatedAt, rec.UpdatedAt, rec.Version = now, now, 1
 		normalizeRecord(rec)
-		data, err := json.Marshal(rec)
+		data, err := t.repo.encodeRecord(rec, false)
 		if err != nil {
 			return nil, fmt.Errorf("capture: encode %s: %w", rec.ID, err)
 		}
@@ -424,7 +431,7 @@ func (t *Tx) commit() (*Changes, error) {
 		}
 		l.rec.Version++
 		l.rec.UpdatedAt = now
-		if data, err = json.Marshal(l.rec); err != nil {
+		if data, err = t.repo.encodeRecord(l.rec, false); err != nil {
 			return nil, fmt.Errorf("capture: encode %s: %w", id, err)
 		}
 		writes = append(writes, write{captureKey(id), data})
@@ -447,7 +454,7 @@ func (t *Tx) commit() (*Changes, error) {
 	if !bytes.Equal(jdata, t.journeyRaw) {
 		j.Version++
 		j.UpdatedAt = now
-		if jdata, err = json.Marshal(j); err != nil {
+		if jdata, err = t.repo.encodeJourney(j, false); err != nil {
 			return nil, fmt.Errorf("capture: encode journey: %w", err)
 		}
 		writes = append(writes, write{journeyKey(t.school, t.student), jdata})

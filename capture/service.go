@@ -119,6 +119,9 @@ func (l *Lifecycle) Submit(ctx context.Context, rec *Record) (*Record, error) {
 		c := *rec
 		c.History = nil
 		c.FreeResubmission = free
+		if c.Document.Number != "" {
+			c.Document.NumberHMAC = l.repo.Hash(c.Document.Number)
+		}
 		if err := c.Apply(Move{To: Queued, Cause: CauseSubmitted, Actor: ActorUpstream}, t.Now()); err != nil {
 			return err
 		}

@@ -29,10 +29,29 @@ import (
 	"github.com/recheck/recheck/intake/signing"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
 	"github.com/recheck/recheck/worker/workertest"
 )
+
+// lockedBuffer collects log lines written from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]byte(nil), l.b.Bytes()...)
+}
 
 // clock is the injected time of intake and the lifecycle.
 type clock struct {
@@ -71,6 +90,8 @@ type world struct {
 	srv     *worker.Server
 	dir     string
 	rules   capture.RuleSet
+	keys    *seal.Keyring
+	logs    *lockedBuffer
 	twice   bool
 	stopped bool
 	// last is the response of the last request.
@@ -99,6 +120,9 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		insp:  asynq.NewInspectorFromRedisClient(rs.Client),
 	}
 	w.rules = capture.RuleSet{}
+	w.keys, err = seal.New("k1", map[string][]byte{"k1": bytes.Repeat([]byte{7}, 32)}, bytes.Repeat([]byte{9}, 32))
+	require.NoError(t, err)
+	w.logs = &lockedBuffer{}
 	if o.rules != "" {
 		w.rules, err = capture.ParseRuleSet([]byte(o.rules))
 		require.NoError(t, err)
@@ -107,7 +131,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	keys, users := writeCredentials(t)
 	api, err := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users}, intake.Deps{
 		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{},
-		Log: zerolog.Nop(), Now: w.clock.Now, AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
+		Log: zerolog.New(w.logs), Now: w.clock.Now, AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
 	})
 	require.NoError(t, err)
 	w.api = httptest.NewServer(api)
@@ -142,7 +166,7 @@ func writeCredentials(t *testing.T) (keys, users string) {
 
 func (w *world) lifecycle() *capture.Lifecycle {
 	repo := capture.NewRepository(capture.RepositoryParams{
-		Redis: w.redis.Client, Store: w.store, Now: w.clock.Now,
+		Redis: w.redis.Client, Store: w.store, Now: w.clock.Now, Sealer: w.keys,
 		Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(w.redis.Client)},
 	})
 	return capture.NewLifecycle(repo, w.rules)
@@ -154,7 +178,7 @@ func (w *world) startWorker() {
 		mw = append(mw, deliverTwice)
 	}
 	w.srv = worker.New(w.redis.Client, worker.Config{Concurrency: 2, ShutdownTimeout: 5 * time.Second, PollInterval: 5 * time.Millisecond, SweepInterval: time.Hour},
-		worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.Nop(), Middleware: mw})
+		worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.New(w.logs), Middleware: mw})
 	require.NoError(w.t, w.srv.Start())
 	w.stopped = false
 	w.t.Cleanup(w.stopWorker)

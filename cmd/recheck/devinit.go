@@ -13,12 +13,15 @@ import (
 	"path/filepath"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/recheck/recheck/seal"
 )
 
 // The development credentials dev-init writes, by file name.
 const (
 	devKeysFile  = "upstream-keys.json"
 	devUsersFile = "admin-users.json"
+	devDataKeys  = "data-keys.json"
 	devKeyID     = "dev"
 	devPassword  = "dev"
 )
@@ -29,9 +32,9 @@ const (
 // admin, reviewer and office, all with password "dev". make dev runs it
 // and points the service at the files. Never for production.
 func devInitCmd(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("dev-init", flag.ContinueOnError)
-	dir := fs.String("dir", "./data/dev", "directory of the development credentials")
-	if _, err := parseArgs(fs, args); err != nil {
+	flags := flag.NewFlagSet("dev-init", flag.ContinueOnError)
+	dir := flags.String("dir", "./data/dev", "directory of the development credentials")
+	if _, err := parseArgs(flags, args); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
@@ -46,6 +49,11 @@ func devInitCmd(args []string, stdout io.Writer) error {
 	if err := devUsers(users); err != nil {
 		return err
 	}
+	if _, err := os.Stat(filepath.Join(*dir, devDataKeys)); errors.Is(err, fs.ErrNotExist) {
+		if err := seal.WriteKeyring(filepath.Join(*dir, devDataKeys), "dev1"); err != nil {
+			return err
+		}
+	}
 	verb := "using"
 	if created {
 		verb = "created"
@@ -53,6 +61,7 @@ func devInitCmd(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "dev-init: %s development credentials in %s (never use them in production)\n", verb, *dir)
 	fmt.Fprintf(stdout, "  upstream key:  id %s, secret %s (every school; sign with bin/recheck call)\n", devKeyID, secret)
 	fmt.Fprintf(stdout, "  users:         admin (admin), reviewer (reviewer), office (records_office), password %q\n", devPassword)
+	fmt.Fprintf(stdout, "  data keys:     %s (seals names, document numbers and openids)\n", filepath.Join(*dir, devDataKeys))
 	return nil
 }
 

@@ -82,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		code, err = reindexCmd(ctx, rest, getenv, stdout, stderr)
 	case "call":
 		code, err = callCmd(ctx, rest, getenv, stdout, stderr)
+	case "rotate-key":
+		code, err = rotateKeyCmd(ctx, rest, getenv, stdout, stderr)
 	case "dev-init":
 		err = devInitCmd(rest, stdout)
 	case "hash-password":
@@ -123,6 +125,7 @@ func usage(w io.Writer) {
   calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates
   reindex [--school S]          rebuild Redis from the durable copies in storage (--json)
   call METHOD TARGET            one signed request to the intake API (--file F, --json S, -F k=v, -F photo=@F)
+  rotate-key new|use|reseal     rotate the key that seals personal data (see the README)
   dev-init [--dir D]            write development credentials (make dev runs it)
   hash-password                 bcrypt hash of the password on stdin, for RECHECK_ADMIN_USERS
   config                        print every setting (env variable, flag, default)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 )
 
@@ -42,23 +43,15 @@ func reindexCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err := cfg.Storage.Validate(); err != nil {
 		return exitFailure, err
 	}
-	opts, err := redis.ParseURL(cfg.Redis.URL)
-	if err != nil {
-		return exitFailure, fmt.Errorf("RECHECK_REDIS_URL: %w", err)
-	}
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		return exitFailure, fmt.Errorf("cannot reach Redis at %s: %w", redactURL(cfg.Redis.URL), err)
-	}
-	store, err := storage.Open(ctx, cfg.Storage)
+	rdb, err := connectRedis(ctx, cfg)
 	if err != nil {
 		return exitFailure, err
 	}
-	client := asynq.NewClientFromRedisClient(rdb)
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: rdb, Store: store, Dispatcher: jobs.Dispatcher{Queue: client}})
+	defer rdb.Close()
+	repo, err := openRepository(ctx, cfg, rdb)
+	if err != nil {
+		return exitFailure, err
+	}
 	start := time.Now()
 	rep, err := repo.Reindex(ctx, *school, func(r capture.ReindexReport) {
 		fmt.Fprintf(stderr, "\rreindex: %d/%d objects, %d captures, %d journeys, %d admission photos", r.Seen, r.Total, r.Captures, r.Journeys, r.AdmissionPhotos)
@@ -78,4 +71,37 @@ func reindexCmd(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintf(stdout, "unreadable, skipped: %s\n", k)
 	}
 	return exitOK, nil
+}
+
+// connectRedis connects to the configured Redis, failing clearly when it
+// does not answer.
+func connectRedis(ctx context.Context, cfg *Config) (*redis.Client, error) {
+	opts, err := redis.ParseURL(cfg.Redis.URL)
+	if err != nil {
+		return nil, fmt.Errorf("RECHECK_REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("cannot reach Redis at %s: %w", redactURL(cfg.Redis.URL), err)
+	}
+	return rdb, nil
+}
+
+// openRepository opens storage and the keyring and returns the repository
+// of a maintenance command, dispatching follow-ups to the queues.
+func openRepository(ctx context.Context, cfg *Config, rdb *redis.Client) (*capture.Repository, error) {
+	keys, err := seal.Load(cfg.Seal)
+	if err != nil {
+		return nil, err
+	}
+	store, err := storage.Open(ctx, cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	return capture.NewRepository(capture.RepositoryParams{
+		Redis: rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(rdb)},
+	}), nil
 }

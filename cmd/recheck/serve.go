@@ -25,6 +25,7 @@ import (
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/notify"
+	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
 )
@@ -88,6 +89,11 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	for _, w := range redisWarnings(pingCtx, a.rdb) {
 		l.Warn().Str("component", "redis").Msg(w)
 	}
+	keys, err := seal.Load(cfg.Seal)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
 	store, err := storage.Open(ctx, cfg.Storage)
 	if err != nil {
 		a.close()
@@ -100,7 +106,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		a.close()
 		return nil, err
 	}
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: a.rdb, Store: store, Dispatcher: jobs.Dispatcher{Queue: a.client}})
+	repo := capture.NewRepository(capture.RepositoryParams{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client}})
 	lc := capture.NewLifecycle(repo, rules)
 
 	if r.worker {

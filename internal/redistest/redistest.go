@@ -148,3 +148,22 @@ func (s *Server) Restart(t testing.TB, crash bool) {
 	s.launch(t)
 	s.wait(t)
 }
+
+// Dump saves the server's data to an uncompressed RDB file and returns its
+// bytes: everything Redis holds, as a backup of it would, for tests that
+// look for what must not be there.
+func (s *Server) Dump(t testing.TB) []byte {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.Client.ConfigSet(ctx, "rdbcompression", "no").Err(); err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	if err := s.Client.Save(ctx).Err(); err != nil {
+		t.Fatalf("redistest: SAVE: %v", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(s.dir, "dump.rdb"))
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	return raw
+}

@@ -1,0 +1,114 @@
+package capture
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
+
+// Sealer encrypts personal data at rest (*seal.Keyring is one): the
+// repository keeps names, document numbers and openids sealed in Redis and
+// in storage, and clear only in memory.
+type Sealer interface {
+	// Seal encrypts plain, authenticating the field's name.
+	Seal(field, plain string) (string, error)
+	// Open decrypts what Seal made for field; a value that is not sealed is
+	// returned as it is.
+	Open(field, sealed string) (string, error)
+	// Hash is a keyed hash of plain, for lookups that must not see it.
+	Hash(plain string) string
+	// Current reports whether a stored value is sealed with the primary
+	// key (Reseal rewrites those that are not).
+	Current(stored string) bool
+}
+
+// The sealed fields, by name (the name is authenticated with the value).
+const (
+	fieldName   = "document.name"
+	fieldNumber = "document.number"
+	fieldOpenID = "openid"
+)
+
+// clearText is the Sealer of a repository given none: values stay clear.
+// Only tests use it; the service refuses to start without keys.
+type clearText struct{}
+
+func (clearText) Seal(_, plain string) (string, error)  { return plain, nil }
+func (clearText) Open(_, sealed string) (string, error) { return sealed, nil }
+func (clearText) Current(string) bool                   { return true }
+
+func (clearText) Hash(plain string) string {
+	sum := sha256.Sum256([]byte(plain))
+	return hex.EncodeToString(sum[:])
+}
+
+// encodeRecord is a record as Redis and storage keep it: personal fields
+// sealed, indented for storage.
+func (r *Repository) encodeRecord(rec *Record, indent bool) ([]byte, error) {
+	c := *rec
+	var err error
+	if c.Document.Name, err = r.sealer.Seal(fieldName, rec.Document.Name); err != nil {
+		return nil, err
+	}
+	if c.Document.Number, err = r.sealer.Seal(fieldNumber, rec.Document.Number); err != nil {
+		return nil, err
+	}
+	if c.OpenID, err = r.sealer.Seal(fieldOpenID, rec.OpenID); err != nil {
+		return nil, err
+	}
+	if indent {
+		return json.MarshalIndent(&c, "", "  ")
+	}
+	return json.Marshal(&c)
+}
+
+// decodeRecord reads a record as Redis and storage keep it, opening its
+// personal fields.
+func (r *Repository) decodeRecord(data []byte) (*Record, error) {
+	var rec Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, err
+	}
+	var err error
+	if rec.Document.Name, err = r.sealer.Open(fieldName, rec.Document.Name); err != nil {
+		return nil, fmt.Errorf("capture %s: %w", rec.ID, err)
+	}
+	if rec.Document.Number, err = r.sealer.Open(fieldNumber, rec.Document.Number); err != nil {
+		return nil, fmt.Errorf("capture %s: %w", rec.ID, err)
+	}
+	if rec.OpenID, err = r.sealer.Open(fieldOpenID, rec.OpenID); err != nil {
+		return nil, fmt.Errorf("capture %s: %w", rec.ID, err)
+	}
+	normalizeRecord(&rec)
+	return &rec, nil
+}
+
+// encodeJourney is a journey as Redis and storage keep it.
+func (r *Repository) encodeJourney(j *Journey, indent bool) ([]byte, error) {
+	c := *j
+	var err error
+	if c.OpenID, err = r.sealer.Seal(fieldOpenID, j.OpenID); err != nil {
+		return nil, err
+	}
+	if indent {
+		return json.MarshalIndent(&c, "", "  ")
+	}
+	return json.Marshal(&c)
+}
+
+// decodeJourney reads a journey as Redis and storage keep it into j.
+func (r *Repository) decodeJourney(data []byte, j *Journey) error {
+	if err := json.Unmarshal(data, j); err != nil {
+		return err
+	}
+	var err error
+	if j.OpenID, err = r.sealer.Open(fieldOpenID, j.OpenID); err != nil {
+		return fmt.Errorf("journey of %s/%s: %w", j.School, j.StudentID, err)
+	}
+	j.normalize()
+	return nil
+}
+
+// Hash is the keyed hash of a personal value (the document number's index).
+func (r *Repository) Hash(plain string) string { return r.sealer.Hash(plain) }
