@@ -51,6 +51,7 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./identity
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./imaging
+	$(GO) test -run '^$$' -fuzz '^FuzzStripMetadata$$' -fuzztime $(FUZZTIME) ./imaging
 
 ## sheet: the contact sheet of the shared ID-style portraits (sheet.png and
 ## sheet.html, kept out of git: they show shared test photos).

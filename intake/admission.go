@@ -38,30 +38,33 @@ type FaceCounter interface {
 
 // readAdmissionPhoto checks an uploaded admission photo: a readable image
 // within the limits that shows exactly one face, or the 4xx naming what is
-// wrong. It returns the photo's reference.
-func (a *API) readAdmissionPhoto(ctx context.Context, school, student string, body []byte) (capture.AdmissionPhoto, error) {
+// wrong. It returns the photo without its metadata and its reference.
+func (a *API) readAdmissionPhoto(ctx context.Context, school, student string, body []byte) (capture.AdmissionPhoto, []byte, error) {
 	info, err := probePhoto(body, a.deps.Limits)
 	if err != nil {
-		return capture.AdmissionPhoto{}, err
+		return capture.AdmissionPhoto{}, nil, err
+	}
+	if body, err = stripPhoto(body, info); err != nil {
+		return capture.AdmissionPhoto{}, nil, err
 	}
 	n, err := a.deps.Faces.CountFaces(ctx, body)
 	var ie *imaging.Error
 	switch {
 	case errors.As(err, &ie):
-		return capture.AdmissionPhoto{}, fromImaging(ie)
+		return capture.AdmissionPhoto{}, nil, fromImaging(ie)
 	case err != nil:
-		return capture.AdmissionPhoto{}, fmt.Errorf("intake: find the admission photo's face: %w", err)
+		return capture.AdmissionPhoto{}, nil, fmt.Errorf("intake: find the admission photo's face: %w", err)
 	case n == 0:
-		return capture.AdmissionPhoto{}, admissionFaceError("admission_photo_no_face", "no face was found in the admission photo")
+		return capture.AdmissionPhoto{}, nil, admissionFaceError("admission_photo_no_face", "no face was found in the admission photo")
 	case n > 1:
-		return capture.AdmissionPhoto{}, admissionFaceError("admission_photo_multiple_faces", fmt.Sprintf("the admission photo shows %d faces, not one", n))
+		return capture.AdmissionPhoto{}, nil, admissionFaceError("admission_photo_multiple_faces", fmt.Sprintf("the admission photo shows %d faces, not one", n))
 	}
 	sum := sha256.Sum256(body)
 	sha := hex.EncodeToString(sum[:])
 	return capture.AdmissionPhoto{
 		Key: capture.AdmissionKey(school, student, sha), SHA256: sha,
 		Format: string(info.Format), Bytes: len(body), UpdatedAt: a.deps.Now().UTC(),
-	}, nil
+	}, body, nil
 }
 
 func admissionFaceError(code, msg string) *apiError {
@@ -126,7 +129,7 @@ func (a *API) postAdmissionReplacement(w http.ResponseWriter, r *http.Request) {
 func (a *API) storeAdmission(w http.ResponseWriter, r *http.Request, school, student string, body []byte, reason string) {
 	ctx := r.Context()
 	lc := a.deps.Lifecycle
-	ref, err := a.readAdmissionPhoto(ctx, school, student, body)
+	ref, body, err := a.readAdmissionPhoto(ctx, school, student, body)
 	if err != nil {
 		fail(w, r, err)
 		return

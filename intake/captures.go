@@ -49,6 +49,10 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	if form.Photo, err = stripPhoto(form.Photo, info); err != nil {
+		fail(w, r, err)
+		return
+	}
 
 	id := newID()
 	if key != "" {

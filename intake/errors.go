@@ -90,6 +90,17 @@ func probePhoto(data []byte, lim imaging.Limits) (imaging.Info, error) {
 	return info, err
 }
 
+// stripPhoto drops a photo's metadata (GPS positions, maker notes) before
+// it is stored, keeping its pixels and orientation.
+func stripPhoto(data []byte, info imaging.Info) ([]byte, error) {
+	out, err := imaging.StripMetadata(data, info)
+	var ie *imaging.Error
+	if errors.As(err, &ie) {
+		return nil, fromImaging(ie)
+	}
+	return out, err
+}
+
 // fromIdentity maps a document validation failure to its API error.
 func fromIdentity(e *identity.Error, field string) *apiError {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: e.Code, Message: e.Message, MessageZH: e.MessageZH, Field: field}

@@ -37,6 +37,12 @@ type S3Config struct {
 	// SDK's default chain (AWS_* variables, shared files, instance roles) is used.
 	AccessKeyID     string `env:"RECHECK_S3_ACCESS_KEY_ID" help:"static access key; empty uses the AWS default chain"`
 	SecretAccessKey string `env:"RECHECK_S3_SECRET_ACCESS_KEY" help:"static secret key" secret:"true"`
+	// SSE asks the service to encrypt every object it stores: "AES256"
+	// (keys of the service) or "aws:kms" (a KMS key, SSEKMSKeyID or the
+	// bucket's default); empty leaves it to the bucket's own setting.
+	SSE string `env:"RECHECK_S3_SSE" help:"server-side encryption of every object: AES256, aws:kms, or empty for the bucket's default"`
+	// SSEKMSKeyID is the KMS key of SSE "aws:kms".
+	SSEKMSKeyID string `env:"RECHECK_S3_SSE_KMS_KEY_ID" help:"KMS key ID for RECHECK_S3_SSE=aws:kms; empty: the bucket's default key"`
 }
 
 // Validate reports a configuration that cannot work.
@@ -46,6 +52,14 @@ func (c S3Config) Validate() error {
 	}
 	if c.Region == "" {
 		return errors.New("storage: RECHECK_S3_REGION is empty")
+	}
+	switch c.SSE {
+	case "", "AES256", "aws:kms":
+	default:
+		return fmt.Errorf("storage: RECHECK_S3_SSE must be AES256, aws:kms or empty, got %q", c.SSE)
+	}
+	if c.SSEKMSKeyID != "" && c.SSE != "aws:kms" {
+		return errors.New("storage: RECHECK_S3_SSE_KMS_KEY_ID needs RECHECK_S3_SSE=aws:kms")
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		return errors.New("storage: set both RECHECK_S3_ACCESS_KEY_ID and RECHECK_S3_SECRET_ACCESS_KEY, or neither")
@@ -63,6 +77,8 @@ type S3 struct {
 	client *s3.Client
 	bucket string
 	prefix string
+	sse    types.ServerSideEncryption
+	kmsKey string
 }
 
 // NewS3 returns an S3 store for cfg. It does not contact the service; the
@@ -90,7 +106,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if prefix != "" {
 		prefix += "/"
 	}
-	return &S3{client: client, bucket: cfg.Bucket, prefix: prefix}, nil
+	return &S3{client: client, bucket: cfg.Bucket, prefix: prefix, sse: types.ServerSideEncryption(cfg.SSE), kmsKey: cfg.SSEKMSKeyID}, nil
 }
 
 // Put implements Store.
@@ -98,13 +114,20 @@ func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 	if err := ValidateKey(key); err != nil {
 		return err
 	}
-	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+	in := &s3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(s.prefix + key),
 		Body:          bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
 		ContentType:   aws.String(contentType(key)),
-	})
+	}
+	if s.sse != "" {
+		in.ServerSideEncryption = s.sse
+		if s.kmsKey != "" {
+			in.SSEKMSKeyId = aws.String(s.kmsKey)
+		}
+	}
+	_, err := s.client.PutObject(ctx, in)
 	if err != nil {
 		return fmt.Errorf("storage: put %s: %w", key, err)
 	}

@@ -3,8 +3,10 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -68,6 +70,8 @@ func TestS3ConfigValidate(t *testing.T) {
 		{"long bucket", func(c *storage.S3Config) { c.Bucket = strings.Repeat("b", 64) }, "3-63"},
 		{"no region", func(c *storage.S3Config) { c.Region = "" }, "REGION"},
 		{"half credentials", func(c *storage.S3Config) { c.AccessKeyID = "k" }, "both"},
+		{"unknown encryption", func(c *storage.S3Config) { c.SSE = "rot13" }, "RECHECK_S3_SSE"},
+		{"KMS key without KMS", func(c *storage.S3Config) { c.SSEKMSKeyID = "k" }, "aws:kms"},
 		{"bad prefix", func(c *storage.S3Config) { c.Prefix = "../x" }, "PREFIX"},
 	}
 	for _, tc := range tests {
@@ -104,4 +108,32 @@ func TestOpenSelectsBackend(t *testing.T) {
 	require.IsType(t, &storage.FS{}, s)
 	_, err = storage.Open(context.Background(), storage.Config{Backend: "ftp"})
 	require.ErrorContains(t, err, "fs or s3")
+}
+
+// TestS3ServerSideEncryption: with RECHECK_S3_SSE every object is stored
+// with the encryption header (and the KMS key) the service needs.
+func TestS3ServerSideEncryption(t *testing.T) {
+	backend := s3mem.New()
+	require.NoError(t, backend.CreateBucket("recheck-sse"))
+	fake := gofakes3.New(backend).Server()
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			mu.Lock()
+			seen = append(seen, r.Header.Get("X-Amz-Server-Side-Encryption")+" "+r.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"))
+			mu.Unlock()
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	s, err := storage.NewS3(context.Background(), storage.S3Config{
+		Endpoint: srv.URL, Region: "us-east-1", Bucket: "recheck-sse", PathStyle: true,
+		AccessKeyID: "test", SecretAccessKey: "test", SSE: "aws:kms", SSEKMSKeyID: "alias/recheck",
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.Put(context.Background(), "schools/a/b", []byte("x")))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"aws:kms alias/recheck"}, seen)
 }
