@@ -65,6 +65,9 @@ type Record struct {
 	Stages map[string]Stage `json:"stages"`
 	// History lists every transition, oldest first.
 	History []Event `json:"history"`
+	// Purged is set once retention deleted the photos and erased the
+	// personal fields.
+	Purged *Purged `json:"purged,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

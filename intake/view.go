@@ -39,8 +39,11 @@ type captureView struct {
 	Stages      map[string]capture.Stage `json:"stages"`
 	History     []capture.Event          `json:"history"`
 	Photos      map[string]string        `json:"photos"`
-	CreatedAt   string                   `json:"created_at"`
-	UpdatedAt   string                   `json:"updated_at"`
+	// Purged says when retention deleted the photos and erased the
+	// personal data.
+	Purged    *capture.Purged `json:"purged,omitempty"`
+	CreatedAt string          `json:"created_at"`
+	UpdatedAt string          `json:"updated_at"`
 }
 
 type documentView struct {
@@ -59,7 +62,7 @@ func (a *API) viewOf(r *capture.Record) captureView {
 		Confirmation: r.Confirmation, Decision: r.Decision, FreeResubmission: r.FreeResubmission,
 		Review: r.Review, NeedsReview: len(r.Review) > 0,
 		Findings: r.Findings, Failure: r.Failure, Input: r.Input, Face: r.Face, Measures: r.Measures,
-		Match: r.Match, Stages: r.Stages, History: r.History,
+		Match: r.Match, Stages: r.Stages, History: r.History, Purged: r.Purged,
 		Photos:    map[string]string{"original": photoPath(r.ID, "original")},
 		CreatedAt: r.CreatedAt.Format(timeFormat),
 		UpdatedAt: r.UpdatedAt.Format(timeFormat),
@@ -78,6 +81,9 @@ func (a *API) viewOf(r *capture.Record) captureView {
 	}
 	if hasStandardized(r) {
 		v.Photos["standardized"] = photoPath(r.ID, "standardized")
+	}
+	if r.Purged != nil {
+		v.Photos = map[string]string{}
 	}
 	return v
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -15,6 +16,9 @@ import (
 // retained is a no-op.
 type Dispatcher struct {
 	Queue Enqueuer
+	// Retention, when set, is how long completed tasks stay in Redis
+	// (asynq's Retention), instead of the tasks' own.
+	Retention time.Duration
 }
 
 // Task returns the task of a follow-up.
@@ -37,6 +41,9 @@ func (d Dispatcher) Dispatch(ctx context.Context, f capture.Followup) error {
 	t, err := Task(f)
 	if err != nil {
 		return err
+	}
+	if d.Retention > 0 {
+		return Enqueue(ctx, d.Queue, t, asynq.Retention(d.Retention))
 	}
 	return Enqueue(ctx, d.Queue, t)
 }

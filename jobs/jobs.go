@@ -44,7 +44,10 @@ var QueueWeights = map[string]int{
 }
 
 // Retention keeps completed tasks (and so their IDs) for a day: a repeated
-// enqueue of the same step within it is recognised as a duplicate.
+// enqueue of the same step within it is recognised as a duplicate. The
+// service sets its own (RECHECK_TASK_RETENTION) through Dispatcher, so that
+// completed tasks do not pile up in Redis during a peak; the handlers do
+// not rely on it, being idempotent.
 const Retention = 24 * time.Hour
 
 // CapturePayload is the payload of every capture task: the capture's ID,
@@ -144,10 +147,11 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
-// Enqueue enqueues task and treats a task-ID conflict as success: the same
-// step of the same capture is already queued, running or done.
-func Enqueue(ctx context.Context, q Enqueuer, task *asynq.Task) error {
-	_, err := q.EnqueueContext(ctx, task)
+// Enqueue enqueues task (with opts overriding its own) and treats a
+// task-ID conflict as success: the same step of the same capture is
+// already queued, running or done.
+func Enqueue(ctx context.Context, q Enqueuer, task *asynq.Task, opts ...asynq.Option) error {
+	_, err := q.EnqueueContext(ctx, task, opts...)
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("jobs: enqueue %s: %w", task.Type(), err)
 	}

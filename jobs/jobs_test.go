@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
@@ -102,4 +103,13 @@ func TestDispatcherMapsEveryFollowup(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, notes, 2)
 	require.Error(t, d.Dispatch(ctx, capture.Followup{Kind: "unknown"}))
+}
+
+func TestDispatcherRetention(t *testing.T) {
+	srv := redistest.Start(t)
+	d := jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(srv.Client), Retention: time.Minute}
+	require.NoError(t, d.Dispatch(context.Background(), capture.Followup{Kind: capture.FollowStandardize, CaptureID: "c1"}))
+	info, err := asynq.NewInspectorFromRedisClient(srv.Client).GetTaskInfo(jobs.QueueCapture, "standardize:c1")
+	require.NoError(t, err)
+	require.Equal(t, time.Minute, info.Retention, "completed tasks do not pile up for a day")
 }

@@ -38,6 +38,11 @@ type Config struct {
 	// copy or follow-ups are pending in the outbox (their writer died, or
 	// storage or the queue failed after the commit).
 	SweepInterval time.Duration `env:"RECHECK_SWEEP_INTERVAL" default:"30s" help:"how often pending durable copies and follow-ups (the outbox) are completed"`
+	// RetentionDays is how long a final capture keeps its photos and
+	// personal fields; 0 keeps them.
+	RetentionDays int `env:"RECHECK_RETENTION_DAYS" default:"180" help:"days a final capture keeps its photos, name, document number and openid before they are deleted (the record stays); 0 keeps them"`
+	// TaskRetention is how long completed tasks stay in Redis.
+	TaskRetention time.Duration `env:"RECHECK_TASK_RETENTION" default:"1h" help:"how long completed tasks stay in Redis (visible in the queue UI)"`
 }
 
 // Validate reports a configuration that cannot work.
@@ -53,6 +58,12 @@ func (c Config) Validate() error {
 	}
 	if c.SweepInterval < 10*time.Millisecond {
 		return fmt.Errorf("worker: RECHECK_SWEEP_INTERVAL must be at least 10ms, got %s", c.SweepInterval)
+	}
+	if c.RetentionDays < 0 || c.RetentionDays > 3650 {
+		return fmt.Errorf("worker: RECHECK_RETENTION_DAYS must be 0-3650, got %d", c.RetentionDays)
+	}
+	if c.TaskRetention < 0 || c.TaskRetention > 30*24*time.Hour {
+		return fmt.Errorf("worker: RECHECK_TASK_RETENTION must be 0-720h, got %s", c.TaskRetention)
 	}
 	return nil
 }
@@ -147,11 +158,16 @@ func (s *Server) sweep(ctx context.Context) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	l := s.deps.Log.With().Str("component", "outbox").Logger()
+	lastPurge := time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if s.cfg.RetentionDays > 0 && time.Since(lastPurge) >= purgeEvery {
+			lastPurge = time.Now()
+			s.purge(ctx)
 		}
 		n, err := s.deps.Lifecycle.Repo().SyncPending(ctx, every)
 		if err != nil && ctx.Err() == nil {
@@ -159,6 +175,27 @@ func (s *Server) sweep(ctx context.Context) {
 		} else if n > 0 {
 			l.Info().Int("completed", n).Msg("outbox: completed pending changes")
 		}
+	}
+}
+
+// purgeEvery is how often retention runs, and purgeBatch how many
+// captures one run purges at most.
+const (
+	purgeEvery = time.Hour
+	purgeBatch = 5000
+)
+
+// purge applies the retention rule.
+func (s *Server) purge(ctx context.Context) {
+	cutoff := s.deps.Lifecycle.Repo().Now().Add(-time.Duration(s.cfg.RetentionDays) * 24 * time.Hour)
+	rep, err := s.deps.Lifecycle.Purge(ctx, cutoff, purgeBatch)
+	l := s.deps.Log.With().Str("component", "retention").Logger()
+	if err != nil && ctx.Err() == nil {
+		l.Warn().Err(err).Int("captures", rep.Captures).Msg("retention: purge stopped")
+		return
+	}
+	if rep.Captures+rep.Journeys > 0 {
+		l.Info().Int("captures", rep.Captures).Int("journeys", rep.Journeys).Int("days", s.cfg.RetentionDays).Msg("retention: photos and personal data of old final captures deleted")
 	}
 }
 

@@ -106,7 +106,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		a.close()
 		return nil, err
 	}
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client}})
+	repo := capture.NewRepository(capture.RepositoryParams{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention}})
 	lc := capture.NewLifecycle(repo, rules)
 
 	if r.worker {
