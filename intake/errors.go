@@ -48,6 +48,7 @@ var messagesZH = map[string]string{
 	"unauthorized":                   "需要管理员身份验证",
 	"unsupported_media_type":         "请以 JSON 格式提交",
 	"forbidden":                      "无权进行此操作",
+	"busy":                           "服务繁忙，请稍后重试",
 	"signature_invalid":              "请求签名无效",
 	"signature_expired":              "请求已过期，请校准时间后重试",
 	"signature_replayed":             "请求重复提交",
@@ -153,7 +154,7 @@ func writeError(w http.ResponseWriter, err error) {
 		}
 	}
 	switch {
-	case ae.Status == http.StatusServiceUnavailable:
+	case ae.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "":
 		w.Header().Set("Retry-After", "5")
 	case ae.RetryAt != "" && w.Header().Get("Retry-After") == "":
 		if t, err := time.Parse(time.RFC3339, ae.RetryAt); err == nil {

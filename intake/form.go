@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -66,10 +67,13 @@ func readMultipart(r *http.Request, maxPhoto int64, names []string) (map[string]
 			if photo != nil {
 				return nil, nil, fieldError("duplicate_field", name, "the photo is sent twice")
 			}
-			photo, err = io.ReadAll(io.LimitReader(part, maxPhoto+1))
-			if err != nil {
+			// Sized from the request once, so a large photo is not copied
+			// as the buffer grows.
+			buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 512<<10), maxPhoto+1)))
+			if _, err = io.Copy(buf, io.LimitReader(part, maxPhoto+1)); err != nil {
 				return nil, nil, bodyError(err)
 			}
+			photo = buf.Bytes()
 			if int64(len(photo)) > maxPhoto {
 				e := newError(http.StatusRequestEntityTooLarge, "photo_too_large", fmt.Sprintf("the photo is larger than %d bytes", maxPhoto))
 				e.MessageZH, e.Field = "照片文件过大，请重新拍摄上传", "photo"

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -576,4 +577,86 @@ func TestCredentialFilesAreChecked(t *testing.T) {
 	}
 	_, err := intake.New(intake.Config{Addr: "x", IdempotencyTTL: time.Hour}, intake.Deps{Faces: workertest.FaceCounter{}})
 	require.ErrorContains(t, err, "RECHECK_UPSTREAM_KEYS is not set")
+}
+
+// TestUploadGate: while the uploads in flight fill the gate, another upload
+// is refused with 503 and Retry-After before its body is read; when they
+// are done, uploads are taken again.
+func TestUploadGate(t *testing.T) {
+	b := setup(t, func(c *intake.Config, _ *intake.Deps) { c.MaxUploadBytes = 1 << 20 })
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	body, ct := multipartBody(t, validFields(), photo)
+	raw := body.Bytes()
+
+	// A slow upload: its headers and first bytes arrive, the rest waits.
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.CloseWithError(errors.New("test over")) })
+	slow := mustReq(t, http.MethodPost, b.srv.URL+"/v1/captures", pr)
+	slow.Header.Set("Content-Type", ct)
+	slow.ContentLength = 2 << 20
+	sum := sha256.Sum256(raw)
+	for k, v := range signing.Headers("upstream", []byte(testSecret), http.MethodPost, "/v1/captures", hex.EncodeToString(sum[:]), time.Now()) {
+		slow.Header.Set(k, v)
+	}
+	done := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(slow)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- resp
+	}()
+	_, err := pw.Write(raw[:100])
+	require.NoError(t, err)
+
+	// The gate is full: the next upload is refused at once.
+	var resp *http.Response
+	var got map[string]any
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		resp, got = b.post(t, validFields(), photo, nil)
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			break
+		}
+	}
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, got)
+	require.Equal(t, "busy", errorOf(t, got)["code"])
+	require.Equal(t, "2", resp.Header.Get("Retry-After"))
+
+	pw.CloseWithError(errors.New("client gone"))
+	<-done
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		resp, got = b.post(t, validFields(), photo, nil)
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			break
+		}
+	}
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "the gate opens again: %v", got)
+}
+
+// TestSlowClientsAreCut: a client that does not finish its headers within
+// the header timeout loses the connection instead of holding it.
+func TestSlowClientsAreCut(t *testing.T) {
+	rs := redistest.Start(t)
+	store, err := storage.NewFS(t.TempDir())
+	require.NoError(t, err)
+	keys, users := credentials(t)
+	api, err := intake.New(intake.Config{Addr: "x", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users,
+		MaxUploadBytes: 64 << 20, ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second, IdleTimeout: time.Second},
+		intake.Deps{Redis: rs.Client, Lifecycle: capture.NewLifecycle(capture.NewRepository(capture.RepositoryParams{Redis: rs.Client, Store: store}), capture.RuleSet{}),
+			Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{}, Log: zerolog.Nop()})
+	require.NoError(t, err)
+	srv := api.Server()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("POST /v1/captures HTTP/1.1\r\nHost: recheck\r\n"))
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.ReadAll(conn)
+	require.NoError(t, err, "the server closed the connection (EOF), it did not wait for the client")
 }

@@ -42,6 +42,15 @@ type Config struct {
 	// itself pass the user's name (X-Recheck-User) with this secret
 	// (X-Recheck-Proxy-Secret); empty: no proxy is trusted.
 	ProxySecret string `env:"RECHECK_ADMIN_PROXY_SECRET" help:"secret a trusted reverse proxy sends in X-Recheck-Proxy-Secret with the user's name in X-Recheck-User; empty: no proxy is trusted" secret:"true"`
+	// MaxUploadBytes bounds the bytes of uploads handled at once; over it,
+	// uploads are refused with 503 before their bodies are read.
+	MaxUploadBytes int64 `env:"RECHECK_MAX_UPLOAD_BYTES" default:"67108864" help:"bytes of uploads handled at once (photos in memory); over it uploads get 503 with Retry-After before their bodies are read"`
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound
+	// how long a client may take, so slow clients cannot hold connections.
+	ReadHeaderTimeout time.Duration `env:"RECHECK_HTTP_READ_HEADER_TIMEOUT" default:"10s" help:"time a client has to send the request headers"`
+	ReadTimeout       time.Duration `env:"RECHECK_HTTP_READ_TIMEOUT" default:"60s" help:"time a client has to send a whole request, body included"`
+	WriteTimeout      time.Duration `env:"RECHECK_HTTP_WRITE_TIMEOUT" default:"60s" help:"time to write a response"`
+	IdleTimeout       time.Duration `env:"RECHECK_HTTP_IDLE_TIMEOUT" default:"60s" help:"time a kept-alive connection may stay idle"`
 	// IdempotencyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration `env:"RECHECK_IDEMPOTENCY_TTL" default:"24h" help:"how long an Idempotency-Key maps to its capture"`
 }
@@ -53,6 +62,17 @@ func (c Config) Validate() error {
 	}
 	if c.IdempotencyTTL < time.Minute {
 		return errors.New("intake: RECHECK_IDEMPOTENCY_TTL must be at least 1m")
+	}
+	if c.MaxUploadBytes < 1<<20 {
+		return errors.New("intake: RECHECK_MAX_UPLOAD_BYTES must be at least 1 MB")
+	}
+	for name, d := range map[string]time.Duration{
+		"RECHECK_HTTP_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout, "RECHECK_HTTP_READ_TIMEOUT": c.ReadTimeout,
+		"RECHECK_HTTP_WRITE_TIMEOUT": c.WriteTimeout, "RECHECK_HTTP_IDLE_TIMEOUT": c.IdleTimeout,
+	} {
+		if d <= 0 {
+			return fmt.Errorf("intake: %s must be positive", name)
+		}
 	}
 	if c.ProxySecret != "" && len(c.ProxySecret) < 32 {
 		return errors.New("intake: RECHECK_ADMIN_PROXY_SECRET must have at least 32 characters")
@@ -99,10 +119,11 @@ type Deps struct {
 
 // API is the HTTP handler of the intake API.
 type API struct {
-	cfg  Config
-	deps Deps
-	mux  *http.ServeMux
-	auth *authenticator
+	cfg     Config
+	deps    Deps
+	mux     *http.ServeMux
+	auth    *authenticator
+	uploads *uploadGate
 }
 
 // New returns the API's handler; it fails when the keys or users files do
@@ -127,17 +148,20 @@ func New(cfg Config, deps Deps) (*API, error) {
 			return nil, err
 		}
 	}
-	a := &API{cfg: cfg, deps: deps, mux: http.NewServeMux(), auth: &authenticator{
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 64 << 20
+	}
+	a := &API{cfg: cfg, deps: deps, mux: http.NewServeMux(), uploads: &uploadGate{limit: cfg.MaxUploadBytes}, auth: &authenticator{
 		keys: keys, users: users, proxySecret: cfg.ProxySecret, redis: deps.Redis, now: deps.Now, verified: map[[32]byte]time.Time{},
 	}}
-	a.mux.HandleFunc("PUT /v1/schools/{school}/students/{student}/admission-photo", a.putAdmissionPhoto)
+	a.mux.HandleFunc("PUT /v1/schools/{school}/students/{student}/admission-photo", a.bounded(a.putAdmissionPhoto))
 	a.mux.HandleFunc("GET /v1/schools/{school}/students/{student}/admission-photo", a.getAdmissionPhoto)
-	a.mux.HandleFunc("POST /v1/captures", a.postCapture)
+	a.mux.HandleFunc("POST /v1/captures", a.bounded(a.postCapture))
 	a.mux.HandleFunc("GET /v1/captures/{id}", a.getCapture)
 	a.mux.HandleFunc("GET /v1/captures/{id}/photos/{name}", a.getCapturePhoto)
 	a.mux.HandleFunc("POST /v1/captures/{id}/confirm", a.postConfirm)
 	a.mux.HandleFunc("GET /v1/schools/{school}/students/{student}", a.getStudent)
-	a.mux.HandleFunc("POST /v1/schools/{school}/students/{student}/admission-photo/replacement", a.postAdmissionReplacement)
+	a.mux.HandleFunc("POST /v1/schools/{school}/students/{student}/admission-photo/replacement", a.bounded(a.postAdmissionReplacement))
 	a.mux.HandleFunc("GET /v1/schools/{school}/reviews", a.getReviews)
 	a.mux.HandleFunc("POST /v1/captures/{id}/review", a.postReview)
 	a.mux.HandleFunc("GET /v1/schools/{school}/escalations", a.getEscalations)
@@ -155,6 +179,14 @@ func New(cfg Config, deps Deps) (*API, error) {
 
 // public lists the routes that answer without credentials.
 var public = map[string]bool{"GET /healthz": true}
+
+// Server returns an HTTP server for the API with the configured timeouts.
+func (a *API) Server() *http.Server {
+	return &http.Server{
+		Handler: a, ReadHeaderTimeout: a.cfg.ReadHeaderTimeout, ReadTimeout: a.cfg.ReadTimeout,
+		WriteTimeout: a.cfg.WriteTimeout, IdleTimeout: a.cfg.IdleTimeout, MaxHeaderBytes: 64 << 10,
+	}
+}
 
 // ServeHTTP implements http.Handler, logging every request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {

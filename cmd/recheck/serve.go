@@ -169,7 +169,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			a.close()
 			return nil, fmt.Errorf("intake: listen on %s: %w", cfg.Intake.Addr, err)
 		}
-		a.http = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+		a.http = api.Server()
 	}
 	return a, nil
 }
