@@ -45,7 +45,7 @@ var messagesZH = map[string]string{
 	"not_found":                      "未找到相关记录",
 	"unavailable":                    "服务暂时不可用，请稍后重试",
 	"method_not_allowed":             "不支持的请求方式",
-	"unauthorized":                   "需要管理员身份验证",
+	"unauthorized":                   "请求未通过身份验证（需签名或登录）",
 	"unsupported_media_type":         "请以 JSON 格式提交",
 	"forbidden":                      "无权进行此操作",
 	"busy":                           "服务繁忙，请稍后重试",

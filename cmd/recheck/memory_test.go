@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -71,8 +70,8 @@ func TestIntakeMemoryIsBounded(t *testing.T) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Env = append(cmd.Env, "HOME="+dir, "PATH="+os.Getenv("PATH"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	base := "http://" + env["RECHECK_HTTP_ADDR"]
@@ -82,7 +81,9 @@ func TestIntakeMemoryIsBounded(t *testing.T) {
 			resp.Body.Close()
 			break
 		}
-		require.True(t, time.Now().Before(deadline), "the intake did not start: %s", logs.String())
+		if time.Now().After(deadline) {
+			t.Fatalf("the intake did not start: %s", logs.Bytes())
+		}
 	}
 	pid := cmd.Process.Pid
 	baseline := procKB(t, pid, "VmRSS")
