@@ -117,7 +117,7 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 		if j.Case == nil {
 			return conflict("no_open_case", "the student has no open case with the records office", "")
 		}
-		if err := l.returnReferred(t, CauseCaseResolved, actor); err != nil {
+		if _, err := resume(t, CauseCaseResolved, actor, "", false); err != nil {
 			return err
 		}
 		j.close(actor, note, "resolved", t.Now())
@@ -129,27 +129,37 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 	return ch.Journey, err
 }
 
-// returnReferred sends the student's captures waiting for the records
-// office back to the student's confirmation.
-func (l *Lifecycle) returnReferred(t *Tx, cause Cause, actor string) error {
+// resume moves the student's captures that wait for the records office back
+// to the student's confirmation and, when held is set, those on hold for a
+// missing or unusable admission photo back to the comparison; it returns
+// their IDs. Captures in any other state are left alone.
+func resume(t *Tx, cause Cause, actor, note string, held bool) ([]string, error) {
 	ids, err := t.CaptureIDs()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var resumed []string
 	for _, id := range ids {
 		rec, err := t.Load(id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if rec.State != Referred {
+		var m Move
+		switch {
+		case held && rec.State == OnHold && (rec.HoldReason == HoldAdmissionPhotoMissing || rec.HoldReason == HoldAdmissionPhotoUnusable):
+			m = Move{To: Matching, Cause: cause, Actor: actor, Note: note}
+		case rec.State == Referred:
+			rec.Confirmation = nil
+			m = Move{To: AwaitingConfirmation, Cause: cause, Actor: actor, Note: note}
+		default:
 			continue
 		}
-		rec.Confirmation = nil
-		if err := rec.Apply(Move{To: AwaitingConfirmation, Cause: cause, Actor: actor}, t.Now()); err != nil {
-			return err
+		if err := rec.Apply(m, t.Now()); err != nil {
+			return nil, err
 		}
+		resumed = append(resumed, id)
 	}
-	return nil
+	return resumed, nil
 }
 
 // AdmissionResult is what a new admission photo changed.
@@ -203,29 +213,8 @@ func (l *Lifecycle) putAdmission(ctx context.Context, school, student string, re
 		j := t.Journey()
 		j.AdmissionPhotos = append(j.AdmissionPhotos, AdmissionChange{SHA256: ref.SHA256, At: t.Now(), Actor: actor, Reason: reason})
 		res.Changed = true
-		ids, err := t.CaptureIDs()
-		if err != nil {
+		if res.Resumed, err = resume(t, CauseAdmissionReplaced, actor, reason, true); err != nil {
 			return err
-		}
-		for _, id := range ids {
-			rec, err := t.Load(id)
-			if err != nil {
-				return err
-			}
-			switch {
-			case rec.State == OnHold && (rec.HoldReason == HoldAdmissionPhotoMissing || rec.HoldReason == HoldAdmissionPhotoUnusable):
-				if err := rec.Apply(Move{To: Matching, Cause: CauseAdmissionReplaced, Actor: actor, Note: reason}, t.Now()); err != nil {
-					return err
-				}
-			case rec.State == Referred:
-				rec.Confirmation = nil
-				if err := rec.Apply(Move{To: AwaitingConfirmation, Cause: CauseAdmissionReplaced, Actor: actor, Note: reason}, t.Now()); err != nil {
-					return err
-				}
-			default:
-				continue
-			}
-			res.Resumed = append(res.Resumed, id)
 		}
 		if j.Case != nil && !j.Case.BlocksCaptures() {
 			j.close(actor, reason, "admission_photo_replaced", t.Now())

@@ -21,6 +21,18 @@ type ResealReport struct {
 	Seen int `json:"seen"`
 }
 
+// count adds one document to the report.
+func (rep *ResealReport) count(resealed, journey bool) {
+	switch {
+	case resealed && journey:
+		rep.Journeys++
+	case resealed:
+		rep.Captures++
+	default:
+		rep.Current++
+	}
+}
+
 // sealedFields are a stored document's personal fields, as stored.
 type sealedFields struct {
 	OpenID   string `json:"openid"`
@@ -57,14 +69,7 @@ func (r *Repository) Reseal(ctx context.Context, progress func(ResealReport)) (R
 		if err != nil {
 			return err
 		}
-		switch {
-		case done && journey:
-			rep.Journeys++
-		case done:
-			rep.Captures++
-		default:
-			rep.Current++
-		}
+		rep.count(done, journey)
 		if progress != nil && rep.Seen%500 == 0 {
 			progress(rep)
 		}
@@ -106,14 +111,7 @@ func (r *Repository) Reseal(ctx context.Context, progress func(ResealReport)) (R
 		if err != nil {
 			return rep, err
 		}
-		switch {
-		case done && journey:
-			rep.Journeys++
-		case done:
-			rep.Captures++
-		default:
-			rep.Current++
-		}
+		rep.count(done, journey)
 	}
 	if progress != nil {
 		progress(rep)

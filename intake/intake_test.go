@@ -30,6 +30,7 @@ import (
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/intake/signing"
 	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/internal/testphotos"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/storage"
@@ -44,7 +45,7 @@ type bundle struct {
 	store *storage.FS
 	insp  *asynq.Inspector
 	redis *redistest.Server
-	log   *bytes.Buffer
+	log   *syncbuf.Buffer
 }
 
 // switchDispatcher enqueues follow-ups, or fails while down.
@@ -72,12 +73,12 @@ func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
 	disp := &switchDispatcher{Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(rs.Client)}}
 	repo := capture.NewRepository(capture.RepositoryParams{Redis: rs.Client, Store: store, Dispatcher: disp})
 	lc := capture.NewLifecycle(repo, capture.RuleSet{})
-	var logBuf bytes.Buffer
+	logBuf := &syncbuf.Buffer{}
 	keys, users := credentials(t)
 	cfg := intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: 24 * 60 * 60 * 1e9, UpstreamKeys: keys, AdminUsers: users}
 	deps := intake.Deps{
 		Redis: rs.Client, Lifecycle: lc, Store: store, Faces: workertest.FaceCounter{},
-		Limits: imaging.DefaultLimits(), Log: zerolog.New(&syncWriter{w: &logBuf}),
+		Limits: imaging.DefaultLimits(), Log: zerolog.New(logBuf),
 		AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
 	}
 	for _, m := range mutate {
@@ -87,7 +88,7 @@ func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
 	require.NoError(t, err)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &bundle{srv: srv, lc: lc, repo: repo, disp: disp, store: store, insp: asynq.NewInspectorFromRedisClient(rs.Client), redis: rs, log: &logBuf}
+	return &bundle{srv: srv, lc: lc, repo: repo, disp: disp, store: store, insp: asynq.NewInspectorFromRedisClient(rs.Client), redis: rs, log: logBuf}
 }
 
 // credentials writes the test's upstream key and admin user.
@@ -127,17 +128,6 @@ func (signer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return http.DefaultTransport.RoundTrip(req)
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 // validFields are the metadata of a valid capture.

@@ -28,30 +28,13 @@ import (
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/intake/signing"
 	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
 	"github.com/recheck/recheck/worker/workertest"
 )
-
-// lockedBuffer collects log lines written from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]byte(nil), l.b.Bytes()...)
-}
 
 // clock is the injected time of intake and the lifecycle.
 type clock struct {
@@ -91,7 +74,7 @@ type world struct {
 	dir     string
 	rules   capture.RuleSet
 	keys    *seal.Keyring
-	logs    *lockedBuffer
+	logs    *syncbuf.Buffer
 	twice   bool
 	stopped bool
 	// last is the response of the last request.
@@ -122,14 +105,14 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	w.rules = capture.RuleSet{}
 	w.keys, err = seal.New("k1", map[string][]byte{"k1": bytes.Repeat([]byte{7}, 32)}, bytes.Repeat([]byte{9}, 32))
 	require.NoError(t, err)
-	w.logs = &lockedBuffer{}
+	w.logs = &syncbuf.Buffer{}
 	if o.rules != "" {
 		w.rules, err = capture.ParseRuleSet([]byte(o.rules))
 		require.NoError(t, err)
 	}
 	w.lc = w.lifecycle()
 	keys, users := writeCredentials(t)
-	api, err := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users}, intake.Deps{
+	api, err := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users, ProxySecret: proxySecret}, intake.Deps{
 		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{},
 		Log: zerolog.New(w.logs), Now: w.clock.Now, AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
 	})
@@ -145,6 +128,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 const (
 	upstreamSecret = "upstream-secret-upstream-secret-0001"
 	otherSecret    = "other-school-secret-other-school-0002"
+	proxySecret    = "reverse-proxy-secret-reverse-proxy-0003"
 )
 
 func writeCredentials(t *testing.T) (keys, users string) {

@@ -225,3 +225,32 @@ func TestAdmissionPhotoNeedsOneFace(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, stored, "no photo stored")
 }
+
+// TestTrustedReverseProxy: a single-sign-on proxy passes the user with the
+// configured secret; the user's role and schools come from the users file.
+func TestTrustedReverseProxy(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.putAdmission("S1", "person=alice")
+	id := w.pass("S1", "person=alice")
+	get := func(secret, user string) int {
+		req, err := http.NewRequest(http.MethodGet, w.api.URL+"/v1/schools/cjlu/reviews", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Recheck-Proxy-Secret", secret)
+		req.Header.Set("X-Recheck-User", user)
+		status, _ := send(t, req)
+		return status
+	}
+	require.Equal(t, http.StatusOK, get(proxySecret, "li"), "a reviewer, through the proxy")
+	require.Equal(t, http.StatusForbidden, get(proxySecret, "wang"), "the records office reviews nothing")
+	require.Equal(t, http.StatusUnauthorized, get(proxySecret, "nobody"), "not in the users file")
+	require.Equal(t, http.StatusUnauthorized, get("wrong-secret", "li"))
+
+	req, err := http.NewRequest(http.MethodPost, w.api.URL+"/v1/captures/"+id+"/review", bytes.NewReader([]byte(`{"decision":"approve"}`)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Recheck-Proxy-Secret", proxySecret)
+	req.Header.Set("X-Recheck-User", "li")
+	status, body := send(t, req)
+	require.Equal(t, http.StatusOK, status, body)
+	require.Equal(t, "reviewer:li", w.capture(id)["decision"].(map[string]any)["reviewer"])
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake/client"
 	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 	"github.com/recheck/recheck/jobs"
@@ -34,25 +35,7 @@ type service struct {
 	// up signs requests with the development upstream key.
 	up *client.Client
 	// logs holds what the process logged.
-	logs *lockedBuffer
-}
-
-// lockedBuffer collects log lines written from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]byte(nil), l.b.Bytes()...)
+	logs *syncbuf.Buffer
 }
 
 func startService(t *testing.T) *service {
@@ -84,7 +67,7 @@ func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *servic
 	require.NoError(t, err)
 	require.NoError(t, cfg.Validate())
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	a, err := newApp(ctx, cfg, r, zerolog.New(logs))
 	require.NoError(t, err)
 	done := make(chan error, 1)

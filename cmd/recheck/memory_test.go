@@ -18,6 +18,7 @@ import (
 
 	"github.com/recheck/recheck/intake/client"
 	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 )
@@ -70,7 +71,7 @@ func TestIntakeMemoryIsBounded(t *testing.T) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Env = append(cmd.Env, "HOME="+dir, "PATH="+os.Getenv("PATH"))
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
