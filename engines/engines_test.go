@@ -112,7 +112,7 @@ func TestScore(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, sc.Score, capture.DefaultRules().PassScore)
 	require.Equal(t, facematch.EmbedderArcFace, sc.Embedder, "arcface scores by default")
-	vec, ok, err := repo.Embedding(ctx, sc.Embedder, same.SHA256)
+	vec, ok, err := repo.Embedding(ctx, facematch.Pipelines[sc.Embedder], same.SHA256)
 	require.NoError(t, err)
 	require.True(t, ok, "the admission embedding is cached")
 	require.Len(t, vec, 512)
@@ -147,10 +147,18 @@ func TestScoreUsesTheCachedAdmissionEmbedding(t *testing.T) {
 	m := testmodels.Matcher(t)
 	d, err := m.Describe(ctx, out.Photo, imaging.DefaultLimits(), m.Default())
 	require.NoError(t, err)
-	require.NoError(t, repo.SetEmbedding(ctx, m.Default(), other.SHA256, d.Vectors[m.Default()], time.Hour))
+	require.NoError(t, repo.SetEmbedding(ctx, facematch.Pipelines[m.Default()], other.SHA256, d.Vectors[m.Default()], time.Hour))
 	sc, err := s.Score(ctx, out.Photo, other)
 	require.NoError(t, err)
 	require.Equal(t, 100.0, sc.Score)
+
+	// An embedding cached by another pipeline of the embedder (here under
+	// its bare name) is on another scale: it is not used.
+	third := reference(testphotos.Read(t, "faces/deepface/img17.jpg"))
+	require.NoError(t, repo.SetEmbedding(ctx, m.Default(), third.SHA256, d.Vectors[m.Default()], time.Hour))
+	sc, err = s.Score(ctx, out.Photo, third)
+	require.NoError(t, err)
+	require.Less(t, sc.Score, 100.0)
 }
 
 func TestPolicyLineSitsAtTheCalibrationAnchor(t *testing.T) {

@@ -49,9 +49,9 @@ func (s *Scorer) Score(ctx context.Context, probe []byte, ref worker.Reference) 
 }
 
 // reference returns the admission photo's embedding, from the cache when
-// this version was described by this embedder before.
+// this version was described by this embedder's pipeline before.
 func (s *Scorer) reference(ctx context.Context, ref worker.Reference, emb string) ([]float32, error) {
-	vec, ok, err := s.Cache.Embedding(ctx, emb, ref.SHA256)
+	vec, ok, err := s.Cache.Embedding(ctx, facematch.Pipelines[emb], ref.SHA256)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (s *Scorer) reference(ctx context.Context, ref worker.Reference, emb string
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Cache.SetEmbedding(ctx, emb, ref.SHA256, d.Vectors[emb], embeddingTTL); err != nil {
+	if err := s.Cache.SetEmbedding(ctx, facematch.Pipelines[emb], ref.SHA256, d.Vectors[emb], embeddingTTL); err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("could not cache the admission embedding")
 	}
 	return d.Vectors[emb], nil

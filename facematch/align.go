@@ -57,13 +57,23 @@ func (s similarity) apply(p pt) pt {
 }
 
 // warp renders the size × size crop that s maps img onto, sampling img
-// bilinearly (edge pixels repeated), as RGB bytes.
+// bilinearly, as RGB bytes. Where the crop reaches past the image it is
+// black, as in the alignment ArcFace models are trained on (insightface's
+// norm_crop: cv2.warpAffine with a zero border). Repeating the edge pixels
+// instead smears hair and collar into streaks that the model reads as
+// features: on ID-style copies cut at 1.1 times the face box, it rejected
+// 6.4 % of genuine pairs at a 0.1 % false-accept line against 2.5 % with
+// black (NUAA live photos against 180 px copies).
 func warp(img imaging.RGB, s similarity, size int) []byte {
 	inv := s.inverse()
 	out := make([]byte, size*size*3)
+	maxX, maxY := float64(img.W)-0.5, float64(img.H)-0.5
 	for y := 0; y < size; y++ {
 		for x := 0; x < size; x++ {
 			p := inv.apply(pt{float64(x), float64(y)})
+			if p.X < -0.5 || p.Y < -0.5 || p.X > maxX || p.Y > maxY {
+				continue // black
+			}
 			sample(img, p.X, p.Y, out[3*(y*size+x):])
 		}
 	}

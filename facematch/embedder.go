@@ -32,6 +32,16 @@ const (
 // EmbedderNames lists the embedders, in a stable order.
 var EmbedderNames = []string{EmbedderArcFace, EmbedderDlib}
 
+// Pipelines name the version of each embedder's way from a found face to a
+// vector (models, alignment, border, flip average). A change to it changes
+// every distance: calibration.json records the pipeline each mapping was
+// fitted on and a matcher refuses a mapping fitted on another, and cached
+// admission embeddings are kept per pipeline.
+var Pipelines = map[string]string{
+	EmbedderArcFace: "arcface-2", // black border, flip average
+	EmbedderDlib:    "dlib-1",
+}
+
 func (a arcEmbedder) Name() string { return EmbedderArcFace }
 
 // Distance is the cosine distance of unit vectors.

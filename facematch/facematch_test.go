@@ -70,19 +70,22 @@ func TestDescribeOneErrors(t *testing.T) {
 
 // TestScoresSeparateLabelledPairs scores pairs labelled in the shared set
 // with every embedder: the same person at or above 80, different people
-// below (pairs both embedders get right at their calibrated lines).
+// below (pairs the embedders get right at their calibrated lines; dlib's
+// line, at a 0.01 % false-accept rate, is too strict for the Obama pair,
+// which it scores 75.7).
 func TestScoresSeparateLabelledPairs(t *testing.T) {
 	m := testmodels.Matcher(t)
 	ctx := context.Background()
 	tests := []struct {
-		a, b string
-		same bool
+		a, b        string
+		same        bool
+		arcfaceOnly bool
 	}{
-		{"faces/face_recognition-tests/obama.jpg", "faces/face_recognition-tests/obama2.jpg", true},
-		{"faces/deepface/img13.jpg", "faces/deepface/img14.jpg", true},
-		{"faces/face_recognition-tests/obama.jpg", "faces/face_recognition-tests/biden.jpg", false},
-		{"faces/deepface/img1.jpg", "faces/deepface/img3.jpg", false},
-		{"faces/deepface/img6.jpg", "faces/deepface/img8.jpg", false},
+		{"faces/face_recognition-tests/obama.jpg", "faces/face_recognition-tests/obama2.jpg", true, true},
+		{"faces/deepface/img13.jpg", "faces/deepface/img14.jpg", true, false},
+		{"faces/face_recognition-tests/obama.jpg", "faces/face_recognition-tests/biden.jpg", false, false},
+		{"faces/deepface/img1.jpg", "faces/deepface/img3.jpg", false, false},
+		{"faces/deepface/img6.jpg", "faces/deepface/img8.jpg", false, false},
 	}
 	for _, tc := range tests {
 		a, err := m.Describe(ctx, testphotos.Read(t, tc.a), imaging.DefaultLimits())
@@ -90,6 +93,9 @@ func TestScoresSeparateLabelledPairs(t *testing.T) {
 		b, err := m.Describe(ctx, testphotos.Read(t, tc.b), imaging.DefaultLimits())
 		require.NoError(t, err)
 		for _, n := range m.Embedders() {
+			if tc.arcfaceOnly && n != facematch.EmbedderArcFace {
+				continue
+			}
 			d, s, err := m.Compare(n, a.Vectors[n], b.Vectors[n])
 			require.NoError(t, err)
 			if tc.same {
@@ -115,6 +121,7 @@ func TestCalibrationsAreMonotone(t *testing.T) {
 			prev = s
 		}
 		require.NotEmpty(t, c.Fitted, name)
+		require.NoError(t, c.Check(name), "calibration.json is fitted on the embedder's current pipeline")
 	}
 }
 
@@ -126,9 +133,9 @@ func TestFit(t *testing.T) {
 	}
 	c := facematch.Fit(genuine, impostor, 0.01)
 	require.NoError(t, c.Knots.Validate())
-	require.InDelta(t, 0.51, c.PassDistance, 0.001, "80 at the 1 % impostor quantile")
+	require.InDelta(t, 0.5095, c.PassDistance, 0.0001, "80 between the 10th and 11th closest impostor")
 	far, frr := c.Knots.Rates(genuine, impostor)
-	require.LessOrEqual(t, far, 0.011)
+	require.Equal(t, 0.01, far, "exactly 1 % of impostors score 80 or more")
 	require.InDelta(t, 1.0/6, frr, 1e-9, "only 0.6 is rejected")
 }
 
@@ -220,4 +227,22 @@ func TestDeadContextIsRefused(t *testing.T) {
 	cancel()
 	_, err = p.Faces(ctx, testphotos.Read(t, "faces/hivision-demo/test0.jpg"))
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// TestStaleCalibrationIsRefused: a mapping fitted on another pipeline of
+// the embedder would score distances on the wrong scale, so a matcher
+// refuses it and names the fix; calibration alone may load it.
+func TestStaleCalibrationIsRefused(t *testing.T) {
+	saved := facematch.Calibrations[facematch.EmbedderArcFace]
+	t.Cleanup(func() { facematch.Calibrations[facematch.EmbedderArcFace] = saved })
+	stale := saved
+	stale.Pipeline = "arcface-1"
+	facematch.Calibrations[facematch.EmbedderArcFace] = stale
+	cfg := facematch.Config{ModelsDir: testmodels.Dir(t), Embedder: facematch.EmbedderArcFace}
+	_, err := facematch.NewMatcher(cfg, 1)
+	require.ErrorContains(t, err, `fitted on pipeline "arcface-1"`)
+	require.ErrorContains(t, err, "make calibrate")
+	m, err := facematch.NewUncalibratedMatcher(cfg, 1)
+	require.NoError(t, err)
+	m.Close()
 }

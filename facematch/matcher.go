@@ -25,8 +25,20 @@ type Matcher struct {
 }
 
 // NewMatcher loads the detector and the named embedders (the configured
-// one when none is named), each pooled to slots.
+// one when none is named), each pooled to slots. It fails for an embedder
+// whose calibration was fitted on another pipeline (Calibrated.Check).
 func NewMatcher(cfg Config, slots int, names ...string) (*Matcher, error) {
+	return newMatcher(cfg, slots, true, names)
+}
+
+// NewUncalibratedMatcher is NewMatcher for fitting a calibration: it loads
+// embedders whatever pipeline their current mapping was fitted on; its
+// scores mean nothing until the new mapping is written.
+func NewUncalibratedMatcher(cfg Config, slots int, names ...string) (*Matcher, error) {
+	return newMatcher(cfg, slots, false, names)
+}
+
+func newMatcher(cfg Config, slots int, checked bool, names []string) (*Matcher, error) {
 	if len(names) == 0 {
 		names = []string{cfg.Embedder}
 	}
@@ -36,9 +48,14 @@ func NewMatcher(cfg Config, slots int, names ...string) (*Matcher, error) {
 		return nil, err
 	}
 	for _, n := range names {
-		if _, ok := Calibrations[n]; !ok {
+		c, ok := Calibrations[n]
+		if !ok {
 			m.Close()
 			return nil, fmt.Errorf("facematch: unknown embedder %q; use one of %v", n, EmbedderNames)
+		}
+		if err := c.Check(n); err != nil && checked {
+			m.Close()
+			return nil, err
 		}
 		switch n {
 		case EmbedderArcFace:
@@ -160,7 +177,61 @@ func FindFaces(ctx context.Context, det imaging.FaceDetector, photo []byte, lim 
 			break
 		}
 	}
+	if len(faces) == 0 {
+		if faces, err = rescue(ctx, det, img); err != nil {
+			return imaging.RGB{}, nil, 0, err
+		}
+	}
 	return img, faces, float64(info.Width) / float64(img.W), nil
+}
+
+// rescueVariant is a way to show a detector a photo it found no face in.
+var rescueVariants = []struct {
+	minShort int     // upsample until the short side has this many pixels
+	pad      float64 // border on every side, as a part of the short side
+	repl     bool
+}{
+	{0, 0.25, true},
+	{400, 0.25, true},
+	{400, 0.25, false},
+	{600, 0.35, true},
+}
+
+// rescue looks again for faces in a photo where none was found, as small,
+// tightly cropped ID photos need (dlib's HOG detector wants a face of about
+// 80 pixels and some context around it): a replicated border, then the
+// photo upsampled with a border, then a larger scale. The first variant
+// that finds any face wins; its boxes are mapped back to img's pixels.
+func rescue(ctx context.Context, det imaging.FaceDetector, img imaging.RGB) ([]imaging.Face, error) {
+	short := min(img.W, img.H)
+	for _, v := range rescueVariants {
+		scale := 1.0
+		if v.minShort > 0 {
+			if short >= v.minShort {
+				continue
+			}
+			scale = min(float64(v.minShort)/float64(short), 4)
+		}
+		pad := int(v.pad * float64(short) * scale)
+		faces, err := det.DetectFaces(ctx, img.Reframe(scale, pad, v.repl))
+		if err != nil {
+			return nil, err
+		}
+		if len(faces) == 0 {
+			continue
+		}
+		back := func(p image.Point) image.Point {
+			return image.Pt(int((float64(p.X-pad)+0.5)/scale), int((float64(p.Y-pad)+0.5)/scale))
+		}
+		for i := range faces {
+			faces[i].Box = image.Rectangle{Min: back(faces[i].Box.Min), Max: back(faces[i].Box.Max)}
+			for k, p := range faces[i].Landmarks {
+				faces[i].Landmarks[k] = back(p)
+			}
+		}
+		return faces, nil
+	}
+	return nil, nil
 }
 
 // Compare returns the distance between two embeddings of the named

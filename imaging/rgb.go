@@ -45,3 +45,26 @@ func (m RGB) crop(x, y, w, h int) RGB {
 	}
 	return out
 }
+
+// Reframe returns the image scaled by scale (bilinear) inside a border of
+// pad pixels on every side, the border continuing the edge pixels outward
+// (replicate) or neutral grey. A face detector that needs context around a
+// face, or a face of a minimum size, finds faces in small, tightly cropped
+// photos this way; a point (x, y) of the result is ((x-pad)/scale,
+// (y-pad)/scale) in m.
+func (m RGB) Reframe(scale float64, pad int, replicate bool) RGB {
+	w, h := int(float64(m.W)*scale+0.5), int(float64(m.H)*scale+0.5)
+	out := NewRGB(w+2*pad, h+2*pad)
+	for y := 0; y < out.H; y++ {
+		for x := 0; x < out.W; x++ {
+			i := 3 * (y*out.W + x)
+			inside := x >= pad && x < pad+w && y >= pad && y < pad+h
+			if !inside && !replicate {
+				out.Pix[i], out.Pix[i+1], out.Pix[i+2] = 128, 128, 128
+				continue
+			}
+			m.bilinear((float64(x-pad)+0.5)/scale-0.5, (float64(y-pad)+0.5)/scale-0.5, out.Pix[i:i+3])
+		}
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"io"
 	"net"
@@ -180,6 +181,55 @@ func TestMatchPairsAndEvalPairs(t *testing.T) {
 	code, _, stderr = cli(t, "eval-pairs", bad)
 	require.Equal(t, exitBadInput, code)
 	require.Contains(t, stderr, "same must be yes/no")
+}
+
+// TestEvalPairsOnPersonFolders runs eval-pairs the way a school would, on
+// a folder of one folder per person: every pair is scored, files that are
+// not photos are left out, a photo without a face makes its same-person
+// pairs false rejects, and a folder that cannot be measured is refused
+// with a message that says why.
+func TestEvalPairsOnPersonFolders(t *testing.T) {
+	p := func(rel string) string { return testphotos.Path(t, rel) }
+	root := filepath.Join(t.TempDir(), "school")
+	people := map[string][]string{
+		"biden":     {"faces/face_recognition-knn_train-biden/biden.jpg", "faces/face_recognition-knn_train-biden/biden2.jpg"},
+		"obama":     {"faces/face_recognition-knn_train-obama/obama.jpg", "faces/face_recognition-knn_train-obama/obama2.jpg", "faces/dlib-nonface/eagle.jpg"},
+		"harington": {"faces/face_recognition-knn_train-kit_harington/john1.jpeg", "faces/face_recognition-knn_train-kit_harington/john2.jpeg"},
+	}
+	for person, photos := range people {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, person), 0o755))
+		for i, ph := range photos {
+			require.NoError(t, os.Symlink(p(ph), filepath.Join(root, person, fmt.Sprintf("%d%s", i, filepath.Ext(ph)))))
+		}
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(root, "obama", "notes.txt"), []byte("not a photo"), 0o644))
+
+	code, stdout, stderr := cli(t, "eval-pairs", "--folders", root)
+	require.Equal(t, exitOK, code, stderr)
+	// 7 photos: 21 pairs; 1 + 3 + 1 same-person pairs, 2 of them with the eagle.
+	require.Contains(t, stdout, "21 pairs, 6 skipped (a photo without a single face; 2 of them same-person pairs, counted as false rejects)")
+	require.Contains(t, stdout, filepath.Join("obama", "2.jpg")+": facematch: no face found", "the photo without a face is named")
+	require.Contains(t, stdout, "| school | arcface | 5 / 12 | 0 (0.00 %) | 2 (40.00 %) | (too few pairs) | (too few pairs) |")
+
+	lonely := filepath.Join(t.TempDir(), "one")
+	require.NoError(t, os.MkdirAll(filepath.Join(lonely, "obama"), 0o755))
+	require.NoError(t, os.Symlink(p("faces/face_recognition-knn_train-obama/obama.jpg"), filepath.Join(lonely, "obama", "a.jpg")))
+	code, _, stderr = cli(t, "eval-pairs", "--folders", lonely)
+	require.Equal(t, exitBadInput, code)
+	require.Contains(t, stderr, "photos of 1 people: want one folder per person")
+
+	single := filepath.Join(t.TempDir(), "single")
+	for _, person := range []string{"obama", "biden"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(single, person), 0o755))
+		require.NoError(t, os.Symlink(p(people[person][0]), filepath.Join(single, person, "a.jpg")))
+	}
+	code, _, stderr = cli(t, "eval-pairs", "--folders", single)
+	require.Equal(t, exitBadInput, code)
+	require.Contains(t, stderr, "no person has two photos")
+
+	code, _, stderr = cli(t, "eval-pairs", "--folders", root, "extra.csv")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "--folders DIR")
 }
 
 func TestCTIDSimCommand(t *testing.T) {

@@ -19,6 +19,12 @@ type described struct {
 // describeAll describes every path once, in parallel, with the matcher's
 // loaded embedders.
 func describeAll(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, paths []string) map[string]described {
+	return describeEach(ctx, m, lim, paths, os.ReadFile)
+}
+
+// describeEach describes the photo load returns for every key once, in
+// parallel.
+func describeEach(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, paths []string, load func(string) ([]byte, error)) map[string]described {
 	out := make(map[string]described, len(paths))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -29,7 +35,7 @@ func describeAll(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, 
 			defer wg.Done()
 			for p := range next {
 				var r described
-				data, err := os.ReadFile(p)
+				data, err := load(p)
 				if err == nil {
 					r.d, r.err = m.Describe(ctx, data, lim)
 				} else {
