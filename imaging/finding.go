@@ -25,6 +25,9 @@ const (
 	FindingBlurry             = "blurry"
 	FindingBackgroundNotPlain = "background_not_plain"
 	FindingBackgroundNotLight = "background_not_light"
+	// FindingFileTooLarge: even at the lowest quality the encoder allows,
+	// the file is above the profile's MaxKB (a very busy photo).
+	FindingFileTooLarge = "file_too_large"
 )
 
 var findingMessagesZH = map[string]string{
@@ -42,6 +45,7 @@ var findingMessagesZH = map[string]string{
 	FindingBlurry:             "照片模糊，请保持相机稳定、对焦清晰后重新拍摄",
 	FindingBackgroundNotPlain: "背景不够干净单一，请在白色或浅色纯色墙面前重新拍摄",
 	FindingBackgroundNotLight: "背景颜色过深或过艳，请在白色或浅色墙面前重新拍摄",
+	FindingFileTooLarge:       "照片细节过多，无法压缩到学校要求的文件大小，请在纯色背景前、穿纯色衣服重新拍摄",
 }
 
 func finding(code string, value, limit float64) Finding {

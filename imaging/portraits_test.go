@@ -141,3 +141,45 @@ func TestLookupProfile(t *testing.T) {
 	_, err = imaging.ParseProfile([]byte(`{"name":"bad","width":480,"height":640,"min_kb":90,"max_kb":50,"head_height":0.5,"eye_line":0.4}`))
 	require.ErrorContains(t, err, "KB range")
 }
+
+// TestKBRangeAtBothEnds standardizes a real portrait for profiles at both
+// ends of what schools ask: a 300-400 KB range is met (quality raised, then
+// padded), a 2-5 KB range at 480 × 640 is refused when the profile is
+// loaded, and a range a portrait cannot reach at the quality floor fails
+// the photo with file_too_large instead of returning a file outside it.
+func TestKBRangeAtBothEnds(t *testing.T) {
+	profile := func(minKB, maxKB int) ([]byte, string) {
+		return []byte(fmt.Sprintf(`{"name":"kb-%d-%d","width":480,"height":640,"background":[255,255,255],
+			"min_kb":%d,"max_kb":%d,"head_height":0.5,"eye_line":0.4,"top_margin":0.06}`, minKB, maxKB, minKB, maxKB)), fmt.Sprintf("%d-%d KB", minKB, maxKB)
+	}
+	photo := testphotos.Read(t, "faces/deepface/img15.jpg")
+
+	raw, _ := profile(300, 400)
+	big, err := imaging.ParseProfile(raw)
+	require.NoError(t, err)
+	res := standardize(t, photo, big)
+	require.True(t, res.OK, "%+v", res.Findings)
+	kb := float64(len(res.Output.JPEG)) / 1024
+	require.GreaterOrEqual(t, kb, 300.0)
+	require.LessOrEqual(t, kb, 400.0)
+	require.Equal(t, 100, res.Output.Quality, "the quality is raised before any padding")
+	require.Positive(t, res.Output.Padding)
+	requireNoMetadata(t, res.Output.JPEG)
+	out := decode(t, res.Output.JPEG)
+	require.Equal(t, [2]int{480, 640}, [2]int{out.W, out.H})
+
+	raw, name := profile(2, 5)
+	_, err = imaging.ParseProfile(raw)
+	require.ErrorContains(t, err, "max_kb 5 cannot be reached at 480 × 640", name)
+
+	raw, _ = profile(1, 7)
+	tight, err := imaging.ParseProfile(raw)
+	require.NoError(t, err, "7 KB is above the bound for 480 × 640")
+	res = standardize(t, photo, tight)
+	require.False(t, res.OK)
+	require.Nil(t, res.Output, "no file outside the range")
+	require.Equal(t, []string{imaging.FindingFileTooLarge}, codes(res))
+	require.Equal(t, 7.0, res.Findings[0].Limit)
+	require.Greater(t, res.Findings[0].Value, 7.0)
+	require.Contains(t, res.Findings[0].MessageZH, "文件大小")
+}

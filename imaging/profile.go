@@ -167,7 +167,18 @@ func ParseProfile(data []byte) (Profile, error) {
 	return p, p.Validate()
 }
 
-// Validate reports a profile that cannot be produced.
+// maxProfileKB bounds a profile's MaxKB: 10 MB is no ID photo.
+const maxProfileKB = 10 * 1024
+
+// smallestBytes is the smallest file a portrait gives at the profile's
+// size (minBytesPerPixel), below which MaxKB cannot be met.
+func (p Profile) smallestBytes() float64 {
+	return minBytesPerPixel * float64(p.Width*p.Height)
+}
+
+// Validate reports a profile that cannot be produced: among others a KB
+// range no portrait can meet at its dimensions. Any MinKB can be met
+// (the encoder pads a small file), so only MaxKB can be out of reach.
 func (p Profile) Validate() error {
 	c := p.Checks
 	switch {
@@ -175,8 +186,13 @@ func (p Profile) Validate() error {
 		return errors.New("imaging: profile has no name")
 	case p.Width < 64 || p.Height < 64 || p.Width > 4096 || p.Height > 4096:
 		return fmt.Errorf("imaging: profile %s: size %d × %d outside 64-4096", p.Name, p.Width, p.Height)
-	case p.MinKB < 0 || p.MaxKB <= 0 || p.MinKB > p.MaxKB:
-		return fmt.Errorf("imaging: profile %s: KB range %d-%d is empty", p.Name, p.MinKB, p.MaxKB)
+	case p.MinKB < 0 || p.MaxKB <= 0 || p.MinKB >= p.MaxKB:
+		return fmt.Errorf("imaging: profile %s: KB range %d-%d is empty (min_kb must be below max_kb)", p.Name, p.MinKB, p.MaxKB)
+	case p.MaxKB > maxProfileKB:
+		return fmt.Errorf("imaging: profile %s: max_kb %d is above %d: not a photo size", p.Name, p.MaxKB, maxProfileKB)
+	case float64(p.MaxKB*1024) < p.smallestBytes():
+		return fmt.Errorf("imaging: profile %s: max_kb %d cannot be reached at %d × %d: a portrait needs at least %.1f KB there at JPEG quality %d (lower max_kb only with smaller dimensions)",
+			p.Name, p.MaxKB, p.Width, p.Height, p.smallestBytes()/1024, jpegQualityFloor)
 	case p.HeadHeight <= 0.1 || p.HeadHeight >= 1:
 		return fmt.Errorf("imaging: profile %s: head height %.2f outside (0.1, 1)", p.Name, p.HeadHeight)
 	case p.EyeLine <= 0.1 || p.EyeLine >= 0.9:

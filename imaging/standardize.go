@@ -62,6 +62,9 @@ type Output struct {
 	Width, Height int
 	// Quality is the JPEG quality the size search settled on.
 	Quality int
+	// Padding is the number of bytes of comment filler that brought the
+	// file up to the profile's MinKB (0 when it got there by itself).
+	Padding int
 	// Eyes is the midpoint of the eyes in output pixels.
 	Eyes image.Point
 	// Pixels is the photo before encoding.
@@ -271,15 +274,21 @@ func (j *job) replaceBackground() error {
 	return nil
 }
 
+// encode writes the output inside the profile's KB range; a photo that
+// stays above MaxKB even at the quality floor fails with file_too_large.
 func (j *job) encode() error {
 	p := j.opt.Profile
-	b, q, err := encodeToRange(j.output, p)
+	e, err := encodeToRange(j.output, p)
 	if err != nil {
 		return err
 	}
+	if e.tooLarge {
+		j.res.Findings = append(j.res.Findings, finding(FindingFileTooLarge, float64(len(e.data))/1024, float64(p.MaxKB)))
+		return nil
+	}
 	j.res.OK = true
 	j.res.Output = &Output{
-		JPEG: b, Width: p.Width, Height: p.Height, Quality: q, Pixels: j.output,
+		JPEG: e.data, Width: p.Width, Height: p.Height, Quality: e.quality, Padding: e.padding, Pixels: j.output,
 		Eyes: image.Pt(int(math.Round(j.place.OutEye.X)), int(math.Round(j.place.OutEye.Y))),
 	}
 	return nil

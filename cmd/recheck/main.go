@@ -119,7 +119,8 @@ func usage(w io.Writer) {
   faces IMG                     faces in a photo, left to right (exit 2: unreadable)
   match PROBE REFERENCE         compare the faces of two photos (exit 2: unreadable or not one face);
                                 --all: every embedder; --pairs F.csv: many pairs, one JSON line each
-  eval-pairs PAIRS.csv          false-accept/-reject rates at 80 and ROC points (CSV a,b,same)
+  eval-pairs PAIRS.csv          false-accept/-reject rates at 80 and ROC points (CSV a,b,same);
+                                --folders DIR: one folder per person, every pair
   sheet PATH... --out F.html    contact sheet of inputs beside their outputs (--png F.png)
   ctid-sim [--addr A]           the CTID gateway simulator (--latency, --error-rate, --outage)
   calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates

@@ -33,6 +33,9 @@ type outputJSON struct {
 	Height  int    `json:"height"`
 	Bytes   int    `json:"bytes"`
 	Quality int    `json:"quality"`
+	// Padding is the comment filler that brought the file up to the
+	// profile's min_kb, in bytes.
+	Padding int    `json:"padding,omitempty"`
 	Profile string `json:"profile"`
 }
 
@@ -66,7 +69,7 @@ func standardizeCmd(ctx context.Context, args []string, getenv func(string) stri
 		if err := os.WriteFile(out, res.Output.JPEG, 0o644); err != nil {
 			return exitFailure, fmt.Errorf("write %s: %w", out, err)
 		}
-		so.Output = &outputJSON{Path: out, Width: res.Output.Width, Height: res.Output.Height, Bytes: len(res.Output.JPEG), Quality: res.Output.Quality, Profile: o.profile.Name}
+		so.Output = &outputJSON{Path: out, Width: res.Output.Width, Height: res.Output.Height, Bytes: len(res.Output.JPEG), Quality: res.Output.Quality, Padding: res.Output.Padding, Profile: o.profile.Name}
 		code = exitOK
 	}
 	err = o.emit(so, func(w io.Writer) {
