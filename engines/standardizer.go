@@ -15,8 +15,10 @@ import (
 )
 
 // Standardizer is the worker's standardizer on libvips: imaging's pipeline
-// with the school's profile, faces found by the matcher's dlib detectors,
-// and a liveness check that flags re-photographed prints for the reviewer.
+// with the school's profile, faces found by the matcher's dlib detectors
+// and their 68 points by its landmark model (mouth, glasses, hair),
+// imaging's review flags, and a liveness check that flags re-photographed
+// prints for the reviewer.
 type Standardizer struct {
 	Matcher  *facematch.Matcher
 	Profiles imaging.ProfileSet
@@ -30,6 +32,7 @@ var _ worker.Standardizer = (*Standardizer)(nil)
 func (s *Standardizer) Standardize(ctx context.Context, school string, original []byte) (worker.Standardized, error) {
 	res, err := imaging.Standardize(ctx, original, imaging.Options{
 		Profile: s.Profiles.For(school), Limits: s.Limits, Detector: s.Matcher.Detectors(), DetectSize: s.Config.DetectSize,
+		FaceReader: s.Matcher.FaceReader(),
 	})
 	var inErr *imaging.Error
 	if errors.As(err, &inErr) {
@@ -44,7 +47,7 @@ func (s *Standardizer) Standardize(ctx context.Context, school string, original 
 	}
 	if res.OK {
 		out.Photo = res.Output.JPEG
-		out.Review = s.Flags(ctx, original, res.Face)
+		out.Review = append(Findings(res.Review), s.Flags(ctx, original, res.Face)...)
 	}
 	return out, nil
 }

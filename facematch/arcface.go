@@ -136,14 +136,15 @@ func (a *ArcFace) Liveness(ctx context.Context, img imaging.RGB, box image.Recta
 	return out, err
 }
 
-// landmarks runs fr_landmark.onnx on the box, cut from img, made grey and
-// 64 × 64 (pixels / 256), and reduces its 68 points, given relative to the
-// box, to the five ArcFace points.
-func (s *arcSession) landmarks(img imaging.RGB, box image.Rectangle) (Landmarks5, error) {
+// landmarks68 runs fr_landmark.onnx on the box, cut from img, made grey and
+// 64 × 64 (pixels / 256): the 68 points of the iBUG 300-W scheme, given by
+// the model relative to the box, in img's pixels.
+func (s *arcSession) landmarks68(img imaging.RGB, box image.Rectangle) (imaging.Landmarks68, error) {
+	var lm imaging.Landmarks68
 	bx, by := float64(box.Min.X), float64(box.Min.Y)
 	bw, bh := float64(box.Dx()), float64(box.Dy())
 	if bw < 8 || bh < 8 {
-		return Landmarks5{}, errors.New("facematch: face box too small for landmarks")
+		return lm, errors.New("facematch: face box too small for landmarks")
 	}
 	crop := resample(img, bx, by, bw, bh, 64)
 	in := s.landmark.in.GetData()
@@ -153,9 +154,21 @@ func (s *arcSession) landmarks(img imaging.RGB, box image.Rectangle) (Landmarks5
 	}
 	out, err := s.landmark.run()
 	if err != nil {
+		return lm, err
+	}
+	for k := range lm {
+		lm[k] = [2]float64{float64(out[2*k])*bw + bx, float64(out[2*k+1])*bh + by}
+	}
+	return lm, nil
+}
+
+// landmarks reduces the 68 points to the five ArcFace aligns on.
+func (s *arcSession) landmarks(img imaging.RGB, box image.Rectangle) (Landmarks5, error) {
+	lm, err := s.landmarks68(img, box)
+	if err != nil {
 		return Landmarks5{}, err
 	}
-	p := func(k int) pt { return pt{float64(out[2*k])*bw + bx, float64(out[2*k+1])*bh + by} }
+	p := func(k int) pt { return pt{lm[k][0], lm[k][1]} }
 	mean := func(ks ...int) pt {
 		var m pt
 		for _, k := range ks {
@@ -167,6 +180,18 @@ func (s *arcSession) landmarks(img imaging.RGB, box image.Rectangle) (Landmarks5
 	// 68-point scheme: eye lids 37,38,40,41 and 43,44,46,47; nose tip 30;
 	// mouth corners 48 and 54 with the inner corners 60 and 64.
 	return Landmarks5{mean(37, 38, 40, 41), mean(43, 44, 46, 47), p(30), mean(48, 60), mean(54, 64)}, nil
+}
+
+// Landmarks68 returns the 68 points of the face in box (iBUG 300-W
+// numbering), in img's pixels.
+func (a *ArcFace) Landmarks68(ctx context.Context, img imaging.RGB, box image.Rectangle) (imaging.Landmarks68, error) {
+	var lm imaging.Landmarks68
+	err := a.l.with(ctx, func(s *arcSession) error {
+		var err error
+		lm, err = s.landmarks68(img, box)
+		return err
+	})
+	return lm, err
 }
 
 // embed aligns the face to the ArcFace template and runs fr_feature.onnx

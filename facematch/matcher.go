@@ -252,6 +252,10 @@ func (m *Matcher) Compare(name string, a, b []float32) (distance, score float64,
 // loaded.
 var ErrNoLiveness = errors.New("facematch: liveness needs the arcface models")
 
+// ErrNoLandmarks is returned by Landmarks68 when ArcFace's
+// models are not loaded.
+var ErrNoLandmarks = errors.New("facematch: reading the face's parts needs the arcface models")
+
 // Liveness returns the probability (0-1) that the described face is a live
 // person rather than a printed photo or a screen (fr_liveness.onnx).
 func (m *Matcher) Liveness(ctx context.Context, d *Description) (float64, error) {
@@ -294,6 +298,26 @@ func (m *Matcher) LivenessAt(ctx context.Context, photo []byte, lim imaging.Limi
 	b := image.Rect(r(box.Min.X), r(box.Min.Y), r(box.Max.X), r(box.Max.Y))
 	p, err := m.arc.Liveness(ctx, img, b)
 	return p[0], err
+}
+
+// FaceReader returns the matcher as an imaging.FaceReader when its
+// landmark model is loaded (the arcface embedder), nil
+// otherwise.
+func (m *Matcher) FaceReader() imaging.FaceReader {
+	if m.arc == nil {
+		return nil
+	}
+	return m
+}
+
+// Landmarks68 implements imaging.FaceReader with fr_landmark.onnx (the
+// ArcFace embedder's landmark model); it fails with ErrNoLandmarks when
+// ArcFace is not loaded.
+func (m *Matcher) Landmarks68(ctx context.Context, img imaging.RGB, box image.Rectangle) (imaging.Landmarks68, error) {
+	if m.arc == nil {
+		return imaging.Landmarks68{}, ErrNoLandmarks
+	}
+	return m.arc.Landmarks68(ctx, img, box)
 }
 
 // ComparePortraits scores two photos' single faces with the default

@@ -44,9 +44,25 @@ type Measures struct {
 	WallLuma     float64 `json:"wall_luma"`
 	WallChroma   float64 `json:"wall_chroma"`
 	WallCoverage float64 `json:"wall_coverage"`
+	// MouthOpen is the inner lips' gap as a part of the eyes-to-chin
+	// distance, from the 68 landmarks.
+	MouthOpen float64 `json:"mouth_open"`
+	// EyeRingLuma is the luma of the ring where a lens sits around each eye
+	// against the cheeks', and EyeRingClipped the part of that ring that is
+	// clipped white (tinted or reflective glasses).
+	EyeRingLuma    float64 `json:"eye_ring_luma"`
+	EyeRingClipped float64 `json:"eye_ring_clipped"`
+	// ForeheadLuma is the luma of a band just above the eyebrows against
+	// the cheeks' (low: hair over the brows).
+	ForeheadLuma float64 `json:"forehead_luma"`
+	// ClothesAsBackground is the part of the top, beside the neck, that has
+	// the colour of the profile's background.
+	ClothesAsBackground float64 `json:"clothes_as_background"`
 
-	placed       bool // geometry measured (exactly one face)
-	faceMeasured bool // light and sharpness measured
+	placed          bool // geometry measured (exactly one face)
+	faceMeasured    bool // light and sharpness measured
+	partsMeasured   bool // the 68 landmarks were found
+	clothesMeasured bool // the top is in the output
 }
 
 // minWallSamples is the least wall in view that the background is judged on.
@@ -113,6 +129,31 @@ func Judge(m Measures, c Checks, p Profile) []Finding {
 			out = append(out, finding(FindingBackgroundNotLight, m.WallLuma, c.MinWallLuma))
 		case m.WallChroma > c.MaxWallChroma:
 			out = append(out, finding(FindingBackgroundNotLight, m.WallChroma, c.MaxWallChroma))
+		}
+	}
+	if m.partsMeasured && m.MouthOpen > c.MaxMouthOpen {
+		out = append(out, finding(FindingMouthOpen, m.MouthOpen, c.MaxMouthOpen))
+	}
+	if m.clothesMeasured && m.ClothesAsBackground > c.MaxClothesAsBackground {
+		out = append(out, finding(FindingClothesMatchBackground, m.ClothesAsBackground, c.MaxClothesAsBackground))
+	}
+	return out
+}
+
+// Flag returns what the reviewer should look at in a photo that passed the
+// checks: the measures that cannot be judged with confidence (see the
+// Review lines of Checks).
+func Flag(m Measures, c Checks) []Finding {
+	var out []Finding
+	if m.partsMeasured {
+		if m.EyeRingLuma > 0 && m.EyeRingLuma < c.ReviewEyeRingLuma {
+			out = append(out, flag(FlagGlassesTinted, m.EyeRingLuma, c.ReviewEyeRingLuma))
+		}
+		if m.EyeRingClipped > c.ReviewEyeRingClipped {
+			out = append(out, flag(FlagGlassesReflective, m.EyeRingClipped, c.ReviewEyeRingClipped))
+		}
+		if m.ForeheadLuma > 0 && m.ForeheadLuma < c.ReviewForeheadLuma {
+			out = append(out, flag(FlagHairOverBrows, m.ForeheadLuma, c.ReviewForeheadLuma))
 		}
 	}
 	return out

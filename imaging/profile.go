@@ -86,6 +86,25 @@ type Checks struct {
 	// most colour it may have (background_not_light).
 	MinWallLuma   float64 `json:"min_wall_luma"`
 	MaxWallChroma float64 `json:"max_wall_chroma"`
+	// MaxMouthOpen bounds the inner lips' gap as a part of the eyes-to-chin
+	// distance (mouth_open; needs a FaceReader).
+	MaxMouthOpen float64 `json:"max_mouth_open"`
+	// MaxClothesAsBackground bounds the part of the top beside the neck
+	// that has the background's colour (clothes_match_background).
+	MaxClothesAsBackground float64 `json:"max_clothes_as_background"`
+
+	// The review flags' lines: below or above them a photo passes but is
+	// flagged for the reviewer (Result.Review).
+
+	// ReviewEyeRingLuma flags a lens ring darker than this part of the
+	// cheeks (glasses_tinted).
+	ReviewEyeRingLuma float64 `json:"review_eye_ring_luma"`
+	// ReviewEyeRingClipped flags lens rings with more clipped white than
+	// this beyond the cheeks' (glasses_reflective).
+	ReviewEyeRingClipped float64 `json:"review_eye_ring_clipped"`
+	// ReviewForeheadLuma flags a band above the brows darker than this part
+	// of the cheeks (hair_over_brows: a fringe or a hat).
+	ReviewForeheadLuma float64 `json:"review_forehead_luma"`
 }
 
 // DefaultChecks returns the default check limits.
@@ -107,6 +126,13 @@ func DefaultChecks() Checks {
 		MinWallCoverage:   0.9,
 		MinWallLuma:       120,
 		MaxWallChroma:     40,
+
+		MaxMouthOpen:           0.06,
+		MaxClothesAsBackground: 0.75,
+
+		ReviewEyeRingLuma:    0.42,
+		ReviewEyeRingClipped: 0.05,
+		ReviewForeheadLuma:   0.42,
 	}
 }
 

@@ -22,6 +22,10 @@ type Options struct {
 	DetectSize int
 	// Diagnostics asks for the pictures behind the verdict (Result.Diagnostics).
 	Diagnostics bool
+	// FaceReader reads the face's 68 points and its eyes for the checks of
+	// the mouth, the eyes, glasses and hair (Measures.MouthOpen and the
+	// following); nil leaves them unmeasured.
+	FaceReader FaceReader
 }
 
 // Result is the outcome of a standardization that could read its input.
@@ -30,6 +34,9 @@ type Result struct {
 	OK bool `json:"ok"`
 	// Findings lists every failed check; empty when OK.
 	Findings []Finding `json:"findings"`
+	// Review lists what a reviewer should look at in a photo that passed
+	// (Flag); it never fails a photo.
+	Review []Finding `json:"review,omitempty"`
 	// Measures are the measured quantities the checks judged.
 	Measures Measures `json:"measures"`
 	// Input describes the input photo.
@@ -39,6 +46,9 @@ type Result struct {
 	Face *Face `json:"-"`
 	// Output is the standardized photo; nil unless OK.
 	Output *Output `json:"-"`
+	// Landmarks are the face's 68 points in the output frame, when a
+	// FaceReader was given and the frame was rendered.
+	Landmarks *Landmarks68 `json:"-"`
 	// Diagnostics holds the pictures behind the verdict when Options asked
 	// for them and a frame was rendered.
 	Diagnostics *Diagnostics `json:"-"`
@@ -102,8 +112,9 @@ var pipeline = []step{
 	{"place", (*job).placeFrame},             // frame around the face, geometric measures
 	{"render", (*job).render},                // decode at the right shrink, cut, resize, level
 	{"measure", (*job).measure},              // light, sharpness, wall, matte
-	{"check", (*job).check},                  // judge every measure
 	{"background", (*job).replaceBackground}, // composite on the profile's colour
+	{"parts", (*job).measureParts},           // mouth, eyes, glasses, hair, shoulders, top
+	{"check", (*job).check},                  // judge every measure
 	{"encode", (*job).encode},                // JPEG inside the profile's size range
 }
 
@@ -258,7 +269,28 @@ func (j *job) check() error {
 	j.res.Findings = Judge(j.res.Measures, j.opt.Profile.Checks, j.opt.Profile)
 	if len(j.res.Findings) > 0 {
 		j.done = true
+		return nil
 	}
+	j.res.Review = Flag(j.res.Measures, j.opt.Profile.Checks)
+	return nil
+}
+
+// measureParts measures the top on the composite, and, with a
+// FaceReader, the mouth, the eye regions and the forehead.
+func (j *job) measureParts() error {
+	m := &j.res.Measures
+	measureClothes(j.output, j.frame.Inside, j.place, j.opt.Profile.Background, m)
+	if j.opt.FaceReader == nil {
+		return nil
+	}
+	lm, err := j.faceParts()
+	if err != nil {
+		return err
+	}
+	j.res.Landmarks = &lm
+	measureMouth(lm, m)
+	measureEyeRegions(j.ycc.Y, j.frame.W, j.frame.H, lm, m)
+	measureForehead(j.ycc.Y, j.frame.W, j.frame.H, lm, m)
 	return nil
 }
 
@@ -284,6 +316,7 @@ func (j *job) encode() error {
 	}
 	if e.tooLarge {
 		j.res.Findings = append(j.res.Findings, finding(FindingFileTooLarge, float64(len(e.data))/1024, float64(p.MaxKB)))
+		j.res.Review = nil
 		return nil
 	}
 	j.res.OK = true

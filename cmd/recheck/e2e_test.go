@@ -262,7 +262,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// No admission photo: the capture waits on hold, then goes on when the
 	// photo arrives.
-	status, body = s.postCapture(t, "S2", testphotos.Read(t, "faces/deepface/img15.jpg"))
+	status, body = s.postCapture(t, "S2", testphotos.Read(t, "faces/deepface/img14.jpg"))
 	held := s.confirmed(t, status, body)
 	require.Equal(t, "on_hold", held["state"])
 	require.Equal(t, "admission_photo_missing", held["hold_reason"])
@@ -364,7 +364,7 @@ func TestSplitRoles(t *testing.T) {
 	require.Empty(t, w.base[len("http://"):], "the worker serves no API")
 
 	api.putAdmission(t, "S1", "faces/deepface/img13.jpg")
-	status, body := api.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img15.jpg"))
+	status, body := api.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img14.jpg"))
 	got := api.confirmed(t, status, body)
 	require.Equal(t, "pending_review", got["state"], got)
 	require.NoError(t, w.stop())

@@ -48,11 +48,11 @@ func sheetCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	imaging.Startup()
 	slots := runtime.NumCPU()
-	dets, err := facematch.NewDetectors(cfg.Faces.ModelsDir, slots)
+	m, err := facematch.NewMatcher(cfg.Faces, slots, facematch.EmbedderArcFace)
 	if err != nil {
 		return exitFailure, err
 	}
-	defer dets.Close()
+	defer m.Close()
 
 	rows := make([]contactsheet.Row, len(files))
 	var wg sync.WaitGroup
@@ -62,7 +62,7 @@ func sheetCmd(ctx context.Context, args []string, getenv func(string) string, st
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				rows[i] = sheetRow(ctx, files[i], cfg, profile, dets)
+				rows[i] = sheetRow(ctx, files[i], cfg, profile, m)
 			}
 		}()
 	}
@@ -87,7 +87,7 @@ func sheetCmd(ctx context.Context, args []string, getenv func(string) string, st
 	return exitOK, nil
 }
 
-func sheetRow(ctx context.Context, path string, cfg *Config, profile imaging.Profile, dets *facematch.Detectors) contactsheet.Row {
+func sheetRow(ctx context.Context, path string, cfg *Config, profile imaging.Profile, m *facematch.Matcher) contactsheet.Row {
 	row := contactsheet.Row{Name: filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path)}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -99,7 +99,7 @@ func sheetRow(ctx context.Context, path string, cfg *Config, profile imaging.Pro
 		return row
 	}
 	row.Result, row.Err = imaging.Standardize(ctx, data, imaging.Options{
-		Profile: profile, Limits: cfg.Limits, Detector: dets, DetectSize: cfg.Engines.DetectSize, Diagnostics: true,
+		Profile: profile, Limits: cfg.Limits, Detector: m.Detectors(), FaceReader: m.FaceReader(), DetectSize: cfg.Engines.DetectSize, Diagnostics: true,
 	})
 	return row
 }

@@ -15,6 +15,8 @@ import (
 type standardizeOutput struct {
 	OK       bool              `json:"ok"`
 	Findings []imaging.Finding `json:"findings"`
+	// Review lists the flags a reviewer would see for a photo that passed.
+	Review   []imaging.Finding `json:"review,omitempty"`
 	Measures imaging.Measures  `json:"measures"`
 	Input    imaging.Info      `json:"input"`
 	Face     *faceJSON         `json:"face"`
@@ -52,18 +54,19 @@ func standardizeCmd(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return o.fail(err, "input")
 	}
-	dets, err := facematch.NewDetectors(o.cfg.Faces.ModelsDir, 1)
+	m, err := facematch.NewMatcher(o.cfg.Faces, 1, facematch.EmbedderArcFace)
 	if err != nil {
 		return exitFailure, err
 	}
-	defer dets.Close()
+	defer m.Close()
 	res, err := imaging.Standardize(ctx, data, imaging.Options{
-		Profile: o.profile, Limits: o.cfg.Limits, Detector: dets, DetectSize: o.cfg.Engines.DetectSize,
+		Profile: o.profile, Limits: o.cfg.Limits, Detector: m.Detectors(), DetectSize: o.cfg.Engines.DetectSize,
+		FaceReader: m.FaceReader(),
 	})
 	if err != nil {
 		return o.fail(err, "input")
 	}
-	so := standardizeOutput{OK: res.OK, Findings: res.Findings, Measures: res.Measures, Input: res.Input, Face: faceOf(res.Face)}
+	so := standardizeOutput{OK: res.OK, Findings: res.Findings, Review: res.Review, Measures: res.Measures, Input: res.Input, Face: faceOf(res.Face)}
 	code := exitRejected
 	if res.OK {
 		if err := os.WriteFile(out, res.Output.JPEG, 0o644); err != nil {
