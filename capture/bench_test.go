@@ -80,6 +80,6 @@ func benchJourney(b *testing.B, store storage.Store) {
 		must(lc.Matched(ctx, id, capture.MatchResult{Score: 95, CTID: &capture.CTIDCheck{Outcome: "pass"}}))
 		rec, err := lc.Review(ctx, id, capture.Approve, "", "li")
 		must(rec, err)
-		must(lc.MarkNotified(ctx, id, rec.Last().Seq, ""))
+		must(lc.MarkNotified(ctx, id, rec.Last().Seq, capture.Delivery{}))
 	}
 }

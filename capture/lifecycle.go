@@ -122,6 +122,8 @@ type Event struct {
 // Delivery records what became of a notification.
 type Delivery struct {
 	At time.Time `json:"at"`
+	// MsgID is the channel's message ID (WeChat's msgid).
+	MsgID string `json:"msgid,omitempty"`
 	// Error is set when the message could never be delivered (for example
 	// the student refused the subscription); it is not retried.
 	Error string `json:"error,omitempty"`

@@ -299,27 +299,29 @@ func (l *Lifecycle) Fail(ctx context.Context, id, stage, message string) (*Recor
 	})
 }
 
-// MarkNotified records the delivery of the message of a capture's event
-// seq; deliveryErr is set when it can never be delivered. A delivery
-// already recorded is kept.
-func (l *Lifecycle) MarkNotified(ctx context.Context, id string, seq int, deliveryErr string) (*Record, error) {
+// MarkNotified records the delivery d of the message of a capture's event
+// seq (d.Error set when it can never be delivered). A delivery already
+// recorded is kept.
+func (l *Lifecycle) MarkNotified(ctx context.Context, id string, seq int, d Delivery) (*Record, error) {
 	return l.change(ctx, id, func(t *Tx, rec *Record) error {
 		if seq < 1 || seq > len(rec.History) || rec.History[seq-1].Notified != nil {
 			return errUnchanged
 		}
-		rec.History[seq-1].Notified = &Delivery{At: t.Now(), Error: deliveryErr}
+		d.At = t.Now()
+		rec.History[seq-1].Notified = &d
 		return nil
 	})
 }
 
-// MarkStudentNotified records the delivery of a journey notice.
-func (l *Lifecycle) MarkStudentNotified(ctx context.Context, school, student string, seq int, deliveryErr string) error {
+// MarkStudentNotified records the delivery d of a journey notice.
+func (l *Lifecycle) MarkStudentNotified(ctx context.Context, school, student string, seq int, d Delivery) error {
 	_, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
 		j := t.Journey()
 		if seq < 1 || seq > len(j.Notices) || j.Notices[seq-1].Notified != nil {
 			return errUnchanged
 		}
-		j.Notices[seq-1].Notified = &Delivery{At: t.Now(), Error: deliveryErr}
+		d.At = t.Now()
+		j.Notices[seq-1].Notified = &d
 		return nil
 	})
 	if errors.Is(err, errUnchanged) {

@@ -24,6 +24,9 @@ const (
 	// TypeNotifyStudent sends a message of a student's journey that belongs
 	// to no capture (the cool-off).
 	TypeNotifyStudent = "student:notify"
+	// TypeCallback delivers one signed webhook to the upstream service (or
+	// the records office).
+	TypeCallback = "capture:callback"
 )
 
 // Queues, and the weights the worker gives them: a school's batch work never

@@ -1,12 +1,15 @@
 // Package notify tells students what became of their capture: the Notifier
-// interface and a log notifier for development. The texts come from the
-// catalogue in package capture; WeChat subscribe messages build on the same
-// interface.
+// interface, its typed errors, the ledger that makes each message go out
+// once, and a log notifier for development. The texts come from the
+// catalogue in package capture; package notify/wechat sends them as WeChat
+// subscribe messages.
 package notify
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
@@ -28,17 +31,37 @@ type Message struct {
 	Phrase string
 	// Detail says what to do next (WeChat "thing": at most 20 characters).
 	Detail string
+	// At is when the transition happened (a template's "time" value).
+	At time.Time
+	// DeliveryID names this message for good: the same transition always
+	// has the same ID ("<capture>:<seq>", "<school>/<student>:n<seq>").
+	DeliveryID string
+}
+
+// Receipt is what the channel answered for a delivered message.
+type Receipt struct {
+	// MsgID is WeChat's message ID; empty for channels without one.
+	MsgID string
 }
 
 // Notifier delivers messages. Errors wrapping ErrPermanent must not be
 // retried; others may be.
 type Notifier interface {
-	Notify(ctx context.Context, m Message) error
+	Notify(ctx context.Context, m Message) (Receipt, error)
 }
 
 // ErrPermanent marks a delivery that can never succeed (a bad openid, a
 // refused subscription): retrying would only repeat the failure.
 var ErrPermanent = errors.New("notify: permanent failure")
+
+// ErrNotSubscribed marks a message the student did not subscribe to, or
+// whose subscription is used up (WeChat 43101): recorded, not retried.
+var ErrNotSubscribed = fmt.Errorf("%w: the student is not subscribed", ErrPermanent)
+
+// ErrConfiguration marks a message refused for the service's own
+// configuration (a template, a page, a field): not retried, logged as a
+// configuration error for an operator to fix.
+var ErrConfiguration = fmt.Errorf("%w: configuration error", ErrPermanent)
 
 // Valid reports whether the message's texts fit WeChat's limits.
 func (m Message) Valid() bool {
@@ -53,7 +76,7 @@ type Log struct {
 }
 
 // Notify implements Notifier.
-func (l Log) Notify(ctx context.Context, m Message) error {
+func (l Log) Notify(ctx context.Context, m Message) (Receipt, error) {
 	l.Logger.Info().
 		Str("capture_id", m.CaptureID).
 		Str("school", m.School).
@@ -61,5 +84,5 @@ func (l Log) Notify(ctx context.Context, m Message) error {
 		Str("phrase", m.Phrase).
 		Str("detail", m.Detail).
 		Msg("notification (log notifier: not sent)")
-	return nil
+	return Receipt{}, nil
 }

@@ -30,7 +30,8 @@ func TestLogNotifierKeepsOpenIDOutOfTheLog(t *testing.T) {
 	var buf bytes.Buffer
 	n := notify.Log{Logger: zerolog.New(&buf)}
 	m := notify.Message{CaptureID: "c1", OpenID: "o-secret-openid", School: "cjlu", Key: "approved", Phrase: "审核通过", Detail: "新生入学资格复查线上采集已完成"}
-	require.NoError(t, n.Notify(context.Background(), m))
+	_, err := n.Notify(context.Background(), m)
+	require.NoError(t, err)
 	require.Contains(t, buf.String(), `"capture_id":"c1"`)
 	require.Contains(t, buf.String(), "审核通过")
 	require.NotContains(t, buf.String(), "o-secret-openid")

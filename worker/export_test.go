@@ -15,3 +15,7 @@ var (
 	RecoverPanics        = recoverPanics
 	PermanentToSkipRetry = permanentToSkipRetry
 )
+
+// SetAfterSend makes fn run between a message's sending and its
+// bookkeeping; an error stands for the worker dying there.
+func (s *Server) SetAfterSend(fn func() error) { s.h.afterSend = fn }

@@ -9,11 +9,16 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/notify"
 )
 
 // handlers holds the task handlers and what they share.
 type handlers struct {
 	Deps
+	ledger *notify.Ledger
+	// afterSend, when set (tests), runs between a message's sending and its
+	// bookkeeping; an error stands for a worker dying there.
+	afterSend func() error
 }
 
 // load decodes a task's payload and fetches its capture; both failures are

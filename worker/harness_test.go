@@ -30,6 +30,7 @@ import (
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
@@ -76,6 +77,7 @@ type world struct {
 	keys    *seal.Keyring
 	logs    *syncbuf.Buffer
 	twice   bool
+	opts    worldOptions
 	stopped bool
 	// last is the response of the last request.
 	last *http.Response
@@ -88,6 +90,11 @@ type worldOptions struct {
 	rules string
 	// aof runs Redis with its append-only file, as production does.
 	aof bool
+	// notifier, when set, replaces the fake notifier (given the world's
+	// Redis).
+	notifier func(*redistest.Server) notify.Notifier
+	// fastRetry retries failed tasks after 10 ms instead of backing off.
+	fastRetry bool
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -97,7 +104,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	store, err := storage.NewFS(dir)
 	require.NoError(t, err)
 	w := &world{
-		t: t, ctx: context.Background(), redis: rs, store: store, dir: dir, twice: o.twice,
+		t: t, ctx: context.Background(), redis: rs, store: store, dir: dir, twice: o.twice, opts: o,
 		std: &workertest.Standardizer{}, scorer: &workertest.Scorer{}, ctid: &workertest.Identity{}, notes: &workertest.Notifier{},
 		clock: &clock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, shanghai)},
 		insp:  asynq.NewInspectorFromRedisClient(rs.Client),
@@ -161,8 +168,14 @@ func (w *world) startWorker() {
 	if w.twice {
 		mw = append(mw, deliverTwice)
 	}
-	w.srv = worker.New(w.redis.Client, worker.Config{Concurrency: 2, ShutdownTimeout: 5 * time.Second, PollInterval: 5 * time.Millisecond, SweepInterval: time.Hour},
-		worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.New(w.logs), Middleware: mw})
+	deps := worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.New(w.logs), Middleware: mw}
+	if w.opts.notifier != nil {
+		deps.Notifier = w.opts.notifier(w.redis)
+	}
+	if w.opts.fastRetry {
+		deps.RetryDelay = func(int, error, *asynq.Task) time.Duration { return 10 * time.Millisecond }
+	}
+	w.srv = worker.New(w.redis.Client, worker.Config{Concurrency: 2, ShutdownTimeout: 5 * time.Second, PollInterval: 5 * time.Millisecond, SweepInterval: time.Hour}, deps)
 	require.NoError(w.t, w.srv.Start())
 	w.stopped = false
 	w.t.Cleanup(w.stopWorker)

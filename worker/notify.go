@@ -35,9 +35,12 @@ func (h *handlers) notify(ctx context.Context, t *asynq.Task) error {
 		l.Info().Str("state", string(e.To)).Msg("this transition sends no message")
 		return nil
 	}
-	m := notify.Message{CaptureID: rec.ID, OpenID: rec.OpenID, School: rec.School, Key: e.Notice, Phrase: text.Phrase, Detail: text.Detail}
-	return h.deliver(ctx, m, func(deliveryErr string) error {
-		_, err := h.Lifecycle.MarkNotified(ctx, rec.ID, p.Seq, deliveryErr)
+	m := notify.Message{
+		CaptureID: rec.ID, OpenID: rec.OpenID, School: rec.School, Key: e.Notice, Phrase: text.Phrase, Detail: text.Detail,
+		At: e.At, DeliveryID: fmt.Sprintf("%s:%d", rec.ID, p.Seq),
+	}
+	return h.deliver(ctx, m, func(d capture.Delivery) error {
+		_, err := h.Lifecycle.MarkNotified(ctx, rec.ID, p.Seq, d)
 		return err
 	})
 }
@@ -65,27 +68,63 @@ func (h *handlers) notifyStudent(ctx context.Context, t *asynq.Task) error {
 	if !ok || j.OpenID == "" {
 		return nil
 	}
-	m := notify.Message{OpenID: j.OpenID, School: p.School, Key: n.Key, Phrase: text.Phrase, Detail: text.Detail}
-	return h.deliver(ctx, m, func(deliveryErr string) error {
-		return h.Lifecycle.MarkStudentNotified(ctx, p.School, p.StudentID, p.Seq, deliveryErr)
+	m := notify.Message{
+		OpenID: j.OpenID, School: p.School, Key: n.Key, Phrase: text.Phrase, Detail: text.Detail,
+		At: n.At, DeliveryID: fmt.Sprintf("%s/%s:n%d", p.School, p.StudentID, p.Seq),
+	}
+	return h.deliver(ctx, m, func(d capture.Delivery) error {
+		return h.Lifecycle.MarkStudentNotified(ctx, p.School, p.StudentID, p.Seq, d)
 	})
 }
 
-// deliver sends m and records the delivery: a permanent failure (a refused
-// subscription, a bad openid) is recorded and not retried; other failures
-// are retried by asynq.
-func (h *handlers) deliver(ctx context.Context, m notify.Message, mark func(deliveryErr string) error) error {
-	err := h.Notifier.Notify(ctx, m)
+// deliver sends m once and records the delivery with mark. The ledger
+// says "sending" before the call and "sent" the moment the channel
+// answers, so a task redelivered after a crash between that answer and
+// mark only completes the bookkeeping (see notify.Ledger for the one case
+// in which a message can still go out twice). A refused subscription or a
+// configuration error is recorded and not retried; other failures are
+// retried by asynq with backoff.
+func (h *handlers) deliver(ctx context.Context, m notify.Message, mark func(capture.Delivery) error) error {
+	l := zerolog.Ctx(ctx)
+	prior, err := h.ledger.Begin(ctx, m.DeliveryID)
+	if err != nil {
+		return err
+	}
+	if prior.State == notify.MarkSent {
+		l.Info().Msg("sent before the last attempt ended: recording it")
+		return h.recordDelivery(mark, capture.Delivery{MsgID: prior.MsgID})
+	}
+	if prior.State == notify.MarkSending {
+		l.Warn().Int("attempts", prior.Attempts+1).Msg("an earlier attempt ended without an answer: sending again")
+	}
+	rcpt, err := h.Notifier.Notify(ctx, m)
 	switch {
 	case errors.Is(err, notify.ErrPermanent):
-		if merr := mark(err.Error()); merr != nil {
+		if errors.Is(err, notify.ErrConfiguration) {
+			l.Error().Err(err).Str("message", m.Key).Msg("notification refused for a configuration error: fix the WeChat templates")
+		}
+		if merr := mark(capture.Delivery{Error: err.Error()}); merr != nil {
 			return fmt.Errorf("worker: record failed delivery: %w", merr)
 		}
+		_ = h.ledger.Forget(ctx, m.DeliveryID)
 		return permanent(err)
 	case err != nil:
 		return fmt.Errorf("worker: notify: %w", err)
 	}
-	if err := mark(""); err != nil {
+	if err := h.ledger.Sent(ctx, m.DeliveryID, rcpt.MsgID); err != nil {
+		// The message went out: record it on the capture all the same.
+		l.Warn().Err(err).Msg("the ledger missed a sent message")
+	}
+	if h.afterSend != nil {
+		if err := h.afterSend(); err != nil {
+			return err
+		}
+	}
+	return h.recordDelivery(mark, capture.Delivery{MsgID: rcpt.MsgID})
+}
+
+func (h *handlers) recordDelivery(mark func(capture.Delivery) error, d capture.Delivery) error {
+	if err := mark(d); err != nil {
 		return fmt.Errorf("worker: record delivery: %w", err)
 	}
 	return nil

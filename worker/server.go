@@ -91,6 +91,8 @@ type Deps struct {
 	// Middleware, when set, wraps every handler inside recheck's own (tests
 	// use it to deliver every task twice).
 	Middleware []asynq.MiddlewareFunc
+	// RetryDelay, when set (tests), replaces the backoff of failed tasks.
+	RetryDelay asynq.RetryDelayFunc
 }
 
 // Server is the asynq server with recheck's handlers mounted.
@@ -106,19 +108,27 @@ type Server struct {
 
 // New returns a worker server on rdb. Start it with Start.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
-	h := &handlers{Deps: deps}
+	h := &handlers{Deps: deps, ledger: notify.NewLedger(rdb)}
 	poll := cfg.PollInterval
 	if poll <= 0 {
 		poll = time.Second
+	}
+	delay := asynq.RetryDelayFunc(retryDelay)
+	if deps.RetryDelay != nil {
+		delay = deps.RetryDelay
 	}
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
 		Concurrency:       cfg.Slots(),
 		Queues:            jobs.QueueWeights,
 		ShutdownTimeout:   cfg.ShutdownTimeout,
 		TaskCheckInterval: poll,
-		ErrorHandler:      asynq.ErrorHandlerFunc(h.onError),
-		Logger:            asynqLogger{deps.Log.With().Str("component", "asynq").Logger()},
-		BaseContext:       func() context.Context { return deps.Log.WithContext(context.Background()) },
+		// Retries and scheduled tasks are moved to their queue as often as
+		// idle workers look for work (asynq's default is 5 s).
+		DelayedTaskCheckInterval: poll,
+		ErrorHandler:             asynq.ErrorHandlerFunc(h.onError),
+		RetryDelayFunc:           delay,
+		Logger:                   asynqLogger{deps.Log.With().Str("component", "asynq").Logger()},
+		BaseContext:              func() context.Context { return deps.Log.WithContext(context.Background()) },
 	})
 	mux := asynq.NewServeMux()
 	mux.Use(logging(deps.Log), recoverPanics, permanentToSkipRetry)

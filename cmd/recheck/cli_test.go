@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +21,12 @@ import (
 
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
+	"github.com/recheck/recheck/notify"
+	"github.com/recheck/recheck/notify/wechat"
+	"github.com/recheck/recheck/notify/wechat/wechatsim"
 )
 
 // cli runs a recheck command line in-process and returns its exit code,
@@ -246,6 +252,45 @@ func TestCTIDSimCommand(t *testing.T) {
 	client := ctid.NewClient("http://"+addr, ctid.Config{AppID: "recheck-dev", Key: "recheck-dev-signing-key", Timeout: time.Second, Retries: 20})
 	v := client.Verify(ctx, "张三", "11010519491231002X", testphotos.Read(t, "faces/deepface/img14.jpg"))
 	require.Equal(t, ctid.IdentityInvalid, v.Outcome, "%+v", v)
+	cancel()
+	require.Equal(t, exitOK, <-done)
+}
+
+// TestWeChatSimCommand: the simulator as a command, driven by the real
+// client: a refused openid, then a sent message listed by /sim/messages.
+func TestWeChatSimCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"wechat-sim", "--addr", addr, "--refuse", "o-no"}, func(string) string { return "" }, io.Discard, io.Discard)
+	}()
+	tpl := &wechat.Templates{Default: map[string]wechat.Template{"*": {ID: "T", Data: map[string]string{"phrase1": "phrase"}}}}
+	c, err := wechat.New(wechat.Config{URL: "http://" + addr, AppID: wechatsim.DevAppID, Secret: wechatsim.DevSecret, Templates: "-", Timeout: time.Second},
+		tpl, redistest.Start(t).Client)
+	require.NoError(t, err)
+	m := notify.Message{OpenID: "o-no", School: "cjlu", Key: "approved", Phrase: "审核通过"}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err = c.Notify(ctx, m); errors.Is(err, notify.ErrPermanent) || time.Now().After(deadline) {
+			break // the simulator is up
+		}
+	}
+	require.ErrorIs(t, err, notify.ErrNotSubscribed)
+	m.OpenID = "o-yes"
+	_, err = c.Notify(ctx, m)
+	require.NoError(t, err)
+	resp, err := http.Get("http://" + addr + "/sim/messages")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var got struct {
+		Messages []wechatsim.Received `json:"messages"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	require.Len(t, got.Messages, 1)
+	require.Equal(t, "o-yes", got.Messages[0].ToUser)
 	cancel()
 	require.Equal(t, exitOK, <-done)
 }

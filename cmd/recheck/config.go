@@ -17,6 +17,7 @@ import (
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/notify/wechat"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
@@ -38,6 +39,7 @@ type Config struct {
 	Engines  engines.Config
 	CTID     ctid.Config
 	CTIDSim  ctidsim.Settings
+	WeChat   wechat.Config
 	Intake   intake.Config
 	Worker   worker.Config
 }
@@ -59,7 +61,7 @@ type LogConfig struct {
 // Validate checks every part of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.CTIDSim, c.Intake, c.Worker} {
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.CTIDSim, c.WeChat, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

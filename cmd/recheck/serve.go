@@ -25,6 +25,7 @@ import (
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/notify"
+	"github.com/recheck/recheck/notify/wechat"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
@@ -133,12 +134,17 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 				return nil, err
 			}
 		}
+		notifier, err := newNotifier(cfg.WeChat, a.rdb, l)
+		if err != nil {
+			a.close()
+			return nil, err
+		}
 		a.worker = worker.New(a.rdb, cfg.Worker, worker.Deps{
 			Lifecycle: lc, Store: store,
 			Standardizer: &engines.Standardizer{Matcher: a.match, Profiles: profiles, Limits: cfg.Limits, Config: cfg.Engines},
 			Scorer:       &engines.Scorer{Matcher: a.match, Cache: repo, Limits: cfg.Limits},
 			Identity:     ctid.NewClient(ctidURL, ctidCfg),
-			Notifier:     notify.Log{Logger: l.With().Str("component", "notify").Logger()},
+			Notifier:     notifier,
 			Log:          l,
 		})
 	}
@@ -280,4 +286,18 @@ func redactURL(raw string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// newNotifier returns the WeChat client when WeChat is configured, and the
+// log notifier otherwise.
+func newNotifier(cfg wechat.Config, rdb redis.UniversalClient, l zerolog.Logger) (notify.Notifier, error) {
+	if !cfg.Enabled() {
+		l.Info().Msg("RECHECK_WECHAT_URL is not set: notifications are only logged")
+		return notify.Log{Logger: l.With().Str("component", "notify").Logger()}, nil
+	}
+	tpl, err := wechat.LoadTemplates(cfg.Templates)
+	if err != nil {
+		return nil, err
+	}
+	return wechat.New(cfg, tpl, rdb)
 }

@@ -196,14 +196,14 @@ type Notifier struct {
 }
 
 // Notify implements notify.Notifier.
-func (n *Notifier) Notify(_ context.Context, m notify.Message) error {
+func (n *Notifier) Notify(_ context.Context, m notify.Message) (notify.Receipt, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.err != nil {
-		return n.err
+		return notify.Receipt{}, n.err
 	}
 	n.sent = append(n.sent, m)
-	return nil
+	return notify.Receipt{MsgID: fmt.Sprintf("fake-%d", len(n.sent))}, nil
 }
 
 // Fail makes every later delivery fail with err (nil: succeed).

@@ -1,0 +1,24 @@
+package worker
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/recheck/recheck/jobs"
+)
+
+// retryDelay is the backoff of a failed task. Messages to WeChat and the
+// upstream wait 10 s, 20 s, 40 s, … up to an hour, with a fifth of
+// jitter, so that a busy WeChat (-1, 45009) or an upstream that is down is
+// not hammered; capture stages keep asynq's default (n⁴ + 15 s + jitter).
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	switch t.Type() {
+	case jobs.TypeNotify, jobs.TypeNotifyStudent, jobs.TypeCallback:
+		d := 10 * time.Second << min(n, 9)
+		d = min(d, time.Hour)
+		return d + time.Duration(rand.Int64N(int64(d/5)+1))
+	}
+	return asynq.DefaultRetryDelayFunc(n, err, t)
+}
