@@ -117,13 +117,36 @@ type Event struct {
 	Notice string `json:"notice,omitempty"`
 	// Notified records the delivery of that message.
 	Notified *Delivery `json:"notified,omitempty"`
+	// Callbacks are the webhooks this transition owes: one per target, with
+	// its delivery once made.
+	Callbacks []Callback `json:"callbacks,omitempty"`
 }
+
+// The targets of a callback.
+const (
+	// TargetUpstream is the school's upstream service.
+	TargetUpstream = "upstream"
+	// TargetRecordsOffice is the school's records office (escalations).
+	TargetRecordsOffice = "records_office"
+)
+
+// Callback is one webhook a transition owes a target.
+type Callback struct {
+	Target    string    `json:"target"`
+	Delivered *Delivery `json:"delivered,omitempty"`
+}
+
+// CallbackTargets names the targets a school's transition to a state is
+// delivered to (none: no callback).
+type CallbackTargets func(school string, to State) []string
 
 // Delivery records what became of a notification.
 type Delivery struct {
 	At time.Time `json:"at"`
 	// MsgID is the channel's message ID (WeChat's msgid).
 	MsgID string `json:"msgid,omitempty"`
+	// Status is a callback receiver's HTTP status.
+	Status int `json:"status,omitempty"`
 	// Error is set when the message could never be delivered (for example
 	// the student refused the subscription); it is not retried.
 	Error string `json:"error,omitempty"`

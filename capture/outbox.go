@@ -25,6 +25,9 @@ const (
 	FollowNotify FollowupKind = "notify"
 	// FollowNotifyStudent: send the journey's notice Seq.
 	FollowNotifyStudent FollowupKind = "notify_student"
+	// FollowCallback: deliver the webhook of the capture's event Seq to
+	// Target.
+	FollowCallback FollowupKind = "callback"
 )
 
 // Followup is one piece of work a saved change calls for. The same
@@ -39,6 +42,8 @@ type Followup struct {
 	// move into matching for FollowMatch, the transition that notifies for
 	// FollowNotify.
 	Seq int
+	// Target is the receiver of a FollowCallback.
+	Target string
 }
 
 // Dispatcher hands follow-ups to the workers. Dispatching the same
@@ -82,6 +87,11 @@ func (r *Record) Followups(recovering bool) []Followup {
 	for _, e := range r.History {
 		if e.Notice != "" && e.Notified == nil {
 			out = append(out, Followup{Kind: FollowNotify, CaptureID: r.ID, Seq: e.Seq})
+		}
+		for _, c := range e.Callbacks {
+			if c.Delivered == nil {
+				out = append(out, Followup{Kind: FollowCallback, CaptureID: r.ID, Seq: e.Seq, Target: c.Target})
+			}
 		}
 	}
 	return out

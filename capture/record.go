@@ -196,3 +196,9 @@ type AdmissionPhoto struct {
 	Bytes     int       `json:"bytes"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
+
+// HasStandardized reports whether a standardized photo was stored.
+func (r *Record) HasStandardized() bool {
+	_, ok := r.Stages[StageStandardize]
+	return ok && r.State != Rejected && r.State != Queued
+}

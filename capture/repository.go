@@ -37,11 +37,12 @@ var ErrExists = errors.New("capture: already exists")
 // journey and any of their captures, so the rules are checked and applied
 // atomically and concurrent writers never lose each other's changes.
 type Repository struct {
-	rdb      redis.UniversalClient
-	store    storage.Store
-	dispatch Dispatcher
-	sealer   Sealer
-	now      func() time.Time
+	rdb       redis.UniversalClient
+	store     storage.Store
+	dispatch  Dispatcher
+	sealer    Sealer
+	now       func() time.Time
+	callbacks CallbackTargets
 }
 
 // RepositoryParams are what a Repository works with.
@@ -59,6 +60,9 @@ type RepositoryParams struct {
 	Sealer Sealer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Callbacks names the webhooks each new transition owes; nil owes
+	// none.
+	Callbacks CallbackTargets
 }
 
 // NewRepository returns a repository.
@@ -72,7 +76,7 @@ func NewRepository(p RepositoryParams) *Repository {
 	if p.Sealer == nil {
 		p.Sealer = clearText{}
 	}
-	return &Repository{rdb: p.Redis, store: p.Store, dispatch: p.Dispatcher, sealer: p.Sealer, now: p.Now}
+	return &Repository{rdb: p.Redis, store: p.Store, dispatch: p.Dispatcher, sealer: p.Sealer, now: p.Now, callbacks: p.Callbacks}
 }
 
 // Now returns the repository's clock reading.
@@ -236,6 +240,8 @@ type loaded struct {
 	rec   *Record
 	raw   []byte
 	state State
+	// events is how many events the record had when loaded.
+	events int
 }
 
 // Now is the time of the change: every event it records carries it.
@@ -268,7 +274,7 @@ func (t *Tx) Load(id string) (*Record, error) {
 		return nil, fmt.Errorf("capture %s belongs to another student: %w", id, ErrNotFound)
 	}
 	raw, _ := json.Marshal(rec) // clear, for the comparison at commit
-	t.recs[id] = &loaded{rec: rec, raw: raw, state: rec.State}
+	t.recs[id] = &loaded{rec: rec, raw: raw, state: rec.State, events: len(rec.History)}
 	t.order = append(t.order, id)
 	return rec, nil
 }
@@ -404,6 +410,7 @@ func (t *Tx) commit() (*Changes, error) {
 
 	for _, rec := range t.created {
 		rec.CreatedAt, rec.UpdatedAt, rec.Version = now, now, 1
+		t.repo.owe(rec, 0)
 		normalizeRecord(rec)
 		data, err := t.repo.encodeRecord(rec, false)
 		if err != nil {
@@ -421,6 +428,7 @@ func (t *Tx) commit() (*Changes, error) {
 	}
 	for _, id := range t.order {
 		l := t.recs[id]
+		t.repo.owe(l.rec, l.events)
 		normalizeRecord(l.rec)
 		data, err := json.Marshal(l.rec)
 		if err != nil {
@@ -579,3 +587,20 @@ type InvalidError struct {
 
 // Error implements error.
 func (e *InvalidError) Error() string { return "capture: invalid " + e.Field + ": " + e.Message }
+
+// owe lists on each event of rec from index from on (the events this
+// change added) the callbacks it owes.
+func (r *Repository) owe(rec *Record, from int) {
+	if r.callbacks == nil {
+		return
+	}
+	for i := from; i < len(rec.History); i++ {
+		e := &rec.History[i]
+		if e.Callbacks != nil {
+			continue
+		}
+		for _, target := range r.callbacks(rec.School, e.To) {
+			e.Callbacks = append(e.Callbacks, Callback{Target: target})
+		}
+	}
+}

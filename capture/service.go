@@ -329,3 +329,22 @@ func (l *Lifecycle) MarkStudentNotified(ctx context.Context, school, student str
 	}
 	return err
 }
+
+// MarkCalledBack records the delivery d of the webhook of a capture's event
+// seq to target. A delivery already recorded is kept.
+func (l *Lifecycle) MarkCalledBack(ctx context.Context, id string, seq int, target string, d Delivery) (*Record, error) {
+	return l.change(ctx, id, func(t *Tx, rec *Record) error {
+		if seq < 1 || seq > len(rec.History) {
+			return errUnchanged
+		}
+		e := &rec.History[seq-1]
+		for i := range e.Callbacks {
+			if e.Callbacks[i].Target == target && e.Callbacks[i].Delivered == nil {
+				d.At = t.Now()
+				e.Callbacks[i].Delivered = &d
+				return nil
+			}
+		}
+		return errUnchanged
+	})
+}

@@ -170,7 +170,7 @@ func (a *API) getCapturePhoto(w http.ResponseWriter, r *http.Request) {
 	}
 	key := capture.OriginalKey(rec.School, rec.ID)
 	if name == "standardized" {
-		if !hasStandardized(rec) {
+		if !rec.HasStandardized() {
 			fail(w, r, newError(http.StatusNotFound, "not_found", "capture "+rec.ID+" has no standardized photo"))
 			return
 		}

@@ -79,19 +79,13 @@ func (a *API) viewOf(r *capture.Record) captureView {
 	if v.History == nil {
 		v.History = []capture.Event{}
 	}
-	if hasStandardized(r) {
+	if r.HasStandardized() {
 		v.Photos["standardized"] = photoPath(r.ID, "standardized")
 	}
 	if r.Purged != nil {
 		v.Photos = map[string]string{}
 	}
 	return v
-}
-
-// hasStandardized reports whether a standardized photo was stored.
-func hasStandardized(r *capture.Record) bool {
-	_, ok := r.Stages[capture.StageStandardize]
-	return ok && r.State != capture.Rejected && r.State != capture.Queued
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }

@@ -32,6 +32,8 @@ func Task(f capture.Followup) (*asynq.Task, error) {
 		return NewNotify(f.CaptureID, f.Seq), nil
 	case capture.FollowNotifyStudent:
 		return NewNotifyStudent(f.School, f.StudentID, f.Seq), nil
+	case capture.FollowCallback:
+		return NewCallback(f.CaptureID, f.Seq, f.Target), nil
 	}
 	return nil, fmt.Errorf("jobs: no task for follow-up %q", f.Kind)
 }

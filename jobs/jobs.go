@@ -57,8 +57,11 @@ const Retention = 24 * time.Hour
 // and for a notification the event it is about.
 type CapturePayload struct {
 	CaptureID string `json:"capture_id"`
-	// Seq is the event of the capture's history a notification sends.
+	// Seq is the event of the capture's history a notification or a
+	// callback is about.
 	Seq int `json:"seq,omitempty"`
+	// Target is a callback's receiver ("upstream", "records_office").
+	Target string `json:"target,omitempty"`
 }
 
 // ParseCapturePayload decodes a capture task's payload.
@@ -112,6 +115,24 @@ func NewNotify(captureID string, seq int) *asynq.Task {
 		asynq.Timeout(30*time.Second),
 		asynq.Retention(Retention))
 }
+
+// NewCallback builds the task that delivers the webhook of event seq of a
+// capture to target: "callback:<capture>:<seq>:<target>", on the callback
+// queue. Retried with backoff (10 s doubling to an hour: about 8 hours in
+// all, see worker's retryDelay),
+// then archived for an admin to retry.
+func NewCallback(captureID string, seq int, target string) *asynq.Task {
+	return captureTask(TypeCallback, CapturePayload{CaptureID: captureID, Seq: seq, Target: target},
+		asynq.TaskID(fmt.Sprintf("callback:%s:%d:%s", captureID, seq, target)),
+		asynq.Queue(QueueCallback),
+		asynq.MaxRetry(CallbackRetries),
+		asynq.Timeout(30*time.Second),
+		asynq.Retention(Retention))
+}
+
+// CallbackRetries is how many times a failing callback is retried before
+// it is archived.
+const CallbackRetries = 16
 
 // StudentPayload is the payload of a journey notice: the school, the
 // student's ID and the notice.

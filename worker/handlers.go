@@ -51,6 +51,10 @@ func (h *handlers) onError(ctx context.Context, t *asynq.Task, taskErr error) {
 		l.Error().Str("task_type", t.Type()).Msg("CTID still unavailable after every retry; the capture stays on hold")
 		return
 	}
+	if t.Type() == jobs.TypeCallback {
+		l.Error().Err(taskErr).Msg("callback archived after its last retry: retry it in the queue UI once the receiver is back")
+		return
+	}
 	stage := map[string]string{jobs.TypeStandardize: capture.StageStandardize, jobs.TypeMatch: capture.StageMatch}[t.Type()]
 	if stage == "" {
 		return // a failed notification does not fail the capture

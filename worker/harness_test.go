@@ -19,10 +19,12 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
@@ -95,6 +97,8 @@ type worldOptions struct {
 	notifier func(*redistest.Server) notify.Notifier
 	// fastRetry retries failed tasks after 10 ms instead of backing off.
 	fastRetry bool
+	// callbacks, when set, are the callback settings.
+	callbacks *callback.Settings
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -159,6 +163,7 @@ func (w *world) lifecycle() *capture.Lifecycle {
 	repo := capture.NewRepository(capture.RepositoryParams{
 		Redis: w.redis.Client, Store: w.store, Now: w.clock.Now, Sealer: w.keys,
 		Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(w.redis.Client)},
+		Callbacks:  w.callbackTargets(),
 	})
 	return capture.NewLifecycle(repo, w.rules)
 }
@@ -171,6 +176,9 @@ func (w *world) startWorker() {
 	deps := worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.New(w.logs), Middleware: mw}
 	if w.opts.notifier != nil {
 		deps.Notifier = w.opts.notifier(w.redis)
+	}
+	if w.opts.callbacks != nil {
+		deps.Callbacks = callback.NewSender(w.opts.callbacks)
 	}
 	if w.opts.fastRetry {
 		deps.RetryDelay = func(int, error, *asynq.Task) time.Duration { return 10 * time.Millisecond }
@@ -207,15 +215,25 @@ func (w *world) idle() {
 	w.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
+		// One MULTI: a task moving between the lists (retried every 10 ms
+		// with fastRetry) is seen in exactly one of them.
+		var counts []*redis.IntCmd
+		_, err := w.redis.Client.TxPipelined(w.ctx, func(p redis.Pipeliner) error {
+			for q := range jobs.QueueWeights {
+				base := "asynq:{" + q + "}:"
+				for _, k := range []string{"pending", "active"} {
+					counts = append(counts, p.LLen(w.ctx, base+k))
+				}
+				for _, k := range []string{"scheduled", "retry"} {
+					counts = append(counts, p.ZCard(w.ctx, base+k))
+				}
+			}
+			return nil
+		})
+		require.NoError(w.t, err)
 		busy := int64(0)
-		for q := range jobs.QueueWeights {
-			base := "asynq:{" + q + "}:"
-			for _, k := range []string{"pending", "active"} {
-				busy += w.redis.Client.LLen(w.ctx, base+k).Val()
-			}
-			for _, k := range []string{"scheduled", "retry"} {
-				busy += w.redis.Client.ZCard(w.ctx, base+k).Val()
-			}
+		for _, c := range counts {
+			busy += c.Val()
 		}
 		if busy == 0 {
 			return
@@ -450,4 +468,11 @@ func bothDeliveries(t *testing.T, o worldOptions, journey func(t *testing.T, w *
 	if len(runs) == 2 {
 		require.Equal(t, runs[0], runs[1], "a task delivered twice does its work and sends its message once")
 	}
+}
+
+func (w *world) callbackTargets() capture.CallbackTargets {
+	if w.opts.callbacks == nil {
+		return nil
+	}
+	return w.opts.callbacks.Targets
 }

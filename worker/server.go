@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/notify"
@@ -87,7 +88,9 @@ type Deps struct {
 	// Identity checks mainland resident ID cards with CTID.
 	Identity Verifier
 	Notifier notify.Notifier
-	Log      zerolog.Logger
+	// Callbacks delivers webhooks; nil when none are configured.
+	Callbacks *callback.Sender
+	Log       zerolog.Logger
 	// Middleware, when set, wraps every handler inside recheck's own (tests
 	// use it to deliver every task twice).
 	Middleware []asynq.MiddlewareFunc
@@ -137,6 +140,7 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
 	mux.HandleFunc(jobs.TypeMatch, h.match)
 	mux.HandleFunc(jobs.TypeNotify, h.notify)
 	mux.HandleFunc(jobs.TypeNotifyStudent, h.notifyStudent)
+	mux.HandleFunc(jobs.TypeCallback, h.callback)
 	return &Server{h: h, srv: srv, mux: mux, cfg: cfg, deps: deps}
 }
 

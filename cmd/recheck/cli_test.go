@@ -19,9 +19,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/recheck/recheck/callback"
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/internal/redistest"
+	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 	"github.com/recheck/recheck/notify"
@@ -293,6 +296,42 @@ func TestWeChatSimCommand(t *testing.T) {
 	require.Equal(t, "o-yes", got.Messages[0].ToUser)
 	cancel()
 	require.Equal(t, exitOK, <-done)
+}
+
+// TestCallbackSinkCommand: the sink verifies and prints what a sender
+// posts, after failing the first request as asked.
+func TestCallbackSinkCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	secret := "callback-secret-callback-secret-0004"
+	out := &syncbuf.Buffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"callback-sink", "--addr", addr, "--key-id", "cb1", "--secret", secret, "--fail", "503"},
+			func(string) string { return "" }, out, io.Discard)
+	}()
+	s := callback.NewSender(&callback.Settings{KeyID: "cb1", Secret: secret, Default: callback.Endpoints{URL: "http://" + addr + "/hook"}})
+	p := callback.Payload{DeliveryID: "c1:2:upstream", CaptureID: "c1", School: "cjlu", State: capture.Approved}
+	var code int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if code, _ = s.Send(ctx, capture.TargetUpstream, p); code != 0 {
+			break // the sink is up
+		}
+	}
+	require.Equal(t, http.StatusServiceUnavailable, code, "the first request fails as asked")
+	code, err = s.Send(ctx, capture.TargetUpstream, p)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusNoContent, code)
+	bad := callback.NewSender(&callback.Settings{KeyID: "cb1", Secret: strings.Repeat("x", 32), Default: callback.Endpoints{URL: "http://" + addr + "/hook"}})
+	code, err = bad.Send(ctx, capture.TargetUpstream, p)
+	require.Error(t, err)
+	require.Equal(t, http.StatusUnauthorized, code)
+	cancel()
+	require.Equal(t, exitOK, <-done)
+	require.Equal(t, 1, strings.Count(out.String(), `"delivery_id":"c1:2:upstream"`), out.String())
 }
 
 func TestUsageErrors(t *testing.T) {

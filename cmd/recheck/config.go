@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/ctid/ctidsim"
@@ -28,20 +29,21 @@ import (
 // by a flag of the same name without the RECHECK_ prefix, in lower case with
 // dashes (RECHECK_HTTP_ADDR is -http-addr).
 type Config struct {
-	Redis    RedisConfig
-	Log      LogConfig
-	Storage  storage.Config
-	Seal     seal.Config
-	Limits   imaging.Limits
-	Profiles imaging.ProfileConfig
-	Rules    capture.RulesConfig
-	Faces    facematch.Config
-	Engines  engines.Config
-	CTID     ctid.Config
-	CTIDSim  ctidsim.Settings
-	WeChat   wechat.Config
-	Intake   intake.Config
-	Worker   worker.Config
+	Redis     RedisConfig
+	Log       LogConfig
+	Storage   storage.Config
+	Seal      seal.Config
+	Limits    imaging.Limits
+	Profiles  imaging.ProfileConfig
+	Rules     capture.RulesConfig
+	Faces     facematch.Config
+	Engines   engines.Config
+	CTID      ctid.Config
+	CTIDSim   ctidsim.Settings
+	WeChat    wechat.Config
+	Callbacks callback.Config
+	Intake    intake.Config
+	Worker    worker.Config
 }
 
 // RedisConfig locates Redis.
@@ -61,7 +63,7 @@ type LogConfig struct {
 // Validate checks every part of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.CTIDSim, c.WeChat, c.Intake, c.Worker} {
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.CTIDSim, c.WeChat, c.Callbacks, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

@@ -74,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = ctidSimCmd(ctx, rest, getenv, stderr)
 	case "wechat-sim":
 		err = wechatSimCmd(ctx, rest, getenv, stderr)
+	case "callback-sink":
+		err = callbackSinkCmd(ctx, rest, getenv, stdout, stderr)
 	case "eval-pairs":
 		code, err = evalPairsCmd(ctx, rest, getenv, stdout)
 	case "calibrate":
@@ -126,6 +128,7 @@ func usage(w io.Writer) {
   sheet PATH... --out F.html    contact sheet of inputs beside their outputs (--png F.png)
   ctid-sim [--addr A]           the CTID gateway simulator (--latency, --error-rate, --outage)
   wechat-sim [--addr A]         the WeChat subscribe-message simulator (--latency, --refuse, --inject)
+  callback-sink [--addr A]      receive, verify and print callbacks (--key-id, --secret, --fail)
   calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates
   reindex [--school S]          rebuild Redis from the durable copies in storage (--json)
   call METHOD TARGET            one signed request to the intake API (--file F, --json S, -F k=v, -F photo=@F)

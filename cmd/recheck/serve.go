@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/ctid/ctidsim"
@@ -107,7 +108,16 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		a.close()
 		return nil, err
 	}
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention}})
+	var callbacks *callback.Settings
+	params := capture.RepositoryParams{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention}}
+	if cfg.Callbacks.File != "" {
+		if callbacks, err = callback.Load(cfg.Callbacks.File); err != nil {
+			a.close()
+			return nil, err
+		}
+		params.Callbacks = callbacks.Targets
+	}
+	repo := capture.NewRepository(params)
 	lc := capture.NewLifecycle(repo, rules)
 
 	if r.worker {
@@ -145,6 +155,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			Scorer:       &engines.Scorer{Matcher: a.match, Cache: repo, Limits: cfg.Limits},
 			Identity:     ctid.NewClient(ctidURL, ctidCfg),
 			Notifier:     notifier,
+			Callbacks:    newSender(callbacks),
 			Log:          l,
 		})
 	}
@@ -300,4 +311,12 @@ func newNotifier(cfg wechat.Config, rdb redis.UniversalClient, l zerolog.Logger)
 		return nil, err
 	}
 	return wechat.New(cfg, tpl, rdb)
+}
+
+// newSender returns the callback sender of settings, nil without them.
+func newSender(s *callback.Settings) *callback.Sender {
+	if s == nil {
+		return nil
+	}
+	return callback.NewSender(s)
 }
