@@ -43,6 +43,8 @@ var messagesZH = map[string]string{
 	"idempotency_key_invalid":        "请求编号格式不正确",
 	"request_in_progress":            "相同的请求正在处理中，请稍后再试",
 	"not_found":                      "未找到相关记录",
+	"nothing_to_export":              "该学校（或该批次）暂无审核通过的照片可导出",
+	"invalid_cohort":                 "批次名称不正确",
 	"unavailable":                    "服务暂时不可用，请稍后重试",
 	"method_not_allowed":             "不支持的请求方式",
 	"unauthorized":                   "请求未通过身份验证（需签名或登录）",

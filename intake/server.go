@@ -166,6 +166,7 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a.mux.HandleFunc("POST /v1/captures/{id}/review", a.postReview)
 	a.mux.HandleFunc("GET /v1/schools/{school}/escalations", a.getEscalations)
 	a.mux.HandleFunc("POST /v1/schools/{school}/students/{student}/escalation/resolve", a.postResolve)
+	a.mux.HandleFunc("GET /v1/schools/{school}/export", a.getExport)
 	a.mux.HandleFunc("GET /healthz", a.health)
 	if deps.AsynqRedis != nil {
 		mon := asynqmon.New(asynqmon.Options{RootPath: "/admin/asynq", RedisConnOpt: deps.AsynqRedis, ReadOnly: false})

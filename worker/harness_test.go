@@ -382,6 +382,17 @@ func (w *world) do(method, path, contentType string, body io.Reader, admin bool)
 // ("").
 func (w *world) as(who, method, path, contentType string, body io.Reader) (*http.Response, map[string]any) {
 	w.t.Helper()
+	resp, out := w.asRaw(who, method, path, contentType, body)
+	var m map[string]any
+	if len(out) > 0 && out[0] == '{' {
+		require.NoError(w.t, json.Unmarshal(out, &m), string(out))
+	}
+	return resp, m
+}
+
+// asRaw is as, returning the body's bytes.
+func (w *world) asRaw(who, method, path, contentType string, body io.Reader) (*http.Response, []byte) {
+	w.t.Helper()
 	var raw []byte
 	if body != nil {
 		var err error
@@ -410,11 +421,7 @@ func (w *world) as(who, method, path, contentType string, body io.Reader) (*http
 	w.last = resp
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(w.t, err)
-	var m map[string]any
-	if len(out) > 0 && out[0] == '{' {
-		require.NoError(w.t, json.Unmarshal(out, &m), string(out))
-	}
-	return resp, m
+	return resp, out
 }
 
 // causes lists the causes of a capture's history.

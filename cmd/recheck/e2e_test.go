@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -240,6 +241,27 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, "approved", body["state"])
 	require.Equal(t, "审核通过，已完成新生入学资格复查线上采集", body["message_zh"])
 
+	// recheck export: the approved photo for CHSI, named by the document
+	// number, exactly the stored standardized photo.
+	zipPath := filepath.Join(dir, "cjlu.zip")
+	var out, errOut bytes.Buffer
+	env := serviceEnv(rs, dir)
+	code := run(context.Background(), []string{"export", "--school", "cjlu", "--out", zipPath, "--user", "e2e"}, func(k string) string { return env[k] }, &out, &errOut)
+	require.Equal(t, exitOK, code, errOut.String())
+	require.Contains(t, out.String(), "1 photos of 1 students")
+	zr, err := zip.OpenReader(zipPath)
+	require.NoError(t, err)
+	require.Equal(t, []string{"11010519491231002X.jpg", "manifest.csv"}, []string{zr.File[0].Name, zr.File[1].Name})
+	f, err := zr.File[0].Open()
+	require.NoError(t, err)
+	exported, err := io.ReadAll(f)
+	require.NoError(t, err)
+	require.Equal(t, photo, exported)
+	require.NoError(t, zr.Close())
+	code = run(context.Background(), []string{"export", "--school", "nobody", "--out", zipPath}, func(k string) string { return env[k] }, &out, &errOut)
+	require.Equal(t, exitRejected, code)
+	require.Contains(t, out.String(), "nothing to export")
+
 	// A different person (deepface G06) against the same admission photo:
 	// below 80.
 	status, body = s.postCapture(t, "S1b", testphotos.Read(t, "faces/deepface/img18.jpg"))
@@ -343,8 +365,9 @@ func TestEndToEnd(t *testing.T) {
 	// Redis is lost; `recheck reindex` rebuilds it from storage and the API
 	// answers as before.
 	require.NoError(t, rs.Client.FlushAll(context.Background()).Err())
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"reindex", "--json"}, func(k string) string { return serviceEnv(rs, dir)[k] }, &out, &errOut)
+	out.Reset()
+	errOut.Reset()
+	code = run(context.Background(), []string{"reindex", "--json"}, func(k string) string { return serviceEnv(rs, dir)[k] }, &out, &errOut)
 	require.Equal(t, exitOK, code, errOut.String())
 	var rep map[string]any
 	require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())

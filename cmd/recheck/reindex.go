@@ -48,7 +48,7 @@ func reindexCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return exitFailure, err
 	}
 	defer rdb.Close()
-	repo, err := openRepository(ctx, cfg, rdb)
+	repo, _, err := openRepository(ctx, cfg, rdb)
 	if err != nil {
 		return exitFailure, err
 	}
@@ -91,17 +91,18 @@ func connectRedis(ctx context.Context, cfg *Config) (*redis.Client, error) {
 }
 
 // openRepository opens storage and the keyring and returns the repository
-// of a maintenance command, dispatching follow-ups to the queues.
-func openRepository(ctx context.Context, cfg *Config, rdb *redis.Client) (*capture.Repository, error) {
+// of a maintenance command, dispatching follow-ups to the queues, and its
+// store.
+func openRepository(ctx context.Context, cfg *Config, rdb *redis.Client) (*capture.Repository, storage.Store, error) {
 	keys, err := seal.Load(cfg.Seal)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	store, err := storage.Open(ctx, cfg.Storage)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return capture.NewRepository(capture.RepositoryParams{
 		Redis: rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(rdb)},
-	}), nil
+	}), store, nil
 }

@@ -65,7 +65,7 @@ func rotateKeyCmd(ctx context.Context, args []string, getenv func(string) string
 		return exitFailure, err
 	}
 	defer rdb.Close()
-	repo, err := openRepository(ctx, cfg, rdb)
+	repo, _, err := openRepository(ctx, cfg, rdb)
 	if err != nil {
 		return exitFailure, err
 	}
