@@ -28,6 +28,10 @@ const (
 	CauseReviewsExhausted  Cause = "reviews_exhausted"
 	CauseProcessingFailed  Cause = "processing_failed"
 	CauseRetried           Cause = "retried"
+	// CauseRescored: a batch re-score found a capture blocked for its
+	// portrait score above the line now; it goes through the comparison
+	// (and its decision table) again.
+	CauseRescored Cause = "rescored"
 )
 
 // Transition is one legal move: from a state, for a cause, to a state.
@@ -69,10 +73,18 @@ var Transitions = []Transition{
 	{Failed, Matching, CauseRetried},
 }
 
+// Reopenings are the moves out of a final state, made only by an operator's
+// batch and never towards approval: a capture blocked for its portrait
+// score goes back to the comparison when a re-score puts it above the line
+// (the comparison's decision table then decides again).
+var Reopenings = []Transition{
+	{Blocked, Matching, CauseRescored},
+}
+
 // Legal reports whether the table allows moving from one state to another
 // for cause.
 func Legal(from, to State, cause Cause) bool {
-	for _, t := range Transitions {
+	for _, t := range append(Transitions[:len(Transitions):len(Transitions)], Reopenings...) {
 		if t.From == from && t.To == to && t.Cause == cause {
 			return true
 		}

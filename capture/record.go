@@ -68,6 +68,8 @@ type Record struct {
 	// Purged is set once retention deleted the photos and erased the
 	// personal fields.
 	Purged *Purged `json:"purged,omitempty"`
+	// Reprocessed lists what batch reprocessing did to the capture.
+	Reprocessed []Reprocess `json:"reprocessed,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -202,3 +204,31 @@ func (r *Record) HasStandardized() bool {
 	_, ok := r.Stages[StageStandardize]
 	return ok && r.State != Rejected && r.State != Queued
 }
+
+// Reprocess is one batch reprocessing of a capture.
+type Reprocess struct {
+	At    time.Time `json:"at"`
+	Batch string    `json:"batch"`
+	// Stage is "match" (re-scored) or "standardize" (re-standardized).
+	Stage string `json:"stage"`
+	// Outcome is "changed", "unchanged" or "failed".
+	Outcome string `json:"outcome"`
+	// Score is the new portrait score of a re-score, beside the one the
+	// decision was made on (OldScore).
+	Score    float64 `json:"score,omitempty"`
+	OldScore float64 `json:"old_score,omitempty"`
+	Embedder string  `json:"embedder,omitempty"`
+	// Detail says what changed or why not.
+	Detail string `json:"detail,omitempty"`
+}
+
+// The outcomes of a reprocessing.
+const (
+	OutcomeChanged   = "changed"
+	OutcomeUnchanged = "unchanged"
+	OutcomeFailed    = "failed"
+)
+
+// FlagRescoredBelowPass is the review flag of a capture waiting for review
+// that a batch re-score put below the pass line.
+const FlagRescoredBelowPass = "rescored_below_pass"

@@ -348,3 +348,68 @@ func (l *Lifecycle) MarkCalledBack(ctx context.Context, id string, seq int, targ
 		return errUnchanged
 	})
 }
+
+// Rescore records a batch re-score of a capture (its portrait compared
+// again, after a new calibration or embedder) and moves it only where the
+// rules allow; it never approves. A capture blocked for its score that now
+// passes, if it is still the student's latest and no case is open, goes
+// back to the comparison (cause rescored: the match task scores it again,
+// asks CTID when the rules say so, and the decision table puts it in
+// review or blocks it again), and its failed attempt is given back. A
+// capture waiting for review that now falls below the line is flagged for
+// the reviewer. Every other capture only records the new score.
+func (l *Lifecycle) Rescore(ctx context.Context, id, batch string, m MatchResult) (*Record, string, error) {
+	outcome := OutcomeUnchanged
+	rec, err := l.change(ctx, id, func(t *Tx, rec *Record) error {
+		for _, p := range rec.Reprocessed {
+			if p.Batch == batch && p.Stage == StageMatch {
+				outcome = p.Outcome
+				return errUnchanged // a redelivered task
+			}
+		}
+		r := l.Rules(rec.School)
+		pass := r.PassScore
+		entry := Reprocess{At: t.Now(), Batch: batch, Stage: StageMatch, Outcome: OutcomeUnchanged, Score: m.Score, Embedder: m.Embedder}
+		if rec.Match != nil {
+			entry.OldScore = rec.Match.Score
+		}
+		ids, err := t.CaptureIDs()
+		if err != nil {
+			return err
+		}
+		latest := len(ids) > 0 && ids[len(ids)-1] == rec.ID
+		j := t.Journey()
+		switch {
+		case rec.State == Blocked && rec.BlockReason == ReasonPortraitScore && m.Score >= pass && latest && j.Case == nil:
+			if err := rec.Apply(Move{To: Matching, Cause: CauseRescored, Actor: "batch:" + batch}, t.Now()); err != nil {
+				return err
+			}
+			j.Failed = slices.DeleteFunc(j.Failed, func(c string) bool { return c == rec.ID })
+			entry.Outcome, entry.Detail = OutcomeChanged, "above the line now: compared again"
+		case rec.State == Blocked && rec.BlockReason == ReasonPortraitScore && m.Score >= pass:
+			entry.Detail = "above the line now, but superseded by a later capture or an open case"
+		case rec.State == PendingReview && m.Score < pass:
+			rec.Review = append(rec.Review, Finding{Code: FlagRescoredBelowPass, MessageZH: "重新比对分数低于通过线，请审核员重点核对", Value: m.Score, Limit: pass})
+			entry.Outcome, entry.Detail = OutcomeChanged, "below the line now: flagged for the reviewer"
+		}
+		outcome = entry.Outcome
+		rec.Reprocessed = append(rec.Reprocessed, entry)
+		return nil
+	})
+	return rec, outcome, err
+}
+
+// Restandardized records a batch re-standardization of a capture (its
+// original standardized again with the school's current profile; the
+// caller stored the new photo when outcome is changed).
+func (l *Lifecycle) Restandardized(ctx context.Context, id, batch, outcome, detail string) (*Record, error) {
+	return l.change(ctx, id, func(t *Tx, rec *Record) error {
+		for _, p := range rec.Reprocessed {
+			if p.Batch == batch && p.Stage == StageStandardize {
+				return errUnchanged
+			}
+		}
+		rec.Reprocessed = append(rec.Reprocessed, Reprocess{At: t.Now(), Batch: batch, Stage: StageStandardize, Outcome: outcome, Detail: detail})
+		return nil
+	})
+}

@@ -124,6 +124,8 @@ type API struct {
 	mux     *http.ServeMux
 	auth    *authenticator
 	uploads *uploadGate
+	// queue enqueues batch tasks.
+	queue *asynq.Client
 }
 
 // New returns the API's handler; it fails when the keys or users files do
@@ -154,6 +156,9 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a := &API{cfg: cfg, deps: deps, mux: http.NewServeMux(), uploads: &uploadGate{limit: cfg.MaxUploadBytes}, auth: &authenticator{
 		keys: keys, users: users, proxySecret: cfg.ProxySecret, redis: deps.Redis, now: deps.Now, verified: map[[32]byte]time.Time{},
 	}}
+	if deps.Redis != nil {
+		a.queue = asynq.NewClientFromRedisClient(deps.Redis)
+	}
 	a.mux.HandleFunc("PUT /v1/schools/{school}/students/{student}/admission-photo", a.bounded(a.putAdmissionPhoto))
 	a.mux.HandleFunc("GET /v1/schools/{school}/students/{student}/admission-photo", a.getAdmissionPhoto)
 	a.mux.HandleFunc("POST /v1/captures", a.bounded(a.postCapture))
@@ -167,6 +172,8 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a.mux.HandleFunc("GET /v1/schools/{school}/escalations", a.getEscalations)
 	a.mux.HandleFunc("POST /v1/schools/{school}/students/{student}/escalation/resolve", a.postResolve)
 	a.mux.HandleFunc("GET /v1/schools/{school}/export", a.getExport)
+	a.mux.HandleFunc("POST /v1/schools/{school}/reprocess", a.postReprocess)
+	a.mux.HandleFunc("GET /v1/batches/{id}", a.getBatch)
 	a.mux.HandleFunc("GET /healthz", a.health)
 	if deps.AsynqRedis != nil {
 		mon := asynqmon.New(asynqmon.Options{RootPath: "/admin/asynq", RedisConnOpt: deps.AsynqRedis, ReadOnly: false})

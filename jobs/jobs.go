@@ -24,6 +24,8 @@ const (
 	// TypeNotifyStudent sends a message of a student's journey that belongs
 	// to no capture (the cool-off).
 	TypeNotifyStudent = "student:notify"
+	// TypeReprocess reprocesses one capture for a batch.
+	TypeReprocess = "capture:reprocess"
 	// TypeCallback delivers one signed webhook to the upstream service (or
 	// the records office).
 	TypeCallback = "capture:callback"
@@ -62,6 +64,9 @@ type CapturePayload struct {
 	Seq int `json:"seq,omitempty"`
 	// Target is a callback's receiver ("upstream", "records_office").
 	Target string `json:"target,omitempty"`
+	// Batch and Stage are a reprocessing task's batch and what it does.
+	Batch string `json:"batch,omitempty"`
+	Stage string `json:"stage,omitempty"`
 }
 
 // ParseCapturePayload decodes a capture task's payload.
@@ -127,6 +132,18 @@ func NewCallback(captureID string, seq int, target string) *asynq.Task {
 		asynq.Queue(QueueCallback),
 		asynq.MaxRetry(CallbackRetries),
 		asynq.Timeout(30*time.Second),
+		asynq.Retention(Retention))
+}
+
+// NewReprocess builds the task that reprocesses a capture for a batch:
+// "batch:<batch>:<capture>" on the batch queue, so that enqueuing the same
+// batch again adds nothing while its tasks are kept.
+func NewReprocess(batch, captureID, stage string) *asynq.Task {
+	return captureTask(TypeReprocess, CapturePayload{CaptureID: captureID, Batch: batch, Stage: stage},
+		asynq.TaskID(fmt.Sprintf("batch:%s:%s", batch, captureID)),
+		asynq.Queue(QueueBatch),
+		asynq.MaxRetry(3),
+		asynq.Timeout(60*time.Second),
 		asynq.Retention(Retention))
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
@@ -16,6 +17,7 @@ import (
 type handlers struct {
 	Deps
 	ledger *notify.Ledger
+	rdb    redis.UniversalClient
 	// afterSend, when set (tests), runs between a message's sending and its
 	// bookkeeping; an error stands for a worker dying there.
 	afterSend func() error
@@ -45,6 +47,11 @@ func (h *handlers) onError(ctx context.Context, t *asynq.Task, taskErr error) {
 		return
 	}
 	l := zerolog.Ctx(ctx)
+	if t.Type() == jobs.TypeReprocess {
+		h.reprocessFailed(ctx, t)
+		l.Error().Err(taskErr).Msg("batch task failed after its retries: counted as failed")
+		return
+	}
 	if errors.Is(taskErr, errCTIDUnavailable) {
 		// The capture stays on hold: an unavailable identity check is never
 		// a failure the student sees. An admin retries the archived task.

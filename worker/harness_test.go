@@ -99,6 +99,8 @@ type worldOptions struct {
 	fastRetry bool
 	// callbacks, when set, are the callback settings.
 	callbacks *callback.Settings
+	// middleware wraps every handler.
+	middleware []asynq.MiddlewareFunc
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -173,6 +175,7 @@ func (w *world) startWorker() {
 	if w.twice {
 		mw = append(mw, deliverTwice)
 	}
+	mw = append(mw, w.opts.middleware...)
 	deps := worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.New(w.logs), Middleware: mw}
 	if w.opts.notifier != nil {
 		deps.Notifier = w.opts.notifier(w.redis)

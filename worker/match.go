@@ -35,33 +35,16 @@ func (h *handlers) match(ctx context.Context, t *asynq.Task) error {
 		return h.Lifecycle.Complete(ctx, rec.ID)
 	}
 	start := time.Now()
-	repo := h.Lifecycle.Repo()
-	adm, err := repo.AdmissionPhoto(ctx, rec.School, rec.StudentID)
-	if errors.Is(err, capture.ErrNotFound) {
-		return h.hold(ctx, rec.ID, capture.HoldAdmissionPhotoMissing)
-	}
-	if err != nil {
-		return err
-	}
-	std, err := h.Store.Get(ctx, capture.StandardizedKey(rec.School, rec.ID))
-	if errors.Is(err, storage.ErrNotFound) {
-		return permanent(fmt.Errorf("worker: standardized photo missing: %w", err))
-	}
-	if err != nil {
-		return err
-	}
-	ref := Reference{SHA256: adm.SHA256, Load: func(ctx context.Context) ([]byte, error) { return h.Store.Get(ctx, adm.Key) }}
-	sc, err := h.Scorer.Score(ctx, std, ref)
+	sc, adm, std, err := h.score(ctx, rec)
 	var unusable *UnusablePhotoError
-	if errors.As(err, &unusable) {
-		if unusable.Which == "reference" {
-			l.Warn().Err(err).Msg("admission photo unusable")
-			return h.hold(ctx, rec.ID, capture.HoldAdmissionPhotoUnusable)
-		}
-		return permanent(fmt.Errorf("worker: standardized photo: %w", err))
-	}
-	if err != nil {
-		return fmt.Errorf("worker: score: %w", err)
+	switch {
+	case errors.Is(err, capture.ErrNotFound):
+		return h.hold(ctx, rec.ID, capture.HoldAdmissionPhotoMissing)
+	case errors.As(err, &unusable) && unusable.Which == "reference":
+		l.Warn().Err(err).Msg("admission photo unusable")
+		return h.hold(ctx, rec.ID, capture.HoldAdmissionPhotoUnusable)
+	case err != nil:
+		return err
 	}
 	res := capture.MatchResult{Score: sc.Score, Distance: round4(sc.Distance), Embedder: sc.Embedder, AdmissionSHA256: adm.SHA256}
 	if h.Lifecycle.NeedsCTID(rec, sc.Score) {
@@ -95,3 +78,35 @@ func (h *handlers) hold(ctx context.Context, id string, reason capture.HoldReaso
 }
 
 func round4(x float64) float64 { return float64(int64(x*10000+0.5)) / 10000 }
+
+// score compares a capture's standardized photo (returned too) with the
+// student's admission photo on file. It fails with capture.ErrNotFound when there is
+// no admission photo, a *UnusablePhotoError when a face cannot be read
+// (permanent for the standardized photo), and a permanent error when the
+// standardized photo is gone.
+func (h *handlers) score(ctx context.Context, rec *capture.Record) (Score, *capture.AdmissionPhoto, []byte, error) {
+	adm, err := h.Lifecycle.Repo().AdmissionPhoto(ctx, rec.School, rec.StudentID)
+	if err != nil {
+		return Score{}, nil, nil, err
+	}
+	std, err := h.Store.Get(ctx, capture.StandardizedKey(rec.School, rec.ID))
+	if errors.Is(err, storage.ErrNotFound) {
+		return Score{}, nil, nil, permanent(fmt.Errorf("worker: standardized photo missing: %w", err))
+	}
+	if err != nil {
+		return Score{}, nil, nil, err
+	}
+	ref := Reference{SHA256: adm.SHA256, Load: func(ctx context.Context) ([]byte, error) { return h.Store.Get(ctx, adm.Key) }}
+	sc, err := h.Scorer.Score(ctx, std, ref)
+	var unusable *UnusablePhotoError
+	if errors.As(err, &unusable) {
+		if unusable.Which == "reference" {
+			return sc, adm, std, err
+		}
+		return sc, adm, std, permanent(fmt.Errorf("worker: standardized photo: %w", err))
+	}
+	if err != nil {
+		return sc, adm, std, fmt.Errorf("worker: score: %w", err)
+	}
+	return sc, adm, std, nil
+}

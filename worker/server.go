@@ -111,7 +111,7 @@ type Server struct {
 
 // New returns a worker server on rdb. Start it with Start.
 func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
-	h := &handlers{Deps: deps, ledger: notify.NewLedger(rdb)}
+	h := &handlers{Deps: deps, ledger: notify.NewLedger(rdb), rdb: rdb}
 	poll := cfg.PollInterval
 	if poll <= 0 {
 		poll = time.Second
@@ -141,6 +141,7 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
 	mux.HandleFunc(jobs.TypeNotify, h.notify)
 	mux.HandleFunc(jobs.TypeNotifyStudent, h.notifyStudent)
 	mux.HandleFunc(jobs.TypeCallback, h.callback)
+	mux.HandleFunc(jobs.TypeReprocess, h.reprocess)
 	return &Server{h: h, srv: srv, mux: mux, cfg: cfg, deps: deps}
 }
 

@@ -282,6 +282,28 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, "pending_review", foreign["state"], foreign)
 	require.Nil(t, foreign["match"].(map[string]any)["ctid"])
 
+	// recheck reprocess: re-score the school's blocked and pending captures
+	// with the real matcher (the same calibration: nothing moves), then the
+	// same batch again (nothing queued).
+	reproc := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		env := serviceEnv(rs, dir)
+		code := run(context.Background(), append([]string{"reprocess", "--school", "cjlu"}, args...), func(k string) string { return env[k] }, &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	rc, rout, rerr := reproc("--stage", "match", "--dry-run")
+	require.Equal(t, exitOK, rc, rerr)
+	require.Contains(t, rout, "would match 3 captures of cjlu; blocked 2; pending_review 1")
+	rc, rout, rerr = reproc("--stage", "match")
+	require.Equal(t, exitOK, rc, rerr)
+	require.Contains(t, rout, "done 3 of 3; changed 0, unchanged 3, failed 0", rerr)
+	rc, _, rerr = reproc("--stage", "match")
+	require.Equal(t, exitOK, rc, rerr)
+	require.Contains(t, rerr, "3 captures, 0 queued now, 3 done before")
+	rc, _, rerr = reproc("--stage", "standardize", "--state", "blocked")
+	require.Equal(t, exitBadInput, rc)
+	require.Contains(t, rerr, "stage standardize takes captures in")
+
 	// No admission photo: the capture waits on hold, then goes on when the
 	// photo arrives.
 	status, body = s.postCapture(t, "S2", testphotos.Read(t, "faces/deepface/img14.jpg"))

@@ -74,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = ctidSimCmd(ctx, rest, getenv, stderr)
 	case "wechat-sim":
 		err = wechatSimCmd(ctx, rest, getenv, stderr)
+	case "reprocess":
+		code, err = reprocessCmd(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		code, err = exportCmd(ctx, rest, getenv, stdout, stderr)
 	case "callback-sink":
@@ -132,6 +134,8 @@ func usage(w io.Writer) {
   wechat-sim [--addr A]         the WeChat subscribe-message simulator (--latency, --refuse, --inject)
   callback-sink [--addr A]      receive, verify and print callbacks (--key-id, --secret, --fail)
   calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates
+  reprocess --school S          batch: resume failed captures, or --stage match|standardize
+                                (--state, --cohort, --since, --dry-run, --new, --no-wait)
   export --school S --out F.zip  the school's approved photos for CHSI (<document number>.jpg, manifest.csv)
   reindex [--school S]          rebuild Redis from the durable copies in storage (--json)
   call METHOD TARGET            one signed request to the intake API (--file F, --json S, -F k=v, -F photo=@F)

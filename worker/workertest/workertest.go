@@ -117,12 +117,21 @@ func (s *Standardizer) Calls() int {
 type Scorer struct {
 	mu    sync.Mutex
 	calls int
+	shift float64
+}
+
+// Shift adds d to every later score, as a new calibration would.
+func (s *Scorer) Shift(d float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shift += d
 }
 
 // Score implements worker.Scorer.
 func (s *Scorer) Score(ctx context.Context, probe []byte, ref worker.Reference) (worker.Score, error) {
 	s.mu.Lock()
 	s.calls++
+	shift := s.shift
 	s.mu.Unlock()
 	p, err := Tag(probe)
 	if err != nil {
@@ -143,6 +152,7 @@ func (s *Scorer) Score(ctx context.Context, probe []byte, ref worker.Reference) 
 	if v, err := strconv.ParseFloat(p["score"], 64); err == nil {
 		score = v
 	}
+	score = max(0, min(100, score+shift))
 	return worker.Score{Score: score, Distance: (100 - score) / 100, Embedder: "fake"}, nil
 }
 
