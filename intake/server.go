@@ -24,6 +24,8 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/metrics"
+	"github.com/recheck/recheck/ops"
 	"github.com/recheck/recheck/storage"
 )
 
@@ -115,6 +117,13 @@ type Deps struct {
 	AsynqRedis asynq.RedisConnOpt
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Metrics counts requests and errors; nil counts nothing.
+	Metrics *metrics.Metrics
+	// Ready are the process's readiness checks beside Redis (storage,
+	// models, CTID), for /readyz.
+	Ready []ops.Check
+	// MetricsToken lets a scraper read /metrics without a user.
+	MetricsToken string
 }
 
 // API is the HTTP handler of the intake API.
@@ -174,7 +183,10 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a.mux.HandleFunc("GET /v1/schools/{school}/export", a.getExport)
 	a.mux.HandleFunc("POST /v1/schools/{school}/reprocess", a.postReprocess)
 	a.mux.HandleFunc("GET /v1/batches/{id}", a.getBatch)
-	a.mux.HandleFunc("GET /healthz", a.health)
+	a.mux.HandleFunc("GET /healthz", ops.Alive)
+	a.mux.HandleFunc("GET /readyz", ops.Ready(append([]ops.Check{RedisCheck(deps.Redis)}, deps.Ready...)))
+	a.mux.HandleFunc("GET /metrics", a.metrics)
+	deps.Metrics.Gauge("recheck_upload_inflight_bytes", "Bytes of uploads being received now.", a.uploads.current)
 	if deps.AsynqRedis != nil {
 		mon := asynqmon.New(asynqmon.Options{RootPath: "/admin/asynq", RedisConnOpt: deps.AsynqRedis, ReadOnly: false})
 		a.mux.Handle("/admin/asynq/", adminOnly(mon))
@@ -186,7 +198,7 @@ func New(cfg Config, deps Deps) (*API, error) {
 }
 
 // public lists the routes that answer without credentials.
-var public = map[string]bool{"GET /healthz": true}
+var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
 
 // Server returns an HTTP server for the API with the configured timeouts.
 func (a *API) Server() *http.Server {
@@ -213,7 +225,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.status >= 500 {
 		ev = l.Error()
 	}
-	ev = ev.Str("method", r.Method).Str("route", routeOf(r, a.mux)).Int("status", rec.status).
+	route := routeOf(r, a.mux)
+	a.deps.Metrics.Request(route, rec.status)
+	if info.errCode != "" {
+		a.deps.Metrics.APIError(info.errCode)
+	}
+	ev = ev.Str("method", r.Method).Str("route", route).Int("status", rec.status).
 		Float64("duration_ms", float64(time.Since(start).Microseconds())/1000)
 	if info.captureID != "" {
 		ev = ev.Str("capture_id", info.captureID)
@@ -240,6 +257,14 @@ func routeOf(r *http.Request, mux *http.ServeMux) string {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+}
+
+// SetWriteDeadline lets http.ResponseController reach the connection (an
+// export extends its write deadline). The recorder does not offer Unwrap:
+// net/http would then see through it when a body is too large and change
+// how an oversized upload ends.
+func (s *statusRecorder) SetWriteDeadline(t time.Time) error {
+	return http.NewResponseController(s.ResponseWriter).SetWriteDeadline(t)
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -324,12 +349,36 @@ func (a *API) authenticated(w http.ResponseWriter, r *http.Request, h http.Handl
 	h.ServeHTTP(w, r)
 }
 
-func (a *API) health(w http.ResponseWriter, r *http.Request) {
-	if err := a.deps.Redis.Ping(r.Context()).Err(); err != nil {
-		fail(w, r, fmt.Errorf("intake: redis ping: %w", err))
+// RedisCheck is the readiness check of Redis: it answers a ping.
+func RedisCheck(rdb redis.UniversalClient) ops.Check {
+	return ops.Check{Name: "redis", Run: func(ctx context.Context) (string, error) {
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			return "", fmt.Errorf("redis ping: %w", err)
+		}
+		return "answers", nil
+	}}
+}
+
+// metrics serves /metrics to a scraper with the metrics token or to an
+// admin.
+func (a *API) metrics(w http.ResponseWriter, r *http.Request) {
+	if a.deps.Metrics == nil {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "metrics are off in this process"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	if !ops.BearerOK(r, a.deps.MetricsToken) {
+		p, r2, err := a.auth.authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Basic realm="recheck", charset="UTF-8"`)
+			fail(w, r2, err)
+			return
+		}
+		if !p.Is(RoleAdmin) {
+			fail(w, r2, forbidden(p.Name+" may not read metrics (needs role admin, or the metrics token)"))
+			return
+		}
+	}
+	a.deps.Metrics.Handler().ServeHTTP(w, r)
 }
 
 // photoPath is the API path of a capture's stored photo.

@@ -86,3 +86,6 @@ func (a *API) bounded(h http.HandlerFunc) http.HandlerFunc {
 		h(w, r)
 	}
 }
+
+// current is InFlight as a gauge's value.
+func (g *uploadGate) current() float64 { return float64(g.InFlight()) }

@@ -48,7 +48,10 @@ func (h *handlers) match(ctx context.Context, t *asynq.Task) error {
 	}
 	res := capture.MatchResult{Score: sc.Score, Distance: round4(sc.Distance), Embedder: sc.Embedder, AdmissionSHA256: adm.SHA256}
 	if h.Lifecycle.NeedsCTID(rec, sc.Score) {
+		called := time.Now()
 		v := h.Identity.Verify(ctx, rec.Document.Name, rec.Document.Number, std)
+		h.Metrics.Stage("ctid", time.Since(called))
+		h.Metrics.CTID(string(v.Outcome))
 		res.CTID = &capture.CTIDCheck{Outcome: string(v.Outcome), TextResult: v.TextResult, PortraitResult: v.PortraitResult,
 			Similarity: v.Similarity, Serial: v.Serial, CheckedAt: time.Now().UTC()}
 		if v.Outcome == ctid.Unavailable {
@@ -60,6 +63,7 @@ func (h *handlers) match(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("worker: save comparison: %w", err)
 	}
+	h.Metrics.State(string(saved.State))
 	l.Info().Str("state", string(saved.State)).Str("reason", saved.BlockReason+string(saved.HoldReason)).Float64("score", sc.Score).
 		Float64("stage_ms", saved.Stages[capture.StageMatch].DurationMS).Msg("compared")
 	if saved.State == capture.OnHold && saved.HoldReason == capture.HoldCTIDUnavailable {

@@ -10,7 +10,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/metrics"
 )
 
 // permanentError marks an error that retrying cannot fix.
@@ -66,6 +68,27 @@ func recoverPanics(next asynq.Handler) asynq.Handler {
 
 // permanentToSkipRetry tells asynq not to retry permanent errors: the task
 // goes straight to the archive, where an admin can inspect and retry it.
+// stageOf names the stage a task type is timed as.
+var stageOf = map[string]string{
+	jobs.TypeStandardize: capture.StageStandardize, jobs.TypeMatch: capture.StageMatch,
+	jobs.TypeNotify: "notify", jobs.TypeNotifyStudent: "notify", jobs.TypeCallback: "callback", jobs.TypeReprocess: "reprocess",
+}
+
+// instrument times every task as its stage and counts its result.
+func instrument(m *metrics.Metrics) asynq.MiddlewareFunc {
+	return func(next asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			start := time.Now()
+			err := next.ProcessTask(ctx, t)
+			if stage, ok := stageOf[t.Type()]; ok {
+				m.Stage(stage, time.Since(start))
+			}
+			m.Task(t.Type(), err)
+			return err
+		})
+	}
+}
+
 func permanentToSkipRetry(next asynq.Handler) asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		err := next.ProcessTask(ctx, t)

@@ -20,6 +20,7 @@ import (
 	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/metrics"
 	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/storage"
 )
@@ -90,7 +91,9 @@ type Deps struct {
 	Notifier notify.Notifier
 	// Callbacks delivers webhooks; nil when none are configured.
 	Callbacks *callback.Sender
-	Log       zerolog.Logger
+	// Metrics records each task's time and outcome; nil records nothing.
+	Metrics *metrics.Metrics
+	Log     zerolog.Logger
 	// Middleware, when set, wraps every handler inside recheck's own (tests
 	// use it to deliver every task twice).
 	Middleware []asynq.MiddlewareFunc
@@ -135,6 +138,7 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
 	})
 	mux := asynq.NewServeMux()
 	mux.Use(logging(deps.Log), recoverPanics, permanentToSkipRetry)
+	mux.Use(instrument(deps.Metrics))
 	mux.Use(deps.Middleware...)
 	mux.HandleFunc(jobs.TypeStandardize, h.standardize)
 	mux.HandleFunc(jobs.TypeMatch, h.match)

@@ -52,6 +52,10 @@ func (h *handlers) standardize(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("worker: save standardization: %w", err)
 	}
+	h.Metrics.State(string(saved.State))
+	for _, f := range saved.Findings {
+		h.Metrics.Finding(f.Code)
+	}
 	l.Info().Str("state", string(saved.State)).Int("findings", len(saved.Findings)).
 		Float64("stage_ms", saved.Stages[capture.StageStandardize].DurationMS).Msg("standardized")
 	return nil

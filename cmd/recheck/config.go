@@ -19,6 +19,7 @@ import (
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/notify/wechat"
+	"github.com/recheck/recheck/ops"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
@@ -42,6 +43,7 @@ type Config struct {
 	CTIDSim   ctidsim.Settings
 	WeChat    wechat.Config
 	Callbacks callback.Config
+	Ops       ops.Config
 	Intake    intake.Config
 	Worker    worker.Config
 }
@@ -63,7 +65,7 @@ type LogConfig struct {
 // Validate checks every part of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.CTIDSim, c.WeChat, c.Callbacks, c.Intake, c.Worker} {
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.CTIDSim, c.WeChat, c.Callbacks, c.Ops, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

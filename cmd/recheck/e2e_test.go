@@ -6,9 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +41,37 @@ type service struct {
 	up *client.Client
 	// logs holds what the process logged.
 	logs *syncbuf.Buffer
+	// ops is a worker-only process's ops listener.
+	ops string
+}
+
+// metricsToken is the tests' RECHECK_METRICS_TOKEN.
+const metricsToken = "metrics-token-metrics-token-metrics-0005"
+
+// scrape reads a /metrics page with the metrics token and returns the
+// value of each sample, by its name and labels as printed.
+func scrape(t *testing.T, url string) (map[string]float64, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(raw))
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		require.NoError(t, err, line)
+		out[line[:i]] = v
+	}
+	return out, string(raw)
 }
 
 func startService(t *testing.T) *service {
@@ -84,7 +119,11 @@ func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *servic
 	}
 	t.Cleanup(func() { _ = stop() })
 	base := "http://" + a.addr()
-	return &service{base: base, redis: rs, store: filepath.Join(dir, "data"), stop: stop, up: client.New(base, devKeyID, secret), logs: logs}
+	s := &service{base: base, redis: rs, store: filepath.Join(dir, "data"), stop: stop, up: client.New(base, devKeyID, secret), logs: logs}
+	if a.opsLn != nil {
+		s.ops = "http://" + a.opsLn.Addr().String()
+	}
+	return s
 }
 
 // serviceEnv is the environment of a recheck process of the tests.
@@ -95,6 +134,8 @@ func serviceEnv(rs *redistest.Server, dir string) map[string]string {
 		"RECHECK_CTID_URL":          "sim",
 		"RECHECK_REDIS_URL":         rs.URL,
 		"RECHECK_HTTP_ADDR":         "127.0.0.1:0",
+		"RECHECK_OPS_ADDR":          "127.0.0.1:0",
+		"RECHECK_METRICS_TOKEN":     metricsToken,
 		"RECHECK_STORAGE_DIR":       filepath.Join(dir, "data"),
 		"RECHECK_CONCURRENCY":       "2",
 		"RECHECK_SHUTDOWN_TIMEOUT":  "10s",
@@ -379,6 +420,35 @@ func TestEndToEnd(t *testing.T) {
 	}))
 	look("the logs", s.logs.Bytes())
 
+	// The metrics of the run: every accepted capture counted once by its
+	// route, the stages timed, CTID outcomes, the queues; no identifier in
+	// any label.
+	mets, scraped := scrape(t, s.base+"/metrics")
+	captures := rs.Client.ZCard(context.Background(), "recheck:school:cjlu:captures").Val()
+	require.Equal(t, float64(captures), mets[`recheck_http_requests_total{route="POST /v1/captures",status="202"}`], "one per accepted capture")
+	require.Equal(t, 1.0, mets[`recheck_http_requests_total{route="POST /v1/captures",status="415"}`], "the unreadable upload")
+	require.Equal(t, 1.0, mets[`recheck_http_errors_total{code="unsupported_format"}`])
+	require.GreaterOrEqual(t, mets[`recheck_ctid_checks_total{outcome="pass"}`], 2.0)
+	require.GreaterOrEqual(t, mets[`recheck_capture_outcomes_total{state="blocked"}`], 2.0)
+	require.GreaterOrEqual(t, mets[`recheck_capture_outcomes_total{state="pending_review"}`], 2.0)
+	require.GreaterOrEqual(t, mets[`recheck_stage_duration_seconds_count{stage="standardize"}`], float64(captures))
+	require.Contains(t, mets, `recheck_stage_duration_seconds_count{stage="ctid"}`)
+	require.Equal(t, float64(captures), mets[`asynq_tasks_processed_total{queue="capture"}`]-mets[`recheck_tasks_total{result="ok",type="capture:match"}`], "asynq's queue metrics: every standardize task")
+	require.Contains(t, mets, `recheck_upload_inflight_bytes`)
+	require.NotContains(t, scraped, same["id"].(string), "no capture ID in a label")
+	require.NotContains(t, scraped, "S1b", "no student in a label")
+
+	// Readiness: Redis, storage, models and CTID (simulated).
+	rresp, err := http.Get(s.base + "/readyz")
+	require.NoError(t, err)
+	var ready map[string]any
+	require.NoError(t, json.NewDecoder(rresp.Body).Decode(&ready))
+	rresp.Body.Close()
+	require.Equal(t, http.StatusOK, rresp.StatusCode, ready)
+	checks := ready["checks"].(map[string]any)
+	require.ElementsMatch(t, []string{"redis", "storage", "models", "ctid"}, slices.Collect(maps.Keys(checks)))
+	require.Contains(t, checks["ctid"].(map[string]any)["detail"], "simulated")
+
 	// Graceful shutdown.
 	require.NoError(t, s.stop())
 	_, err = http.Get(s.base + "/healthz")
@@ -412,6 +482,35 @@ func TestSplitRoles(t *testing.T) {
 	status, body := api.postCapture(t, "S1", testphotos.Read(t, "faces/deepface/img14.jpg"))
 	got := api.confirmed(t, status, body)
 	require.Equal(t, "pending_review", got["state"], got)
+
+	// The worker's own ops listener: alive, ready, metrics behind the token.
+	get := func(path string) (int, string) {
+		resp, err := http.Get(w.ops + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(raw)
+	}
+	code, _ := get("/healthz")
+	require.Equal(t, http.StatusOK, code)
+	code, text := get("/readyz")
+	require.Equal(t, http.StatusOK, code, text)
+	for _, c := range []string{`"redis":{"ok":true`, `"storage":{"ok":true`, `"models":{"ok":true`, `"ctid":{"ok":true`} {
+		require.Contains(t, text, c)
+	}
+	code, _ = get("/metrics")
+	require.Equal(t, http.StatusUnauthorized, code, "no metrics without the token")
+	mets, _ := scrape(t, w.ops+"/metrics")
+	require.Equal(t, 1.0, mets[`recheck_tasks_total{result="ok",type="capture:match"}`])
+
+	// Redis gone: not ready (503), still alive.
+	rs.Kill()
+	code, text = get("/readyz")
+	require.Equal(t, http.StatusServiceUnavailable, code, text)
+	require.Contains(t, text, `"redis":{"ok":false`)
+	code, _ = get("/healthz")
+	require.Equal(t, http.StatusOK, code)
 	require.NoError(t, w.stop())
 	require.NoError(t, api.stop())
 }

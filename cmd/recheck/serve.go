@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -25,8 +27,10 @@ import (
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/metrics"
 	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/notify/wechat"
+	"github.com/recheck/recheck/ops"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/worker"
@@ -71,6 +75,10 @@ type app struct {
 	worker *worker.Server
 	http   *http.Server
 	ln     net.Listener
+	// ops serves a worker-only process's /healthz, /readyz and /metrics.
+	ops    *http.Server
+	opsLn  net.Listener
+	metric *metrics.Metrics
 }
 
 // newApp connects to Redis and storage, loads the face models for a worker
@@ -103,6 +111,9 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	}
 	imaging.Startup()
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
+	a.metric = metrics.New()
+	a.metric.WatchQueues(asynq.NewInspectorFromRedisClient(a.rdb))
+	ready := []ops.Check{storageCheck(store)}
 	rules, err := capture.LoadRuleSet(cfg.Rules)
 	if err != nil {
 		a.close()
@@ -144,7 +155,10 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 				return nil, err
 			}
 		}
-		notifier, err := newNotifier(cfg.WeChat, a.rdb, l)
+		ready = append(ready, ops.Check{Name: "models", Run: func(context.Context) (string, error) {
+			return "face detectors, landmarks and embedders loaded", nil
+		}}, ctidCheck(cfg.CTID, ctidURL))
+		notifier, err := newNotifier(cfg.WeChat, a.rdb, l, a.metric)
 		if err != nil {
 			a.close()
 			return nil, err
@@ -156,6 +170,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			Identity:     ctid.NewClient(ctidURL, ctidCfg),
 			Notifier:     notifier,
 			Callbacks:    newSender(callbacks),
+			Metrics:      a.metric,
 			Log:          l,
 		})
 	}
@@ -176,6 +191,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			Redis: a.rdb, Lifecycle: lc, Store: store, Limits: cfg.Limits,
 			Faces: &engines.FaceCounter{Detectors: dets, Limits: cfg.Limits},
 			Log:   l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
+			Metrics: a.metric, Ready: ready, MetricsToken: cfg.Ops.MetricsToken,
 		})
 		if err != nil {
 			a.close()
@@ -187,6 +203,14 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			return nil, fmt.Errorf("intake: listen on %s: %w", cfg.Intake.Addr, err)
 		}
 		a.http = api.Server()
+	} else {
+		// A worker has no API: a small listener of its own for operators.
+		if a.opsLn, err = net.Listen("tcp", cfg.Ops.Addr); err != nil {
+			a.close()
+			return nil, fmt.Errorf("ops: listen on %s (RECHECK_OPS_ADDR): %w", cfg.Ops.Addr, err)
+		}
+		mux := ops.Mux(append([]ops.Check{intake.RedisCheck(a.rdb)}, ready...), cfg.Ops.MetricsToken, a.metric.Handler())
+		a.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	}
 	return a, nil
 }
@@ -210,6 +234,14 @@ func (a *app) run(ctx context.Context) error {
 			return err
 		}
 		a.log.Info().Int("concurrency", a.cfg.Worker.Slots()).Msg("workers started")
+	}
+	if a.ops != nil {
+		go func() {
+			if err := a.ops.Serve(a.opsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("ops: serve: %w", err)
+			}
+		}()
+		a.log.Info().Str("addr", "http://"+a.opsLn.Addr().String()).Msg("ops listener: /healthz, /readyz, /metrics")
 	}
 	if a.http != nil {
 		go func() {
@@ -240,6 +272,9 @@ func (a *app) run(ctx context.Context) error {
 	}
 	if a.worker != nil {
 		a.worker.Shutdown()
+	}
+	if a.ops != nil {
+		_ = a.ops.Close()
 	}
 	a.log.Info().Msg("stopped")
 	return err
@@ -301,7 +336,7 @@ func redactURL(raw string) string {
 
 // newNotifier returns the WeChat client when WeChat is configured, and the
 // log notifier otherwise.
-func newNotifier(cfg wechat.Config, rdb redis.UniversalClient, l zerolog.Logger) (notify.Notifier, error) {
+func newNotifier(cfg wechat.Config, rdb redis.UniversalClient, l zerolog.Logger, m *metrics.Metrics) (notify.Notifier, error) {
 	if !cfg.Enabled() {
 		l.Info().Msg("RECHECK_WECHAT_URL is not set: notifications are only logged")
 		return notify.Log{Logger: l.With().Str("component", "notify").Logger()}, nil
@@ -310,7 +345,53 @@ func newNotifier(cfg wechat.Config, rdb redis.UniversalClient, l zerolog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	return wechat.New(cfg, tpl, rdb)
+	return wechat.New(cfg, tpl, rdb, wechat.WithErrorHook(m.WeChatError))
+}
+
+// storageCheck is the readiness check of storage: a small object can be
+// written and deleted.
+func storageCheck(store storage.Store) ops.Check {
+	return ops.Check{Name: "storage", Run: func(ctx context.Context) (string, error) {
+		host, _ := os.Hostname()
+		key := "ops/readyz-" + strings.Map(func(r rune) rune {
+			if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '-' {
+				return r
+			}
+			return '-'
+		}, strings.ToLower(host))
+		if err := store.Put(ctx, key, []byte("ok")); err != nil {
+			return "", fmt.Errorf("storage not writable: %w", err)
+		}
+		if err := store.Delete(ctx, key); err != nil {
+			return "", fmt.Errorf("storage: delete the probe: %w", err)
+		}
+		return "writable", nil
+	}}
+}
+
+// ctidCheck is the readiness check of the CTID gateway: reachable over TCP,
+// or the simulator, chosen deliberately.
+func ctidCheck(cfg ctid.Config, gateway string) ops.Check {
+	return ops.Check{Name: "ctid", Run: func(ctx context.Context) (string, error) {
+		if cfg.Simulated() {
+			return "simulated (RECHECK_CTID_URL=sim): development only", nil
+		}
+		u, err := url.Parse(gateway)
+		if err != nil {
+			return "", fmt.Errorf("ctid: %w", err)
+		}
+		host := u.Host
+		if u.Port() == "" {
+			host += map[string]string{"https": ":443", "http": ":80"}[u.Scheme]
+		}
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", host)
+		if err != nil {
+			return "", fmt.Errorf("ctid gateway unreachable: %w", err)
+		}
+		conn.Close()
+		return "reachable: " + u.Host, nil
+	}}
 }
 
 // newSender returns the callback sender of settings, nil without them.

@@ -98,8 +98,9 @@ type Client struct {
 	http      *http.Client
 	tokens    *tokens
 
-	mu    sync.Mutex
-	codes map[int]int
+	mu     sync.Mutex
+	codes  map[int]int
+	onCode func(int)
 }
 
 // Option changes a Client.
@@ -107,6 +108,9 @@ type Option func(*Client)
 
 // WithClock sets the clock the token's expiry is judged by (tests).
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.tokens.now = now } }
+
+// WithErrorHook calls fn with every error code WeChat answers (metrics).
+func WithErrorHook(fn func(code int)) Option { return func(c *Client) { c.onCode = fn } }
 
 // WithRefreshBefore sets how long before its expiry the token is refreshed
 // (default 5 minutes).
@@ -150,6 +154,9 @@ func (c *Client) count(code int) {
 	c.mu.Lock()
 	c.codes[code]++
 	c.mu.Unlock()
+	if c.onCode != nil {
+		c.onCode(code)
+	}
 }
 
 type apiAnswer struct {

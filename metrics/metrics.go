@@ -1,0 +1,155 @@
+// Package metrics holds recheck's Prometheus metrics: the time of each
+// stage, tasks by outcome, the states captures reach, quality findings,
+// CTID outcomes, WeChat error codes, intake requests and errors, and the
+// queues (asynq's own collector). Labels are bounded sets (stages, states,
+// codes, route patterns); never a student, a capture or a school.
+// Every method works on a nil *Metrics, doing nothing, so that code and
+// tests without metrics need no checks.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is one process's metrics.
+type Metrics struct {
+	reg       *prometheus.Registry
+	stage     *prometheus.HistogramVec
+	tasks     *prometheus.CounterVec
+	states    *prometheus.CounterVec
+	findings  *prometheus.CounterVec
+	ctid      *prometheus.CounterVec
+	wechat    *prometheus.CounterVec
+	requests  *prometheus.CounterVec
+	apiErrors *prometheus.CounterVec
+}
+
+// New returns a process's metrics, with the Go runtime's and the
+// process's.
+func New() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.stage = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "recheck_stage_duration_seconds", Help: "Time of each stage: standardize, match, ctid (the call), notify, callback, reprocess.",
+		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+	}, []string{"stage"})
+	m.tasks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_tasks_total", Help: "Tasks run, by type and result (ok, error: retried or archived).",
+	}, []string{"type", "result"})
+	m.states = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_capture_outcomes_total", Help: "States captures reached after a worker stage.",
+	}, []string{"state"})
+	m.findings = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_quality_findings_total", Help: "Quality findings of standardized photos, by code.",
+	}, []string{"code"})
+	m.ctid = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_ctid_checks_total", Help: "CTID checks, by outcome.",
+	}, []string{"outcome"})
+	m.wechat = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_wechat_errors_total", Help: "WeChat answers other than success, by errcode.",
+	}, []string{"errcode"})
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_http_requests_total", Help: "Intake API requests, by route pattern and status.",
+	}, []string{"route", "status"})
+	m.apiErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_http_errors_total", Help: "Intake API error answers, by error code (quota_exceeded counts quota refusals).",
+	}, []string{"code"})
+	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry returns the registry, to add collectors.
+func (m *Metrics) Registry() *prometheus.Registry {
+	if m == nil {
+		return nil
+	}
+	return m.reg
+}
+
+// WatchQueues adds asynq's queue metrics (sizes, latency, processed and
+// failed counts per queue), read from Redis at each scrape.
+func (m *Metrics) WatchQueues(insp *asynq.Inspector) {
+	if m != nil {
+		m.reg.MustRegister(asynqmetrics.NewQueueMetricsCollector(insp))
+	}
+}
+
+// Gauge adds a gauge read by fn at each scrape.
+func (m *Metrics) Gauge(name, help string, fn func() float64) {
+	if m != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
+	}
+}
+
+// Stage records a stage's duration.
+func (m *Metrics) Stage(stage string, d time.Duration) {
+	if m != nil {
+		m.stage.WithLabelValues(stage).Observe(d.Seconds())
+	}
+}
+
+// Task counts a task's run.
+func (m *Metrics) Task(typ string, err error) {
+	if m != nil {
+		result := "ok"
+		if err != nil {
+			result = "error"
+		}
+		m.tasks.WithLabelValues(typ, result).Inc()
+	}
+}
+
+// State counts a capture reaching a state.
+func (m *Metrics) State(state string) {
+	if m != nil {
+		m.states.WithLabelValues(state).Inc()
+	}
+}
+
+// Finding counts a quality finding.
+func (m *Metrics) Finding(code string) {
+	if m != nil {
+		m.findings.WithLabelValues(code).Inc()
+	}
+}
+
+// CTID counts a CTID check's outcome.
+func (m *Metrics) CTID(outcome string) {
+	if m != nil {
+		m.ctid.WithLabelValues(outcome).Inc()
+	}
+}
+
+// WeChatError counts a WeChat error code.
+func (m *Metrics) WeChatError(code int) {
+	if m != nil {
+		m.wechat.WithLabelValues(strconv.Itoa(code)).Inc()
+	}
+}
+
+// Request counts an intake request.
+func (m *Metrics) Request(route string, status int) {
+	if m != nil {
+		m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	}
+}
+
+// APIError counts an intake error answer.
+func (m *Metrics) APIError(code string) {
+	if m != nil {
+		m.apiErrors.WithLabelValues(code).Inc()
+	}
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
