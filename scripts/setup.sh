@@ -12,6 +12,10 @@
 #     append-only file (fsynced every second) under the data dir, so a
 #     restart loses nothing.
 # Quick when everything is present: it only checks.
+#
+#   scripts/setup.sh           all three
+#   scripts/setup.sh models    only the models (the Dockerfile's build stage
+#                              runs this: one list of pinned files)
 set -euo pipefail
 
 cache_dir="${RECHECK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/recheck}"
@@ -98,6 +102,8 @@ start_redis() {
   die "Redis did not answer on 127.0.0.1:6379; see $dir/redis.log"
 }
 
-install_packages
-install_models
-start_redis
+case "${1:-all}" in
+  all) install_packages; install_models; start_redis ;;
+  models) install_models ;;
+  *) die "usage: scripts/setup.sh [models]" ;;
+esac
