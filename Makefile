@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: setup dev build test vet fuzz sheet bench bench-match calibrate
+.PHONY: screenshots setup dev build test vet fuzz sheet bench bench-match calibrate
 
 setup:
 	@scripts/setup.sh
@@ -63,6 +63,15 @@ SHEET_PHOTOS = $(SHARED)/hivision-demo \
 	$(addprefix $(SHARED)/openface-examples/,lennon-2.jpg adams.jpg)
 sheet: build
 	bin/recheck sheet $(SHEET_PHOTOS) --out sheet.html --png sheet.png --cols 3
+
+## screenshots: the review and escalations pages in headless Chromium, as
+## the browser test drives them (docs/*.png, shown in the README). Installs
+## a Chinese font for legible screenshots when missing.
+screenshots: setup
+	@dpkg-query -W -f='$${Status}' fonts-wqy-zenhei 2>/dev/null | grep -q "install ok installed" || \
+	  { echo "screenshots: installing fonts-wqy-zenhei"; $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-wqy-zenhei >/dev/null; }
+	mkdir -p docs
+	RECHECK_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run TestReviewPageInABrowser ./worker
 
 ## bench: the standardize step beside ImageMagick on the same photos, and
 ## the peak RSS of one recheck process standardizing the 12 MP photo.

