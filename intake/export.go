@@ -57,7 +57,11 @@ func (a *API) getExport(w http.ResponseWriter, r *http.Request) {
 		School: school, Cohort: cohort, User: p.Role + ":" + p.Name,
 		// A long export keeps its connection: each photo extends the
 		// write deadline.
-		Progress: func(done, total int) { _ = rc.SetWriteDeadline(time.Now().Add(a.cfg.WriteTimeout)) },
+		Progress: func(done, total int) {
+			if a.cfg.WriteTimeout > 0 {
+				_ = rc.SetWriteDeadline(time.Now().Add(a.cfg.WriteTimeout))
+			}
+		},
 	}, out)
 	l := zerolog.Ctx(r.Context())
 	switch {

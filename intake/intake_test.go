@@ -38,6 +38,7 @@ import (
 )
 
 type bundle struct {
+	api   *intake.API
 	srv   *httptest.Server
 	lc    *capture.Lifecycle
 	repo  *capture.Repository
@@ -88,7 +89,7 @@ func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
 	require.NoError(t, err)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &bundle{srv: srv, lc: lc, repo: repo, disp: disp, store: store, insp: asynq.NewInspectorFromRedisClient(rs.Client), redis: rs, log: logBuf}
+	return &bundle{api: api, srv: srv, lc: lc, repo: repo, disp: disp, store: store, insp: asynq.NewInspectorFromRedisClient(rs.Client), redis: rs, log: logBuf}
 }
 
 // credentials writes the test's upstream key and admin user.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,7 +136,20 @@ type API struct {
 	uploads *uploadGate
 	// queue enqueues batch tasks.
 	queue *asynq.Client
+	// routes are the patterns handle registered, for the API description's
+	// test.
+	routes []string
 }
+
+// handle registers a route.
+func (a *API) handle(pattern string, h http.HandlerFunc) {
+	a.routes = append(a.routes, pattern)
+	a.mux.HandleFunc(pattern, h)
+}
+
+// Routes lists the method and path patterns the API serves (the queue UI
+// under /admin/asynq/ aside).
+func (a *API) Routes() []string { return slices.Clone(a.routes) }
 
 // New returns the API's handler; it fails when the keys or users files do
 // not load.
@@ -168,28 +182,29 @@ func New(cfg Config, deps Deps) (*API, error) {
 	if deps.Redis != nil {
 		a.queue = asynq.NewClientFromRedisClient(deps.Redis)
 	}
-	a.mux.HandleFunc("PUT /v1/schools/{school}/students/{student}/admission-photo", a.bounded(a.putAdmissionPhoto))
-	a.mux.HandleFunc("GET /v1/schools/{school}/students/{student}/admission-photo", a.getAdmissionPhoto)
-	a.mux.HandleFunc("POST /v1/captures", a.bounded(a.postCapture))
-	a.mux.HandleFunc("GET /v1/captures/{id}", a.getCapture)
-	a.mux.HandleFunc("GET /v1/captures/{id}/photos/{name}", a.getCapturePhoto)
-	a.mux.HandleFunc("POST /v1/captures/{id}/confirm", a.postConfirm)
-	a.mux.HandleFunc("GET /v1/schools/{school}/students/{student}", a.getStudent)
-	a.mux.HandleFunc("POST /v1/schools/{school}/students/{student}/admission-photo/replacement", a.bounded(a.postAdmissionReplacement))
-	a.mux.HandleFunc("GET /v1/schools/{school}/reviews", a.getReviews)
-	a.mux.HandleFunc("POST /v1/captures/{id}/review", a.postReview)
-	a.mux.HandleFunc("GET /v1/schools/{school}/escalations", a.getEscalations)
-	a.mux.HandleFunc("POST /v1/schools/{school}/students/{student}/escalation/resolve", a.postResolve)
-	a.mux.HandleFunc("GET /v1/schools/{school}/export", a.getExport)
-	a.mux.HandleFunc("POST /v1/schools/{school}/reprocess", a.postReprocess)
-	a.mux.HandleFunc("GET /v1/batches/{id}", a.getBatch)
-	a.mux.HandleFunc("GET /admin/review", a.getReviewPage)
-	a.mux.HandleFunc("POST /admin/review/{id}", a.postReviewPage)
-	a.mux.HandleFunc("GET /admin/escalations", a.getEscalationsPage)
-	a.mux.HandleFunc("POST /admin/escalations/{school}/{student}/resolve", a.postResolvePage)
-	a.mux.HandleFunc("GET /healthz", ops.Alive)
-	a.mux.HandleFunc("GET /readyz", ops.Ready(append([]ops.Check{RedisCheck(deps.Redis)}, deps.Ready...)))
-	a.mux.HandleFunc("GET /metrics", a.metrics)
+	a.handle("PUT /v1/schools/{school}/students/{student}/admission-photo", a.bounded(a.putAdmissionPhoto))
+	a.handle("GET /v1/schools/{school}/students/{student}/admission-photo", a.getAdmissionPhoto)
+	a.handle("POST /v1/captures", a.bounded(a.postCapture))
+	a.handle("GET /v1/captures/{id}", a.getCapture)
+	a.handle("GET /v1/captures/{id}/photos/{name}", a.getCapturePhoto)
+	a.handle("POST /v1/captures/{id}/confirm", a.postConfirm)
+	a.handle("GET /v1/schools/{school}/students/{student}", a.getStudent)
+	a.handle("POST /v1/schools/{school}/students/{student}/admission-photo/replacement", a.bounded(a.postAdmissionReplacement))
+	a.handle("GET /v1/schools/{school}/reviews", a.getReviews)
+	a.handle("POST /v1/captures/{id}/review", a.postReview)
+	a.handle("GET /v1/schools/{school}/escalations", a.getEscalations)
+	a.handle("POST /v1/schools/{school}/students/{student}/escalation/resolve", a.postResolve)
+	a.handle("GET /v1/schools/{school}/export", a.getExport)
+	a.handle("POST /v1/schools/{school}/reprocess", a.postReprocess)
+	a.handle("GET /v1/batches/{id}", a.getBatch)
+	a.handle("GET /admin/review", a.getReviewPage)
+	a.handle("POST /admin/review/{id}", a.postReviewPage)
+	a.handle("GET /admin/escalations", a.getEscalationsPage)
+	a.handle("POST /admin/escalations/{school}/{student}/resolve", a.postResolvePage)
+	a.handle("GET /healthz", ops.Alive)
+	a.handle("GET /readyz", ops.Ready(append([]ops.Check{RedisCheck(deps.Redis)}, deps.Ready...)))
+	a.handle("GET /metrics", a.metrics)
+	a.handle("GET /openapi.json", serveOpenAPI)
 	deps.Metrics.Gauge("recheck_upload_inflight_bytes", "Bytes of uploads being received now.", a.uploads.current)
 	if deps.AsynqRedis != nil {
 		mon := asynqmon.New(asynqmon.Options{RootPath: "/admin/asynq", RedisConnOpt: deps.AsynqRedis, ReadOnly: false})

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ import (
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/intake/signing"
+	"github.com/recheck/recheck/internal/apicheck"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/jobs"
@@ -61,25 +63,27 @@ func (c *clock) Advance(d time.Duration) {
 // HTTP, real Redis, the real asynq server and workers, with the engines
 // faked (workertest) so that a whole journey takes milliseconds.
 type world struct {
-	t       *testing.T
-	ctx     context.Context
-	api     *httptest.Server
-	redis   *redistest.Server
-	lc      *capture.Lifecycle
-	store   storage.Store
-	std     *workertest.Standardizer
-	scorer  *workertest.Scorer
-	ctid    *workertest.Identity
-	notes   *workertest.Notifier
-	clock   *clock
-	insp    *asynq.Inspector
-	srv     *worker.Server
-	dir     string
-	rules   capture.RuleSet
-	keys    *seal.Keyring
-	logs    *syncbuf.Buffer
-	twice   bool
-	opts    worldOptions
+	t      *testing.T
+	ctx    context.Context
+	api    *httptest.Server
+	redis  *redistest.Server
+	lc     *capture.Lifecycle
+	store  storage.Store
+	std    *workertest.Standardizer
+	scorer *workertest.Scorer
+	ctid   *workertest.Identity
+	notes  *workertest.Notifier
+	clock  *clock
+	insp   *asynq.Inspector
+	srv    *worker.Server
+	dir    string
+	rules  capture.RuleSet
+	keys   *seal.Keyring
+	logs   *syncbuf.Buffer
+	twice  bool
+	opts   worldOptions
+	// checked counts the answers validated against the API description.
+	checked int
 	stopped bool
 	// last is the response of the last request.
 	last *http.Response
@@ -424,6 +428,11 @@ func (w *world) asRaw(who, method, path, contentType string, body io.Reader) (*h
 	w.last = resp
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(w.t, err)
+	// Every JSON answer must match the API description.
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && !strings.HasPrefix(path, "/admin/asynq") {
+		require.NoError(w.t, apicheck.Check(method, path, resp.StatusCode, out), "%s %s", method, path)
+		w.checked++
+	}
 	return resp, out
 }
 
