@@ -42,6 +42,7 @@ test: setup vet
 vet:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 
 # make test bounds fuzzing by a count of runs (150000x: about 10 s each
 # here), not a duration: with a duration, Go's fuzz coordinator before 1.27

@@ -1,8 +1,11 @@
-// Package facematch finds faces and compares them: dlib's HOG detector and
-// 5-point landmarks on raw pixels (Detectors, for standardization), dlib's
-// 128-D descriptors through go-face (Pool, for comparison), both pooled to
-// the worker's concurrency, and the calibrated 0-100 score on which the
-// "below 80 blocks" rule is applied.
+// Package facematch finds faces and compares them. The Matcher owns it all:
+// dlib's HOG detector and 5-point landmarks on raw pixels (Detectors, with
+// second looks for small, tight admission photos), the ArcFace embedder of
+// faceplugin-face-recognition-js through ONNX Runtime (68 landmarks,
+// alignment, 512-D embedding, liveness; the default), dlib's 128-D
+// descriptors through go-face (Pool, kept beside it), all lent to the
+// worker's slots, and the calibrated 0-100 score (calibration.json, fitted
+// by package facematch/calibrate) on which "below 80 blocks" is applied.
 package facematch
 
 import (

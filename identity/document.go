@@ -1,5 +1,7 @@
 // Package identity validates identity-document numbers for every document
-// type a student can register with, and (in later work) talks to CTID.
+// type a student can register with (resident ID with its check digit,
+// Hong Kong, Macau and Taiwan permits, passports); package ctid talks to
+// the national identity gateway.
 //
 // Document numbers are personal information: nothing in this package logs
 // them, and Mask gives the form that may be shown back to a caller.

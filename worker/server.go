@@ -1,6 +1,8 @@
 // Package worker runs recheck's tasks: the asynq server, its middleware
-// (logging, panic recovery, permanent errors to asynq.SkipRetry), one
-// handler per task type, and the outbox sweeper. Handlers load a capture,
+// (logging, metrics, panic recovery, permanent errors to asynq.SkipRetry),
+// the backoff of retries, one handler per task type (standardize, match,
+// notify once through the delivery ledger, callback, reprocess for a
+// batch), and the outbox sweeper. Handlers load a capture,
 // drive an engine (a Standardizer, a Scorer, a Verifier, a Notifier: small
 // interfaces, see engines.go) and hand the outcome to capture.Lifecycle,
 // which owns every rule and every change of state.

@@ -4,11 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"reflect"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
@@ -18,6 +13,7 @@ import (
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/internal/settings"
 	"github.com/recheck/recheck/notify/wechat"
 	"github.com/recheck/recheck/ops"
 	"github.com/recheck/recheck/seal"
@@ -79,135 +75,13 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// setting is one configurable field.
-type setting struct {
-	env, def, help string
-	secret         bool
-	value          reflect.Value
-}
-
-// settings lists the configurable fields of cfg (a pointer to a struct),
-// walking nested structs.
-func settings(cfg any) []setting {
-	var out []setting
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f, fv := t.Field(i), v.Field(i)
-			if env := f.Tag.Get("env"); env != "" {
-				out = append(out, setting{env: env, def: f.Tag.Get("default"), help: f.Tag.Get("help"), secret: f.Tag.Get("secret") == "true", value: fv})
-				continue
-			}
-			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Time{}) {
-				walk(fv)
-			}
-		}
-	}
-	walk(reflect.ValueOf(cfg).Elem())
-	return out
-}
-
-// flagName is the flag mirroring an environment variable.
-func flagName(env string) string {
-	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(env, "RECHECK_")), "_", "-")
-}
-
-// loadConfig fills a Config from defaults, then the environment (getenv),
-// and registers a flag per setting on fs so that flags parsed later override
-// both.
+// loadConfig fills a Config from defaults, then the environment (getenv;
+// REDIS_URL stands in for an unset RECHECK_REDIS_URL), and registers a
+// flag per setting on fs so that flags parsed later override both.
 func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	cfg := &Config{}
-	var errs []error
-	for _, s := range settings(cfg) {
-		raw := os.Expand(s.def, getenv)
-		if v := getenv(s.env); v != "" {
-			raw = v
-		} else if s.env == "RECHECK_REDIS_URL" && getenv("REDIS_URL") != "" {
-			raw = getenv("REDIS_URL")
-		}
-		if err := setValue(s.value, raw); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
-			continue
-		}
-		if fs != nil {
-			fs.Var(fieldValue{s.value}, flagName(s.env), s.help+" (env "+s.env+")")
-		}
-	}
-	return cfg, errors.Join(errs...)
+	return cfg, settings.Load(cfg, fs, getenv, map[string]string{"RECHECK_REDIS_URL": "REDIS_URL"})
 }
-
-// setValue parses raw into v according to v's type.
-func setValue(v reflect.Value, raw string) error {
-	switch {
-	case v.Type() == reflect.TypeOf(time.Duration(0)):
-		if raw == "" {
-			raw = "0"
-		}
-		d, err := time.ParseDuration(raw)
-		if err != nil {
-			return fmt.Errorf("not a duration (like 30s or 5m): %q", raw)
-		}
-		v.SetInt(int64(d))
-	case v.Kind() == reflect.String:
-		v.SetString(raw)
-	case v.Kind() == reflect.Bool:
-		if raw == "" {
-			raw = "false"
-		}
-		b, err := strconv.ParseBool(raw)
-		if err != nil {
-			return fmt.Errorf("not a boolean: %q", raw)
-		}
-		v.SetBool(b)
-	case v.Kind() == reflect.Int || v.Kind() == reflect.Int64:
-		if raw == "" {
-			raw = "0"
-		}
-		n, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil {
-			return fmt.Errorf("not an integer: %q", raw)
-		}
-		v.SetInt(n)
-	case v.Kind() == reflect.Float64:
-		f, err := strconv.ParseFloat(raw, 64)
-		if err != nil {
-			return fmt.Errorf("not a number: %q", raw)
-		}
-		v.SetFloat(f)
-	default:
-		return fmt.Errorf("unsupported setting type %s", v.Type())
-	}
-	return nil
-}
-
-// fieldValue adapts a config field to flag.Value.
-type fieldValue struct{ v reflect.Value }
-
-func (f fieldValue) String() string {
-	if !f.v.IsValid() {
-		return ""
-	}
-	if f.v.Type() == reflect.TypeOf(time.Duration(0)) {
-		return time.Duration(f.v.Int()).String()
-	}
-	return fmt.Sprint(f.v.Interface())
-}
-
-func (f fieldValue) Set(s string) error { return setValue(f.v, s) }
-
-func (f fieldValue) IsBoolFlag() bool { return f.v.IsValid() && f.v.Kind() == reflect.Bool }
 
 // configTable writes the settings as a Markdown table for the README.
-func configTable() string {
-	var b strings.Builder
-	b.WriteString("| variable | flag | default | meaning |\n|---|---|---|---|\n")
-	for _, st := range settings(&Config{}) {
-		def := st.def
-		if def == "" {
-			def = "(empty)"
-		}
-		fmt.Fprintf(&b, "| `%s` | `-%s` | `%s` | %s |\n", st.env, flagName(st.env), def, st.help)
-	}
-	return b.String()
-}
+func configTable() string { return settings.Table(&Config{}) }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/recheck/recheck/internal/settings"
 )
 
 func TestConfigDefaultsEnvAndFlags(t *testing.T) {
@@ -62,7 +64,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 func TestReadmeDocumentsEverySetting(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
-	for _, s := range settings(&Config{}) {
-		require.True(t, strings.Contains(string(readme), "`"+s.env+"`"), "README does not document %s", s.env)
+	for _, s := range settings.List(&Config{}) {
+		require.True(t, strings.Contains(string(readme), "`"+s.Env+"`"), "README does not document %s", s.Env)
 	}
 }

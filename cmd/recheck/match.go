@@ -10,6 +10,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/facematch/calibrate"
 	"github.com/recheck/recheck/imaging"
 )
 
@@ -129,28 +130,28 @@ func matchCmd(ctx context.Context, args []string, getenv func(string) string, st
 // matchPairs scores every pair of a CSV file in one process, describing
 // each photo once, and prints one JSON object per line.
 func matchPairs(ctx context.Context, o *offline, m *facematch.Matcher, path string) (int, error) {
-	set, err := csvPairs(path, path, "", false)
+	set, err := calibrate.CSVPairs(path, path, "", false)
 	if err != nil {
 		return exitBadInput, err
 	}
 	var paths []string
-	for _, p := range set.pairs {
-		paths = append(paths, p.a, p.b)
+	for _, p := range set.Pairs {
+		paths = append(paths, p.A, p.B)
 	}
-	desc := describeAll(ctx, m, o.cfg.Limits, paths)
+	desc := calibrate.DescribeAll(ctx, m, o.cfg.Limits, paths)
 	enc := json.NewEncoder(o.out)
 	enc.SetEscapeHTML(false)
 	n := m.Default()
-	for _, p := range set.pairs {
-		line := pairLine{A: p.a, B: p.b}
-		a, b := desc[p.a], desc[p.b]
+	for _, p := range set.Pairs {
+		line := pairLine{A: p.A, B: p.B}
+		a, b := desc[p.A], desc[p.B]
 		switch {
-		case a.err != nil:
-			line.Error = "a: " + reason(a.err)
-		case b.err != nil:
-			line.Error = "b: " + reason(b.err)
+		case a.Err != nil:
+			line.Error = "a: " + reason(a.Err)
+		case b.Err != nil:
+			line.Error = "b: " + reason(b.Err)
 		default:
-			d, s, err := m.Compare(n, a.d.Vectors[n], b.d.Vectors[n])
+			d, s, err := m.Compare(n, a.Description.Vectors[n], b.Description.Vectors[n])
 			if err != nil {
 				return exitFailure, err
 			}

@@ -47,11 +47,33 @@ func newOffline(name string, args []string, getenv func(string) string, out io.W
 	if o.profile, err = imaging.LookupProfile(cfg.Profiles.Default); err != nil {
 		return nil, nil, usageError{err.Error()}
 	}
-	if _, err := newLogger(LogConfig{Format: "console", Level: "warn"}, os.Stderr); err != nil {
+	if err := startOfflineLogs(); err != nil {
 		return nil, nil, err
 	}
-	imaging.Startup()
 	return o, pos, nil
+}
+
+// startOfflineLogs is the start every offline command shares: console logs
+// at warn on stderr, libvips started.
+func startOfflineLogs() error {
+	if _, err := newLogger(LogConfig{Format: "console", Level: "warn"}, os.Stderr); err != nil {
+		return err
+	}
+	imaging.Startup()
+	return nil
+}
+
+// startOffline starts an offline command that compares faces: the shared
+// start, and a matcher with slots and the given embedders (uncalibrated
+// for recheck calibrate, which fits the calibration).
+func startOffline(cfg *Config, slots int, uncalibrated bool, embedders ...string) (*facematch.Matcher, error) {
+	if err := startOfflineLogs(); err != nil {
+		return nil, err
+	}
+	if uncalibrated {
+		return facematch.NewUncalibratedMatcher(cfg.Faces, slots, embedders...)
+	}
+	return facematch.NewMatcher(cfg.Faces, slots, embedders...)
 }
 
 func (o *offline) pool() (*facematch.Pool, error) {

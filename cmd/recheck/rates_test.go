@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/recheck/recheck/facematch/calibrate"
 	"github.com/recheck/recheck/internal/testphotos"
 )
 
@@ -20,13 +21,13 @@ import (
 // changed model or a changed pipeline must update the table with it.
 func TestMatchReproducesTheReadmeRates(t *testing.T) {
 	faces := filepath.Dir(testphotos.Path(t, "faces/MANIFEST.md"))
-	ids := perPersonFolders(faces, "face_recognition-knn_train-", "dlib-johns-")
+	ids := calibrate.PerPersonFolders(faces, "face_recognition-knn_train-", "dlib-johns-")
 	require.Greater(t, len(ids), 50, "the shared per-person folders")
-	set := allPairs("Western per-person folders", ids)
+	set := calibrate.AllPairs("Western per-person folders", ids)
 
 	var csv strings.Builder
-	for _, p := range set.pairs {
-		fmt.Fprintf(&csv, "%s,%s\n", p.a, p.b)
+	for _, p := range set.Pairs {
+		fmt.Fprintf(&csv, "%s,%s\n", p.A, p.B)
 	}
 	pairs := filepath.Join(t.TempDir(), "pairs.csv")
 	require.NoError(t, os.WriteFile(pairs, []byte(csv.String()), 0o644))
@@ -34,7 +35,7 @@ func TestMatchReproducesTheReadmeRates(t *testing.T) {
 	code, stdout, stderr := cli(t, "match", "--pairs", pairs, "--json")
 	require.Equal(t, exitOK, code, stderr)
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	require.Len(t, lines, len(set.pairs))
+	require.Len(t, lines, len(set.Pairs))
 
 	var genuine, impostor, falseAccepts, falseRejects int
 	for i, line := range lines {
@@ -45,7 +46,7 @@ func TestMatchReproducesTheReadmeRates(t *testing.T) {
 		}
 		require.NotNil(t, l.Score, line)
 		require.Equal(t, *l.Score >= 80, *l.SamePerson, "same_person follows the score: %s", line)
-		if set.pairs[i].same {
+		if set.Pairs[i].Same {
 			genuine++
 			if !*l.SamePerson {
 				falseRejects++
@@ -59,7 +60,7 @@ func TestMatchReproducesTheReadmeRates(t *testing.T) {
 	}
 	far := float64(falseAccepts) / float64(impostor)
 	frr := float64(falseRejects) / float64(genuine)
-	row := fmt.Sprintf("| %s | arcface | %d / %d | %s | %s |", set.name, genuine, impostor, rate(far, impostor), rate(frr, genuine))
+	row := fmt.Sprintf("| %s | arcface | %d / %d | %s | %s |", set.Name, genuine, impostor, calibrate.Rate(far, impostor), calibrate.Rate(frr, genuine))
 
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)

@@ -43,12 +43,8 @@ func sheetCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return exitBadInput, err
 	}
-	if _, err := newLogger(LogConfig{Format: "console", Level: "warn"}, os.Stderr); err != nil {
-		return exitFailure, err
-	}
-	imaging.Startup()
 	slots := runtime.NumCPU()
-	m, err := facematch.NewMatcher(cfg.Faces, slots, facematch.EmbedderArcFace)
+	m, err := startOffline(cfg, slots, false, facematch.EmbedderArcFace)
 	if err != nil {
 		return exitFailure, err
 	}

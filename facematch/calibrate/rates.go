@@ -1,4 +1,4 @@
-package main
+package calibrate
 
 import (
 	"fmt"
@@ -23,13 +23,13 @@ type measured struct {
 }
 
 // measure computes every embedder's distances over a set's pairs.
-func measure(m *facematch.Matcher, desc map[string]described, s pairSet) measured {
+func measure(m *facematch.Matcher, desc map[string]described, s PairSet) measured {
 	out := measured{dists: map[string]distances{}}
-	for _, p := range s.pairs {
-		a, b := desc[p.a], desc[p.b]
+	for _, p := range s.Pairs {
+		a, b := desc[p.A], desc[p.B]
 		if a.d == nil || b.d == nil {
 			out.skipped++
-			if p.same {
+			if p.Same {
 				out.unusable++
 			}
 			continue
@@ -40,7 +40,7 @@ func measure(m *facematch.Matcher, desc map[string]described, s pairSet) measure
 				continue
 			}
 			x := out.dists[n]
-			if p.same {
+			if p.Same {
 				x.genuine = append(x.genuine, d)
 			} else {
 				x.impostor = append(x.impostor, d)
@@ -106,11 +106,11 @@ func ratesRow(w io.Writer, name, embedder string, r setRates) {
 		return fmt.Sprintf("%.2f %%", 100*v)
 	}
 	fmt.Fprintf(w, "| %s | %s | %d / %d | %s | %s | %s | %s |\n", name, embedder, r.genuine, r.impostor,
-		rate(r.farAt80, r.impostor), rate(r.frrAt80, r.genuine), at(r.frrAtFAR3, r.reachable3), at(r.frrAtFAR4, r.reachable4))
+		Rate(r.farAt80, r.impostor), Rate(r.frrAt80, r.genuine), at(r.frrAtFAR3, r.reachable3), at(r.frrAtFAR4, r.reachable4))
 }
 
-// rate prints a rate as count and percentage.
-func rate(r float64, n int) string {
+// Rate prints a rate as count and percentage.
+func Rate(r float64, n int) string {
 	return fmt.Sprintf("%d (%.2f %%)", int(r*float64(n)+0.5), 100*r)
 }
 

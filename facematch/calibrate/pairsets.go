@@ -1,4 +1,4 @@
-package main
+package calibrate
 
 import (
 	"encoding/csv"
@@ -9,25 +9,26 @@ import (
 	"strings"
 )
 
-// pairSet is a set of labelled pairs: the photos of identities within a
+// PairSet is a set of labelled pairs: the photos of identities within a
 // folder (every pair of them), or an explicit list.
-type pairSet struct {
-	name  string
-	pairs []labelledPair
+type PairSet struct {
+	Name  string
+	Pairs []Pair
 }
 
-type labelledPair struct {
-	a, b string
-	same bool
+// Pair is two photos and whether they show the same person.
+type Pair struct {
+	A, B string
+	Same bool
 }
 
-// allPairs returns every pair of photos, labelled by identity.
-func allPairs(name string, ids map[string]string) pairSet {
+// AllPairs returns every pair of photos, labelled by identity.
+func AllPairs(name string, ids map[string]string) PairSet {
 	paths := keys(ids)
-	s := pairSet{name: name}
+	s := PairSet{Name: name}
 	for i := range paths {
 		for j := i + 1; j < len(paths); j++ {
-			s.pairs = append(s.pairs, labelledPair{paths[i], paths[j], ids[paths[i]] == ids[paths[j]]})
+			s.Pairs = append(s.Pairs, Pair{paths[i], paths[j], ids[paths[i]] == ids[paths[j]]})
 		}
 	}
 	return s
@@ -47,8 +48,8 @@ func folderIdentities(dir string) (map[string]string, error) {
 	return ids, nil
 }
 
-// perPersonFolders labels the files of folders named <prefix><person>.
-func perPersonFolders(root string, prefixes ...string) map[string]string {
+// PerPersonFolders labels the files of folders named <prefix><person>.
+func PerPersonFolders(root string, prefixes ...string) map[string]string {
 	ids := map[string]string{}
 	for _, pre := range prefixes {
 		dirs, _ := filepath.Glob(filepath.Join(root, pre+"*"))
@@ -66,11 +67,11 @@ func perPersonFolders(root string, prefixes ...string) map[string]string {
 // anything else in it (notes, .DS_Store) is left out.
 var photoExtensions = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp": true, ".heic": true, ".heif": true}
 
-// personFolders labels the photos of a folder that holds one folder per
+// PersonFolders labels the photos of a folder that holds one folder per
 // person (root/<person>/<photo>), as a school brings them. It fails, naming
 // the problem, for a root that does not hold at least two people, or that
 // holds nobody with two photos (no genuine pair to measure).
-func personFolders(root string) (map[string]string, error) {
+func PersonFolders(root string) (map[string]string, error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("read the labelled folder: %w", err)
@@ -123,39 +124,39 @@ func sortedExtensions() []string {
 	return out
 }
 
-// csvPairs reads "a,b,same" rows (a header row is skipped); paths are
+// CSVPairs reads "a,b,same" rows (a header row is skipped); paths are
 // relative to base, same is yes/no/true/false/1/0.
-func csvPairs(name, path, base string, labelled bool) (pairSet, error) {
+func CSVPairs(name, path, base string, labelled bool) (PairSet, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return pairSet{}, err
+		return PairSet{}, err
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1
 	rows, err := r.ReadAll()
 	if err != nil {
-		return pairSet{}, fmt.Errorf("read %s: %w", path, err)
+		return PairSet{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	s := pairSet{name: name}
+	s := PairSet{Name: name}
 	for i, row := range rows {
 		if i == 0 && len(row) > 0 && isHeader(row[0]) {
 			continue
 		}
 		if len(row) < 2 || (labelled && len(row) < 3) {
-			return pairSet{}, fmt.Errorf("%s line %d: want %s", path, i+1, map[bool]string{true: "a,b,same", false: "a,b"}[labelled])
+			return PairSet{}, fmt.Errorf("%s line %d: want %s", path, i+1, map[bool]string{true: "a,b,same", false: "a,b"}[labelled])
 		}
-		p := labelledPair{a: resolve(base, row[0]), b: resolve(base, row[1])}
+		p := Pair{A: resolve(base, row[0]), B: resolve(base, row[1])}
 		if labelled {
 			switch strings.ToLower(strings.TrimSpace(row[2])) {
 			case "yes", "true", "1", "same":
-				p.same = true
+				p.Same = true
 			case "no", "false", "0", "different":
 			default:
-				return pairSet{}, fmt.Errorf("%s line %d: same must be yes/no, got %q", path, i+1, row[2])
+				return PairSet{}, fmt.Errorf("%s line %d: same must be yes/no, got %q", path, i+1, row[2])
 			}
 		}
-		s.pairs = append(s.pairs, p)
+		s.Pairs = append(s.Pairs, p)
 	}
 	return s, nil
 }
@@ -181,8 +182,8 @@ func idKey(path string) string { return "id-style:" + path }
 // photo: the same person (another photo of them) is genuine, another person
 // an impostor. A photo is never paired with its own copy; keep, when not
 // nil, leaves out the genuine pairs it refuses.
-func idStylePairs(name string, live, admission map[string]string, keep func(a, b string) bool) pairSet {
-	s := pairSet{name: name}
+func idStylePairs(name string, live, admission map[string]string, keep func(a, b string) bool) PairSet {
+	s := PairSet{Name: name}
 	for _, a := range keys(live) {
 		for _, b := range keys(admission) {
 			if a == b {
@@ -192,7 +193,7 @@ func idStylePairs(name string, live, admission map[string]string, keep func(a, b
 			if same && keep != nil && !keep(a, b) {
 				continue
 			}
-			s.pairs = append(s.pairs, labelledPair{a, idKey(b), same})
+			s.Pairs = append(s.Pairs, Pair{a, idKey(b), same})
 		}
 	}
 	return s

@@ -1,4 +1,4 @@
-package main
+package calibrate
 
 import (
 	"context"
@@ -56,5 +56,22 @@ func describeEach(ctx context.Context, m *facematch.Matcher, lim imaging.Limits,
 	}
 	close(next)
 	wg.Wait()
+	return out
+}
+
+// Described is a photo's description (nil when none could be made) and
+// why it has none.
+type Described struct {
+	Description *facematch.Description
+	Err         error
+}
+
+// DescribeAll describes every path once, in parallel, with the matcher's
+// loaded embedders (recheck match --pairs).
+func DescribeAll(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, paths []string) map[string]Described {
+	out := map[string]Described{}
+	for k, v := range describeAll(ctx, m, lim, paths) {
+		out[k] = Described{v.d, v.err}
+	}
 	return out
 }

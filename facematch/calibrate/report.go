@@ -1,0 +1,77 @@
+package calibrate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/imaging"
+)
+
+// Report scores every pair of set with every embedder of m (calibrated)
+// and prints, per embedder, the figures the README's calibration table
+// gives (false accepts and false rejects at 80, false rejects at
+// false-accept rates of 0.1 % and 0.01 % when there are enough
+// different-person pairs to show them) and the ROC points. Same-person
+// pairs with a photo without a single face count as false rejects, as the
+// service would turn the student away.
+func Report(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set PairSet, stdout io.Writer) {
+	var paths []string
+	for _, p := range set.Pairs {
+		paths = append(paths, p.A, p.B)
+	}
+	desc := describeAll(ctx, m, lim, paths)
+	r := measure(m, desc, set)
+	fmt.Fprintf(stdout, "%d pairs, %d skipped (a photo without a single face; %d of them same-person pairs, counted as false rejects)\n",
+		len(set.Pairs), r.skipped, r.unusable)
+	reportUnusable(stdout, desc)
+	fmt.Fprintln(stdout)
+	ratesHeader(stdout)
+	for _, n := range m.Embedders() {
+		ratesRow(stdout, set.Name, n, ratesOf(facematch.Calibrations[n].Knots, r.dists[n], r.unusable))
+	}
+	for _, n := range m.Embedders() {
+		d := r.dists[n]
+		cal := facematch.Calibrations[n].Knots
+		far, frr := cal.Rates(d.genuine, d.impostor)
+		fmt.Fprintf(stdout, "\n%s: %d same, %d different; at 80: false accepts %s, false rejects %s\n", n, len(d.genuine), len(d.impostor),
+			Rate(far, len(d.impostor)), Rate(frr, len(d.genuine)))
+		fmt.Fprintln(stdout, "  ROC: score line, distance, false-accept rate, false-reject rate (scored pairs)")
+		for _, line := range []float64{95, 90, 85, 80, 75, 70, 60, 50} {
+			dist := distanceAt(cal, line)
+			fa, fr := 0, 0
+			for _, x := range d.impostor {
+				if x <= dist {
+					fa++
+				}
+			}
+			for _, x := range d.genuine {
+				if x > dist {
+					fr++
+				}
+			}
+			fmt.Fprintf(stdout, "  %5.0f  %.4f  %7.3f %%  %7.3f %%\n", line, dist, pct(fa, len(d.impostor)), pct(fr, len(d.genuine)))
+		}
+	}
+}
+
+// reportUnusable lists the photos without a single face and why, at most
+// ten of them, so that the operator can look at them.
+func reportUnusable(w io.Writer, desc map[string]described) {
+	var bad []string
+	for p, d := range desc {
+		if d.d == nil {
+			bad = append(bad, p)
+		}
+	}
+	sort.Strings(bad)
+	for i, p := range bad {
+		if i == 10 {
+			fmt.Fprintf(w, "  … and %d more\n", len(bad)-10)
+			break
+		}
+		fmt.Fprintf(w, "  %s: %v\n", p, desc[p].err)
+	}
+}
