@@ -297,16 +297,27 @@ func (c *Client) once(ctx context.Context, path string, raw []byte, out *Respons
 	if err != nil {
 		return true, err
 	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		return true, fmt.Errorf("gateway answered %d", resp.StatusCode)
-	}
-	var r Response
-	if err := json.Unmarshal(data, &r); err != nil {
-		return false, fmt.Errorf("gateway answered %d with no JSON", resp.StatusCode)
-	}
-	if resp.StatusCode != http.StatusOK || r.Code != 0 {
-		return false, &gatewayError{status: resp.StatusCode, code: r.Code, msg: r.Message}
+	r, retry, err := parseAnswer(resp.StatusCode, data)
+	if err != nil {
+		return retry, err
 	}
 	*out = r
 	return false, nil
+}
+
+// parseAnswer reads a gateway's answer: 429 and 5xx may be retried; any
+// other status but 200, a body that is not JSON, or a non-zero code is a
+// refusal.
+func parseAnswer(status int, data []byte) (Response, bool, error) {
+	if status == http.StatusTooManyRequests || status >= 500 {
+		return Response{}, true, fmt.Errorf("gateway answered %d", status)
+	}
+	var r Response
+	if err := json.Unmarshal(data, &r); err != nil {
+		return Response{}, false, fmt.Errorf("gateway answered %d with no JSON", status)
+	}
+	if status != http.StatusOK || r.Code != 0 {
+		return Response{}, false, &gatewayError{status: status, code: r.Code, msg: r.Message}
+	}
+	return r, false, nil
 }

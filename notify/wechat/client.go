@@ -187,14 +187,25 @@ func (c *Client) post(ctx context.Context, op, path string, body any) (apiAnswer
 	if err != nil {
 		return a, fmt.Errorf("wechat: %s: read answer: %w", op, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return a, fmt.Errorf("wechat: %s: HTTP %d", op, resp.StatusCode)
+	a, err = parseAnswer(op, resp.StatusCode, data)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		c.count(apiErr.Code)
+	}
+	return a, err
+}
+
+// parseAnswer reads WeChat's answer: any HTTP status but 200 or a body
+// that is not JSON is an error (retried), a non-zero errcode an *APIError.
+func parseAnswer(op string, status int, data []byte) (apiAnswer, error) {
+	var a apiAnswer
+	if status != http.StatusOK {
+		return a, fmt.Errorf("wechat: %s: HTTP %d", op, status)
 	}
 	if err := json.Unmarshal(data, &a); err != nil {
 		return a, fmt.Errorf("wechat: %s: answer is not JSON: %w", op, err)
 	}
 	if a.ErrCode != 0 {
-		c.count(a.ErrCode)
 		return a, &APIError{Op: op, Code: a.ErrCode, Message: a.ErrMsg}
 	}
 	return a, nil
