@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: screenshots setup dev build test vet fuzz sheet bench bench-match calibrate
+.PHONY: load screenshots setup dev build test vet fuzz sheet bench bench-match calibrate
 
 setup:
 	@scripts/setup.sh
@@ -78,6 +78,15 @@ screenshots: setup
 	  { echo "screenshots: installing fonts-wqy-zenhei"; $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-wqy-zenhei >/dev/null; }
 	mkdir -p docs
 	RECHECK_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run TestReviewPageInABrowser ./worker
+
+## load: drive a running `make dev` (another terminal) as the upstream does,
+## with phone-like photos of the shared portraits (scripts/load-photos.sh),
+## and report rate, latency, CPU, memory and Redis per capture.
+LOAD_ARGS ?= --captures 100 --concurrency 8 --size 12mp
+load: build
+	@scripts/load-photos.sh /tmp/recheck-load-photos >/dev/null
+	RECHECK_UPSTREAM_KEYS=$${RECHECK_UPSTREAM_KEYS:-$(DEV_DIR)/upstream-keys.json} \
+	bin/recheck load --photos /tmp/recheck-load-photos $(LOAD_ARGS)
 
 ## bench: the standardize step beside ImageMagick on the same photos, and
 ## the peak RSS of one recheck process standardizing the 12 MP photo.

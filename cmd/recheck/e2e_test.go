@@ -28,6 +28,7 @@ import (
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 	"github.com/recheck/recheck/jobs"
+	"github.com/recheck/recheck/loadtest"
 )
 
 // service is recheck started in-process with both roles, on a private Redis
@@ -624,4 +625,31 @@ func TestRotateKeyCommand(t *testing.T) {
 	resp, got := s2.get(t, "/v1/captures/"+id)
 	require.Equal(t, http.StatusOK, resp.Status, string(got))
 	require.Contains(t, string(got), "110***********002X")
+}
+
+// TestLoadCommand: recheck load drives a running service with phone-like
+// photos of the shared volunteers and accounts for every capture.
+func TestLoadCommand(t *testing.T) {
+	rs := redistest.Start(t)
+	dir := t.TempDir()
+	s := startRoles(t, rs, dir, roles{intake: true, worker: true})
+	env := serviceEnv(rs, dir)
+	var out, errOut bytes.Buffer
+	photos := testphotos.Path(t, "faces-east-asian/imironica_liveness_NUAA_live")
+	code := run(context.Background(), []string{"load", "--url", s.base, "--captures", "6", "--concurrency", "3", "--size", "1mp",
+		"--photos", photos, "--password", devPassword, "--json"}, func(k string) string { return env[k] }, &out, &errOut)
+	require.Equal(t, exitOK, code, errOut.String()+out.String())
+	var rep loadtest.Report
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())
+	sum := 0
+	for _, n := range rep.Outcomes {
+		sum += n
+	}
+	require.Equal(t, 6, sum, "every capture accounted for: %v", rep.Outcomes)
+	require.Empty(t, rep.Errors)
+	require.Greater(t, rep.Rate, 0.0)
+	require.Greater(t, rep.InputBytes["mean"], 50_000, "phone-like 1 MP JPEGs")
+	require.Greater(t, rep.StageMS["standardize"], 0.0)
+	require.Greater(t, rep.RedisPerCap, 0.0)
+	require.LessOrEqual(t, rep.LatencyP50, rep.LatencyP99)
 }

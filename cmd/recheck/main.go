@@ -74,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = ctidSimCmd(ctx, rest, getenv, stderr)
 	case "wechat-sim":
 		err = wechatSimCmd(ctx, rest, getenv, stderr)
+	case "load":
+		code, err = loadCmd(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		code, err = healthcheckCmd(ctx, rest, getenv, stdout)
 	case "reprocess":
@@ -145,6 +147,7 @@ func usage(w io.Writer) {
   dev-init [--dir D]            write development credentials (make dev runs it)
   hash-password                 bcrypt hash of the password on stdin, for RECHECK_ADMIN_USERS
   config                        print every setting (env variable, flag, default)
+  load --captures N             drive a running service as the upstream does and measure it (--concurrency, --size 12mp|1mp|as-is, --json)
   healthcheck                   exit 0 when this host's recheck answers /readyz (the image's HEALTHCHECK)
 
 Offline commands take --json. Run 'recheck <command> -h' for its flags.

@@ -1,0 +1,378 @@
+// Package loadtest drives a running recheck exactly as the upstream
+// service and a reviewer do, and measures it: it registers an admission
+// photo per synthetic student, posts a capture of the same person, confirms
+// it, approves it as a scripted reviewer when it waits for review, and
+// waits for every capture's final state; then it reports the sustained
+// rate, submit-to-result latency, outcomes (which must add up to the
+// inputs), stage times and process figures read from /metrics, and Redis
+// commands per capture. `recheck load` is its command.
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/recheck/recheck/intake/client"
+)
+
+// Options configure a run.
+type Options struct {
+	// Base is the intake API's URL; KeyID and Secret an upstream key.
+	Base, KeyID, Secret string
+	// Reviewer and Password approve captures waiting for review (basic
+	// auth) and read /metrics.
+	Reviewer, Password    string
+	Captures, Concurrency int
+	School                string
+	// Photos is a labelled folder (one subfolder per person, or
+	// <person>__… files); Size is as-is, 1mp or 12mp.
+	Photos, Size string
+	// Redis, when set, is read for the commands a capture costs.
+	Redis redis.UniversalClient
+	// Poll is how often a capture's state is read (default 100 ms).
+	Poll time.Duration
+	// Progress, when set, is called as captures finish.
+	Progress func(done, total int, outcomes map[string]int)
+}
+
+// Report is what a run measured.
+type Report struct {
+	Captures    int                `json:"captures"`
+	Size        string             `json:"size"`
+	InputBytes  map[string]int     `json:"input_bytes"`
+	Seconds     float64            `json:"seconds"`
+	Rate        float64            `json:"captures_per_second"`
+	LatencyP50  float64            `json:"latency_p50_ms"`
+	LatencyP95  float64            `json:"latency_p95_ms"`
+	LatencyP99  float64            `json:"latency_p99_ms"`
+	Outcomes    map[string]int     `json:"outcomes"`
+	Errors      []string           `json:"errors,omitempty"`
+	StageMS     map[string]float64 `json:"stage_ms_per_capture"`
+	CPUSeconds  float64            `json:"cpu_seconds_per_capture"`
+	PeakRSSMB   float64            `json:"peak_rss_mb"`
+	RedisPerCap float64            `json:"redis_commands_per_capture"`
+}
+
+// final are the states a capture ends in.
+var final = map[string]bool{"approved": true, "rejected": true, "blocked": true, "escalated": true, "referred": true,
+	"review_rejected": true, "failed": true}
+
+type input struct{ admission, captured []byte }
+
+// Run drives opt.Captures captures through the service.
+func Run(ctx context.Context, opt Options) (Report, error) {
+	if opt.Captures < 1 || opt.Concurrency < 1 {
+		return Report{}, errors.New("loadtest: captures and concurrency must be at least 1")
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = 100 * time.Millisecond
+	}
+	ppl, err := people(opt.Photos)
+	if err != nil {
+		return Report{}, err
+	}
+	// The photos, prepared before the clock starts: one input per person,
+	// made unique per student when sent.
+	inputs := make([]input, len(ppl))
+	rep := Report{Captures: opt.Captures, Size: opt.Size, InputBytes: map[string]int{}, Outcomes: map[string]int{}, StageMS: map[string]float64{}}
+	var total, smallest, largest int
+	for i, p := range ppl {
+		c, err := sized(p.captured, opt.Size, uint64(i+1))
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", p.name, err)
+		}
+		inputs[i] = input{admission: p.admission, captured: c}
+		total += len(c)
+		if smallest == 0 || len(c) < smallest {
+			smallest = len(c)
+		}
+		largest = max(largest, len(c))
+	}
+	rep.InputBytes = map[string]int{"mean": total / len(inputs), "min": smallest, "max": largest, "people": len(inputs)}
+
+	up := client.New(opt.Base, opt.KeyID, opt.Secret)
+	before, err := scrape(ctx, opt)
+	if err != nil {
+		return rep, err
+	}
+	var redisBefore int64
+	if opt.Redis != nil {
+		redisBefore, _ = redisCalls(ctx, opt.Redis)
+	}
+	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
+	var (
+		mu        sync.Mutex
+		latencies []float64
+		done      atomic.Int64
+		next      atomic.Int64
+		peakRSS   atomic.Uint64
+		wg        sync.WaitGroup
+	)
+	stopRSS := make(chan struct{})
+	go func() { // the process's memory while the run goes on
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopRSS:
+				return
+			case <-t.C:
+				if m, err := scrape(ctx, opt); err == nil {
+					if v := uint64(m["process_resident_memory_bytes"]); v > peakRSS.Load() {
+						peakRSS.Store(v)
+					}
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	for w := 0; w < opt.Concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= opt.Captures || ctx.Err() != nil {
+					return
+				}
+				student := fmt.Sprintf("L%s-%06d", stamp, i)
+				in := inputs[i%len(inputs)]
+				state, ms, err := one(ctx, up, opt, student, in)
+				mu.Lock()
+				if err != nil {
+					rep.Errors = append(rep.Errors, student+": "+err.Error())
+					rep.Outcomes["error"]++
+				} else {
+					rep.Outcomes[state]++
+					latencies = append(latencies, ms)
+				}
+				out := map[string]int{}
+				for k, v := range rep.Outcomes {
+					out[k] = v
+				}
+				mu.Unlock()
+				if opt.Progress != nil {
+					opt.Progress(int(done.Add(1)), opt.Captures, out)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stopRSS)
+	rep.Seconds = time.Since(start).Seconds()
+	rep.Rate = float64(opt.Captures) / rep.Seconds
+	sort.Float64s(latencies)
+	rep.LatencyP50, rep.LatencyP95, rep.LatencyP99 = pct(latencies, 0.5), pct(latencies, 0.95), pct(latencies, 0.99)
+	after, err := scrape(ctx, opt)
+	if err != nil {
+		return rep, err
+	}
+	n := float64(opt.Captures)
+	for _, st := range []string{"standardize", "match", "ctid", "notify", "callback"} {
+		k := `recheck_stage_duration_seconds_sum{stage="` + st + `"}`
+		rep.StageMS[st] = (after[k] - before[k]) * 1000 / n
+	}
+	rep.CPUSeconds = (after["process_cpu_seconds_total"] - before["process_cpu_seconds_total"]) / n
+	rep.PeakRSSMB = float64(max(peakRSS.Load(), uint64(after["process_resident_memory_bytes"]))) / (1 << 20)
+	if opt.Redis != nil {
+		if c, err := redisCalls(ctx, opt.Redis); err == nil {
+			rep.RedisPerCap = float64(c-redisBefore) / n
+		}
+	}
+	if ctx.Err() != nil {
+		return rep, ctx.Err()
+	}
+	return rep, nil
+}
+
+// one takes one student from the admission photo to a final state and
+// returns it with the time from submission to the comparison's result.
+func one(ctx context.Context, up *client.Client, opt Options, student string, in input) (string, float64, error) {
+	resp, err := retryBusy(ctx, func() (*client.Response, error) {
+		return up.PutAdmissionPhoto(ctx, opt.School, student, unique(in.admission, student))
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	if resp.Status >= 300 {
+		return "", 0, fmt.Errorf("admission photo: %d %s", resp.Status, resp.Body)
+	}
+	start := time.Now()
+	resp, err = retryBusy(ctx, func() (*client.Response, error) {
+		return up.SubmitCapture(ctx, client.Capture{School: opt.School, Cohort: "load", StudentID: student, OpenID: "o-" + student,
+			DocumentType: "resident_id", DocumentNumber: residentID(student), Name: "测试学生"}, unique(in.captured, student), student)
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	if resp.Status != http.StatusAccepted && resp.Status != http.StatusOK {
+		return "", 0, fmt.Errorf("submit: %d %s", resp.Status, resp.Body)
+	}
+	var c struct {
+		ID    string `json:"id"`
+		State string `json:"state"`
+	}
+	if err := json.Unmarshal(resp.Body, &c); err != nil {
+		return "", 0, err
+	}
+	confirmed := false
+	for {
+		switch {
+		case c.State == "awaiting_confirmation" && !confirmed:
+			r, err := up.PostJSON(ctx, "/v1/captures/"+c.ID+"/confirm", map[string]string{"admission_photo": "mine"})
+			if err != nil {
+				return "", 0, err
+			}
+			if r.Status != http.StatusOK {
+				return "", 0, fmt.Errorf("confirm: %d %s", r.Status, r.Body)
+			}
+			confirmed = true
+		case c.State == "pending_review":
+			ms := float64(time.Since(start).Microseconds()) / 1000
+			state, err := approve(ctx, opt, c.ID)
+			return state, ms, err
+		case final[c.State]:
+			return c.State, float64(time.Since(start).Microseconds()) / 1000, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", 0, ctx.Err()
+		case <-time.After(opt.Poll):
+		}
+		r, err := up.Get(ctx, "/v1/captures/"+c.ID)
+		if err != nil {
+			return "", 0, err
+		}
+		if err := json.Unmarshal(r.Body, &c); err != nil {
+			return "", 0, err
+		}
+	}
+}
+
+// approve is the scripted reviewer.
+func approve(ctx context.Context, opt Options, id string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, opt.Base+"/v1/captures/"+id+"/review", strings.NewReader(`{"decision":"approve"}`))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(opt.Reviewer, opt.Password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var c struct {
+		State string `json:"state"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("review: %d %v", resp.StatusCode, err)
+	}
+	return c.State, nil
+}
+
+// scrape reads the service's /metrics as an admin.
+func scrape(ctx context.Context, opt Options) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, opt.Base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth(opt.Reviewer, opt.Password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("loadtest: metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("loadtest: metrics: HTTP %d (the reviewer must be an admin)", resp.StatusCode)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if i := strings.LastIndexByte(line, ' '); i > 0 {
+			if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+				out[line[:i]] = v
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+// redisCalls is the total of Redis's command counts.
+func redisCalls(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
+	info, err := rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, line := range strings.Split(info, "\n") {
+		_, rest, ok := strings.Cut(line, "calls=")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.SplitN(rest, ",", 2)[0], 10, 64)
+		total += n
+	}
+	return total, nil
+}
+
+func pct(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
+
+// residentID makes a valid mainland resident ID number for a synthetic
+// student (Beijing Xicheng, born 2008-09-01, a sequence from the student's
+// name), so that captures go through CTID as a mainland student's do.
+func residentID(student string) string {
+	var h uint32
+	for _, c := range student {
+		h = h*31 + uint32(c)
+	}
+	n := fmt.Sprintf("11010220080901%03d", h%1000)
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(n[i]-'0') * w
+	}
+	return n + string("10X98765432"[sum%11])
+}
+
+// retryBusy sends again, as an upstream does, while the service answers
+// 503 or 429 with Retry-After (its upload gate is full, its queue high).
+func retryBusy(ctx context.Context, send func() (*client.Response, error)) (*client.Response, error) {
+	for {
+		resp, err := send()
+		if err != nil || (resp.Status != http.StatusServiceUnavailable && resp.Status != http.StatusTooManyRequests) {
+			return resp, err
+		}
+		wait, perr := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if perr != nil || resp.Status == http.StatusTooManyRequests && wait > 60 {
+			return resp, nil // a quota refusal, not back-pressure
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(max(wait, 1)) * time.Second / 4):
+		}
+	}
+}
