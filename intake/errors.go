@@ -51,6 +51,7 @@ var messagesZH = map[string]string{
 	"unsupported_media_type":         "请以 JSON 格式提交",
 	"forbidden":                      "无权进行此操作",
 	"busy":                           "服务繁忙，请稍后重试",
+	"overloaded":                     "当前提交人数较多，请稍后再试，已提交的照片不受影响",
 	"csrf_invalid":                   "页面已过期或来源不正确，请刷新页面后重试",
 	"signature_invalid":              "请求签名无效",
 	"signature_expired":              "请求已过期，请校准时间后重试",

@@ -47,6 +47,9 @@ type Config struct {
 	ProxySecret string `env:"RECHECK_ADMIN_PROXY_SECRET" help:"secret a trusted reverse proxy sends in X-Recheck-Proxy-Secret with the user's name in X-Recheck-User; empty: no proxy is trusted" secret:"true"`
 	// MaxUploadBytes bounds the bytes of uploads handled at once; over it,
 	// uploads are refused with 503 before their bodies are read.
+	// QueueHighWater is how many capture tasks may wait before new
+	// captures are turned away with 429.
+	QueueHighWater int   `env:"RECHECK_QUEUE_HIGH_WATER" default:"20000" help:"capture tasks waiting in the queue above which new captures get 429 with Retry-After, before their bodies are read (0: no limit)"`
 	MaxUploadBytes int64 `env:"RECHECK_MAX_UPLOAD_BYTES" default:"67108864" help:"bytes of uploads handled at once (photos in memory); over it uploads get 503 with Retry-After before their bodies are read"`
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound
 	// how long a client may take, so slow clients cannot hold connections.
@@ -65,6 +68,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdempotencyTTL < time.Minute {
 		return errors.New("intake: RECHECK_IDEMPOTENCY_TTL must be at least 1m")
+	}
+	if c.QueueHighWater < 0 {
+		return errors.New("intake: RECHECK_QUEUE_HIGH_WATER must be 0 (no limit) or more")
 	}
 	if c.MaxUploadBytes < 1<<20 {
 		return errors.New("intake: RECHECK_MAX_UPLOAD_BYTES must be at least 1 MB")
@@ -184,7 +190,7 @@ func New(cfg Config, deps Deps) (*API, error) {
 	}
 	a.handle("PUT /v1/schools/{school}/students/{student}/admission-photo", a.bounded(a.putAdmissionPhoto))
 	a.handle("GET /v1/schools/{school}/students/{student}/admission-photo", a.getAdmissionPhoto)
-	a.handle("POST /v1/captures", a.bounded(a.postCapture))
+	a.handle("POST /v1/captures", a.belowHighWater(a.bounded(a.postCapture)))
 	a.handle("GET /v1/captures/{id}", a.getCapture)
 	a.handle("GET /v1/captures/{id}/photos/{name}", a.getCapturePhoto)
 	a.handle("POST /v1/captures/{id}/confirm", a.postConfirm)

@@ -1,11 +1,14 @@
 package intake
 
 import (
+	"fmt"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/recheck/recheck/jobs"
 )
 
 // uploadGate bounds the bytes of uploads being read and handled at once,
@@ -89,3 +92,26 @@ func (a *API) bounded(h http.HandlerFunc) http.HandlerFunc {
 
 // current is InFlight as a gauge's value.
 func (g *uploadGate) current() float64 { return float64(g.InFlight()) }
+
+// belowHighWater turns new captures away with 429 and Retry-After, before
+// reading a byte, while more capture tasks wait than RECHECK_QUEUE_HIGH_WATER:
+// the workers are behind, and an accepted capture would only wait longer.
+// Nothing accepted is affected.
+func (a *API) belowHighWater(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if limit := a.cfg.QueueHighWater; limit > 0 && a.deps.Redis != nil {
+			n, err := a.deps.Redis.LLen(r.Context(), "asynq:{"+jobs.QueueCapture+"}:pending").Result()
+			if err != nil {
+				fail(w, r, newError(http.StatusServiceUnavailable, "unavailable", "cannot read the queue; retry later"))
+				return
+			}
+			if n >= int64(limit) {
+				w.Header().Set("Retry-After", "30")
+				w.Header().Set("Connection", "close")
+				fail(w, r, newError(http.StatusTooManyRequests, "overloaded", fmt.Sprintf("%d captures are waiting to be processed; retry later", n)))
+				return
+			}
+		}
+		h(w, r)
+	}
+}

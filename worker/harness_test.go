@@ -105,6 +105,8 @@ type worldOptions struct {
 	callbacks *callback.Settings
 	// middleware wraps every handler.
 	middleware []asynq.MiddlewareFunc
+	// highWater is the intake's RECHECK_QUEUE_HIGH_WATER (0: none).
+	highWater int
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -129,7 +131,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	}
 	w.lc = w.lifecycle()
 	keys, users := writeCredentials(t)
-	api, err := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users, ProxySecret: proxySecret}, intake.Deps{
+	api, err := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users, ProxySecret: proxySecret, QueueHighWater: o.highWater}, intake.Deps{
 		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{},
 		Log: zerolog.New(w.logs), Now: w.clock.Now, AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
 	})

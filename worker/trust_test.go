@@ -254,3 +254,33 @@ func TestTrustedReverseProxy(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	require.Equal(t, "reviewer:li", w.capture(id)["decision"].(map[string]any)["reviewer"])
 }
+
+// TestQueueHighWater: with the workers stopped and the capture queue at
+// its high-water mark, a new capture is turned away with 429, Retry-After
+// and a Chinese message before its body is read; nothing is stored; the
+// captures already accepted are all still there and finish once the
+// workers are back.
+func TestQueueHighWater(t *testing.T) {
+	w := newWorld(t, worldOptions{highWater: 3})
+	w.putAdmission("S1", "person=alice")
+	w.stopWorker()
+	var accepted []string
+	for _, s := range []string{"S1", "S2", "S3"} {
+		status, body := w.submit(s, "person=alice;quality=too_dark")
+		require.Equal(t, http.StatusAccepted, status, body)
+		accepted = append(accepted, body["id"].(string))
+	}
+	status, body := w.submit("S4", "person=alice")
+	require.Equal(t, http.StatusTooManyRequests, status, body)
+	require.Equal(t, "overloaded", errCode(t, body))
+	require.Equal(t, "30", w.last.Header.Get("Retry-After"))
+	require.Empty(t, w.summary("S4")["latest_capture"], "nothing stored")
+
+	w.startWorker()
+	w.idle()
+	for _, id := range accepted {
+		require.Equal(t, "rejected", w.state(id), "every accepted capture finished")
+	}
+	status, body = w.submit("S4", "person=alice")
+	require.Equal(t, http.StatusAccepted, status, body, "taken again once the queue drained")
+}
