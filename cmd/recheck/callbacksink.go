@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/recheck/recheck/callback"
 )
@@ -69,16 +66,6 @@ func callbackSinkCmd(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return fmt.Errorf("callback-sink: listen on %s: %w", *addr, err)
 	}
-	srv := &http.Server{Handler: sink, ReadHeaderTimeout: 10 * time.Second}
 	l.Info().Str("addr", "http://"+ln.Addr().String()).Str("key_id", *keyID).Msg("callback sink listening")
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveUntilDone(ctx, ln, sink)
 }

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -58,18 +56,8 @@ func wechatSimCmd(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return fmt.Errorf("wechat-sim: listen on %s: %w", *addr, err)
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	l.Info().Str("addr", "http://"+ln.Addr().String()).Str("appid", app).Msg("WeChat simulator listening")
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveUntilDone(ctx, ln, sim)
 }
 
 func list(s string) []string {
