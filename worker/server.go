@@ -37,7 +37,7 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"RECHECK_SHUTDOWN_TIMEOUT" default:"30s" help:"how long shutdown waits for running tasks before requeueing them"`
 	// PollInterval is how often an idle worker looks for new tasks
 	// (asynq's TaskCheckInterval).
-	PollInterval time.Duration `env:"RECHECK_POLL_INTERVAL" default:"1s" help:"how often an idle worker looks for new tasks (asynq's TaskCheckInterval)"`
+	PollInterval time.Duration `env:"RECHECK_POLL_INTERVAL" default:"200ms" help:"how often an idle worker looks for new tasks and moves due retries (asynq's TaskCheckInterval and DelayedTaskCheckInterval)"`
 	// SweepInterval is how often the worker completes changes whose durable
 	// copy or follow-ups are pending in the outbox (their writer died, or
 	// storage or the queue failed after the commit).
