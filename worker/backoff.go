@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -9,11 +10,17 @@ import (
 	"github.com/recheck/recheck/jobs"
 )
 
-// retryDelay is the backoff of a failed task. Messages to WeChat and the
-// upstream wait 10 s, 20 s, 40 s, … up to an hour, with a fifth of
-// jitter, so that a busy WeChat (-1, 45009) or an upstream that is down is
-// not hammered; capture stages keep asynq's default (n⁴ + 15 s + jitter).
+// retryDelay is the backoff of a failed task. A task whose worker died
+// (its lease expired: asynq finds it a minute or two after the crash) runs
+// again after a second: it did not fail, and the student has waited
+// already. Messages to WeChat and the upstream wait 10 s, 20 s, 40 s, … up
+// to an hour, with a fifth of jitter, so that a busy WeChat (-1, 45009) or
+// an upstream that is down is not hammered; capture stages keep asynq's
+// default (n⁴ + 15 s + jitter).
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	if errors.Is(err, asynq.ErrLeaseExpired) {
+		return time.Second
+	}
 	switch t.Type() {
 	case jobs.TypeNotify, jobs.TypeNotifyStudent, jobs.TypeCallback:
 		d := 10 * time.Second << min(n, 9)
