@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: load screenshots setup dev build test vet fuzz sheet bench bench-match calibrate
+.PHONY: chaos load screenshots setup dev build test vet fuzz sheet bench bench-match calibrate
 
 setup:
 	@scripts/setup.sh
@@ -87,6 +87,16 @@ load: build
 	@scripts/load-photos.sh /tmp/recheck-load-photos >/dev/null
 	RECHECK_UPSTREAM_KEYS=$${RECHECK_UPSTREAM_KEYS:-$(DEV_DIR)/upstream-keys.json} \
 	bin/recheck load --photos /tmp/recheck-load-photos $(LOAD_ARGS)
+
+## chaos: the worker-crash test at scale: RECHECK_CHAOS_CAPTURES captures
+## (300) through the API while the worker process is killed with SIGKILL
+## RECHECK_CHAOS_KILLS times (4) and restarted; ends with one line:
+## chaos: captures=N kills=K redis_restarts=R lost=L duplicated=D max_recovery_s=S
+chaos: setup
+	@RECHECK_CHAOS_CAPTURES=$${RECHECK_CHAOS_CAPTURES:-300} RECHECK_CHAOS_KILLS=$${RECHECK_CHAOS_KILLS:-4} \
+	RECHECK_CHAOS_REPORT=/tmp/recheck-chaos.txt $(GO) test -count=1 -timeout 60m -run '^TestWorkerCrash$$' ./cmd/recheck >/tmp/recheck-chaos.log 2>&1 || \
+	  { tail -40 /tmp/recheck-chaos.log; exit 1; }
+	@cat /tmp/recheck-chaos.txt
 
 ## bench: the standardize step beside ImageMagick on the same photos, and
 ## the peak RSS of one recheck process standardizing the 12 MP photo.

@@ -80,7 +80,7 @@ func (l Log) Notify(ctx context.Context, m Message) (Receipt, error) {
 	l.Logger.Info().
 		Str("capture_id", m.CaptureID).
 		Str("school", m.School).
-		Str("message", m.Key).
+		Str("notice", m.Key).
 		Str("phrase", m.Phrase).
 		Str("detail", m.Detail).
 		Msg("notification (log notifier: not sent)")
