@@ -88,15 +88,18 @@ load: build
 	RECHECK_UPSTREAM_KEYS=$${RECHECK_UPSTREAM_KEYS:-$(DEV_DIR)/upstream-keys.json} \
 	bin/recheck load --photos /tmp/recheck-load-photos $(LOAD_ARGS)
 
-## chaos: the worker-crash test at scale: RECHECK_CHAOS_CAPTURES captures
-## (300) through the API while the worker process is killed with SIGKILL
-## RECHECK_CHAOS_KILLS times (4) and restarted; ends with one line:
+## chaos: the fault tests at scale: RECHECK_CHAOS_CAPTURES captures (300)
+## through the API while the worker process is killed with SIGKILL
+## RECHECK_CHAOS_KILLS times (4) and restarted, then again while Redis
+## stops and starts; ends with one line:
 ## chaos: captures=N kills=K redis_restarts=R lost=L duplicated=D max_recovery_s=S
 chaos: setup
+	@rm -f /tmp/recheck-chaos.txt
 	@RECHECK_CHAOS_CAPTURES=$${RECHECK_CHAOS_CAPTURES:-300} RECHECK_CHAOS_KILLS=$${RECHECK_CHAOS_KILLS:-4} \
-	RECHECK_CHAOS_REPORT=/tmp/recheck-chaos.txt $(GO) test -count=1 -timeout 60m -run '^TestWorkerCrash$$' ./cmd/recheck >/tmp/recheck-chaos.log 2>&1 || \
+	RECHECK_CHAOS_REPORT=/tmp/recheck-chaos.txt $(GO) test -count=1 -timeout 60m -run '^(TestWorkerCrash|TestRedisRestart)$$' ./cmd/recheck >/tmp/recheck-chaos.log 2>&1 || \
 	  { tail -40 /tmp/recheck-chaos.log; exit 1; }
-	@cat /tmp/recheck-chaos.txt
+	@awk '{ for (i = 2; i <= NF; i++) { split($$i, kv, "="); if (kv[1] == "max_recovery_s") { if (kv[2] > m) m = kv[2] } else s[kv[1]] += kv[2] } } \
+	  END { printf "chaos: captures=%d kills=%d redis_restarts=%d lost=%d duplicated=%d max_recovery_s=%d\n", s["captures"], s["kills"], s["redis_restarts"], s["lost"], s["duplicated"], m }' /tmp/recheck-chaos.txt
 
 ## bench: the standardize step beside ImageMagick on the same photos, and
 ## the peak RSS of one recheck process standardizing the 12 MP photo.

@@ -43,7 +43,8 @@ type Options struct {
 	Redis redis.UniversalClient
 	// Poll is how often a capture's state is read (default 100 ms).
 	Poll time.Duration
-	// Progress, when set, is called as captures finish.
+	// Progress, when set, is called as captures finish, one call at a
+	// time.
 	Progress func(done, total int, outcomes map[string]int)
 }
 
@@ -158,14 +159,15 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 					rep.Outcomes[state]++
 					latencies = append(latencies, ms)
 				}
-				out := map[string]int{}
-				for k, v := range rep.Outcomes {
-					out[k] = v
+				d := int(done.Add(1))
+				if opt.Progress != nil {
+					out := map[string]int{}
+					for k, v := range rep.Outcomes {
+						out[k] = v
+					}
+					opt.Progress(d, opt.Captures, out) // one call at a time
 				}
 				mu.Unlock()
-				if opt.Progress != nil {
-					opt.Progress(int(done.Add(1)), opt.Captures, out)
-				}
 			}
 		}()
 	}
@@ -231,7 +233,9 @@ func one(ctx context.Context, up *client.Client, opt Options, student string, in
 	for {
 		switch {
 		case c.State == "awaiting_confirmation" && !confirmed:
-			r, err := up.PostJSON(ctx, "/v1/captures/"+c.ID+"/confirm", map[string]string{"admission_photo": "mine"})
+			r, err := retryBusy(ctx, func() (*client.Response, error) {
+				return up.PostJSON(ctx, "/v1/captures/"+c.ID+"/confirm", map[string]string{"admission_photo": "mine"})
+			})
 			if err != nil {
 				return "", 0, err
 			}
@@ -251,9 +255,12 @@ func one(ctx context.Context, up *client.Client, opt Options, student string, in
 			return "", 0, ctx.Err()
 		case <-time.After(opt.Poll):
 		}
-		r, err := up.Get(ctx, "/v1/captures/"+c.ID)
+		r, err := retryBusy(ctx, func() (*client.Response, error) { return up.Get(ctx, "/v1/captures/"+c.ID) })
 		if err != nil {
 			return "", 0, err
+		}
+		if r.Status != http.StatusOK {
+			return "", 0, fmt.Errorf("read capture: %d %s", r.Status, r.Body)
 		}
 		if err := json.Unmarshal(r.Body, &c); err != nil {
 			return "", 0, err
@@ -261,26 +268,44 @@ func one(ctx context.Context, up *client.Client, opt Options, student string, in
 	}
 }
 
-// approve is the scripted reviewer.
+// approve is the scripted reviewer; like a person, it tries again while
+// the service answers 503.
 func approve(ctx context.Context, opt Options, id string) (string, error) {
+	for {
+		state, retry, err := approveOnce(ctx, opt, id)
+		if !retry {
+			return state, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func approveOnce(ctx context.Context, opt Options, id string) (string, bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, opt.Base+"/v1/captures/"+id+"/review", strings.NewReader(`{"decision":"approve"}`))
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth(opt.Reviewer, opt.Password)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		return "", true, nil
+	}
 	var c struct {
 		State string `json:"state"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("review: %d %v", resp.StatusCode, err)
+		return "", false, fmt.Errorf("review: %d %v", resp.StatusCode, err)
 	}
-	return c.State, nil
+	return c.State, false, nil
 }
 
 // scrape reads the service's /metrics as an admin.

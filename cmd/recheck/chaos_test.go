@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -101,9 +102,9 @@ func TestWorkerCrash(t *testing.T) {
 	env["RECHECK_OPS_ADDR"] = "127.0.0.1:0"
 	env["RECHECK_LOG_FORMAT"] = "json"
 	env["RECHECK_POLL_INTERVAL"] = "100ms"
-	logs := t.TempDir()
+	logDir := t.TempDir()
 	var mu sync.Mutex
-	workers := []*chaosWorker{startChaosWorker(t, env, filepath.Join(logs, "worker-0.log"))}
+	workers := []*chaosWorker{startChaosWorker(t, env, filepath.Join(logDir, "worker-0.log"))}
 	t.Cleanup(func() {
 		mu.Lock()
 		defer mu.Unlock()
@@ -132,7 +133,7 @@ func TestWorkerCrash(t *testing.T) {
 			require.NoError(t, w.cmd.Process.Kill())
 			killed = append(killed, kill{time.Now()})
 			time.Sleep(500 * time.Millisecond)
-			workers = append(workers, startChaosWorker(t, env, filepath.Join(logs, fmt.Sprintf("worker-%d.log", k))))
+			workers = append(workers, startChaosWorker(t, env, filepath.Join(logDir, fmt.Sprintf("worker-%d.log", k))))
 			mu.Unlock()
 		}
 	}()
@@ -145,6 +146,41 @@ func TestWorkerCrash(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, rep.Errors)
 
+	var logs []io.Reader
+	for _, w := range workers {
+		f, err := os.Open(w.log)
+		require.NoError(t, err)
+		defer f.Close()
+		logs = append(logs, f)
+	}
+	var at []time.Time
+	for _, k := range killed {
+		at = append(at, k.at)
+	}
+	o := verifyRun(t, ctx, env, rs, dir, n, logs, at)
+	line := fmt.Sprintf("chaos: captures=%d kills=%d redis_restarts=0 lost=%d duplicated=%d max_recovery_s=%.0f",
+		n, len(killed), o.lost, o.duplicated, o.maxRecovery.Seconds())
+	t.Log(line)
+	report(t, line)
+	require.Zero(t, o.lost)
+	require.Zero(t, o.duplicated)
+	require.Equal(t, kills, len(killed))
+	require.True(t, strings.HasPrefix(line, "chaos:"))
+}
+
+// outcome is what a chaos run's verification found.
+type outcome struct {
+	lost, duplicated int
+	maxRecovery      time.Duration
+}
+
+// verifyRun checks a chaos run: every capture of school "load" final, no
+// transition twice, every message the histories owe logged exactly once in
+// logs, one standardization charged per student, no object without its
+// capture; recovery is measured from each fault to the last capture that
+// was in flight at it.
+func verifyRun(t *testing.T, ctx context.Context, env map[string]string, rs *redistest.Server, dir string, n int, logs []io.Reader, faults []time.Time) outcome {
+	t.Helper()
 	// Every capture final, each transition once.
 	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
 	require.NoError(t, err)
@@ -173,17 +209,16 @@ func TestWorkerCrash(t *testing.T) {
 		j, err := repo.Journey(ctx, "load", rec.StudentID)
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(j.Slots), 1, "%s: one standardization charged", rec.StudentID)
-		for _, k := range killed {
-			if rec.CreatedAt.Before(k.at) && rec.UpdatedAt.After(k.at) {
-				maxRecovery = max(maxRecovery, rec.UpdatedAt.Sub(k.at))
+		for _, at := range faults {
+			if rec.CreatedAt.Before(at) && rec.UpdatedAt.After(at) {
+				maxRecovery = max(maxRecovery, rec.UpdatedAt.Sub(at))
 			}
 		}
 	}
 	// Each message logged once across every worker process.
-	for _, w := range workers {
-		f, err := os.Open(w.log)
-		require.NoError(t, err)
+	for _, f := range logs {
 		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			var raw map[string]any
 			if json.Unmarshal(sc.Bytes(), &raw) != nil || raw["message"] != "notification (log notifier: not sent)" {
@@ -198,7 +233,6 @@ func TestWorkerCrash(t *testing.T) {
 				t.Errorf("%s sent twice", k)
 			}
 		}
-		f.Close()
 	}
 	// Every message the history owes was sent exactly once.
 	unsent := 0
@@ -216,14 +250,74 @@ func TestWorkerCrash(t *testing.T) {
 		_, err := repo.Get(ctx, filepath.Base(o))
 		require.NoError(t, err, "orphaned object %s", o)
 	}
-	line := fmt.Sprintf("chaos: captures=%d kills=%d redis_restarts=0 lost=%d duplicated=%d max_recovery_s=%.0f",
-		n, len(killed), lost+unsent, duplicated, maxRecovery.Seconds())
-	t.Log(line)
-	if p := os.Getenv("RECHECK_CHAOS_REPORT"); p != "" {
-		require.NoError(t, os.WriteFile(p, []byte(line+"\n"), 0o644))
+	return outcome{lost: lost + unsent, duplicated: duplicated, maxRecovery: maxRecovery}
+}
+
+// TestRedisRestart stops Redis (append-only file on) in the middle of a
+// run and starts it again a few seconds later: meanwhile the API answers
+// 503 with Retry-After (not 500, not a hang), the workers reconnect, and
+// the run completes with the same guarantees as TestWorkerCrash.
+func TestRedisRestart(t *testing.T) {
+	n := envInt("RECHECK_CHAOS_CAPTURES", 16)
+	rs := redistest.StartWith(t, redistest.Options{AOF: true})
+	dir := t.TempDir()
+	s := startRoles(t, rs, dir, roles{intake: true, worker: true})
+	env := serviceEnv(rs, dir)
+	secret, _, err := devKey(filepath.Join(dir, "dev", devKeysFile))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	var done atomic.Int64
+	var down time.Time
+	var answered int
+	var waited time.Duration
+	restarted := make(chan struct{})
+	go func() {
+		defer close(restarted)
+		for done.Load() < int64(n/3) && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
+		rs.Stop()
+		down = time.Now()
+		start := time.Now()
+		resp, err := s.up.Get(ctx, "/v1/schools/load/students/nobody")
+		waited = time.Since(start)
+		if err == nil {
+			answered = resp.Status
+		}
+		time.Sleep(3 * time.Second)
+		rs.Relaunch(t)
+	}()
+	rep, err := loadtest.Run(ctx, loadtest.Options{
+		Base: s.base, KeyID: devKeyID, Secret: secret, Reviewer: "admin", Password: devPassword,
+		Captures: n, Concurrency: 4, School: "load", Photos: loadPhotos(t), Size: loadtest.Size1MP,
+		Progress: func(d, _ int, _ map[string]int) { done.Store(int64(d)) },
+	})
+	<-restarted
+	require.NoError(t, err)
+	require.Empty(t, rep.Errors)
+	require.Equal(t, http.StatusServiceUnavailable, answered, "503 while Redis is down")
+	require.Less(t, waited, 20*time.Second, "an answer, not a hang")
+	o := verifyRun(t, ctx, env, rs, dir, n, []io.Reader{strings.NewReader(s.logs.String())}, []time.Time{down})
+	line := fmt.Sprintf("chaos: captures=%d kills=0 redis_restarts=1 lost=%d duplicated=%d max_recovery_s=%.0f",
+		n, o.lost, o.duplicated, o.maxRecovery.Seconds())
+	t.Logf("%s (the API answered 503 %s after Redis stopped)", line, waited.Round(time.Millisecond))
+	report(t, line)
+	require.Zero(t, o.lost)
+	require.Zero(t, o.duplicated)
+}
+
+// report appends a chaos line to $RECHECK_CHAOS_REPORT (make chaos sums
+// them into one).
+func report(t *testing.T, line string) {
+	t.Helper()
+	p := os.Getenv("RECHECK_CHAOS_REPORT")
+	if p == "" {
+		return
 	}
-	require.Zero(t, lost+unsent)
-	require.Zero(t, duplicated)
-	require.Equal(t, kills, len(killed))
-	require.True(t, strings.HasPrefix(line, "chaos:"))
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = fmt.Fprintln(f, line)
+	require.NoError(t, err)
 }

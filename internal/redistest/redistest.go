@@ -149,6 +149,15 @@ func (s *Server) Restart(t testing.TB, crash bool) {
 	s.wait(t)
 }
 
+// Relaunch starts a stopped server again on the same socket and data
+// directory (after Stop or Kill: a test that keeps Redis down a while).
+func (s *Server) Relaunch(t testing.TB) {
+	t.Helper()
+	_ = os.Remove(s.Socket)
+	s.launch(t)
+	s.wait(t)
+}
+
 // Dump saves the server's data to an uncompressed RDB file and returns its
 // bytes: everything Redis holds, as a backup of it would, for tests that
 // look for what must not be there.
