@@ -43,6 +43,8 @@ func TestMain(m *testing.M) {
 type chaosWorker struct {
 	cmd *exec.Cmd
 	log string
+	// exited is closed when the process has ended.
+	exited chan struct{}
 }
 
 func startChaosWorker(t *testing.T, env map[string]string, logPath string) *chaosWorker {
@@ -56,8 +58,9 @@ func startChaosWorker(t *testing.T, env map[string]string, logPath string) *chao
 	}
 	cmd.Stdout, cmd.Stderr = f, f
 	require.NoError(t, cmd.Start())
-	go func() { _ = cmd.Wait(); f.Close() }()
-	return &chaosWorker{cmd: cmd, log: logPath}
+	w := &chaosWorker{cmd: cmd, log: logPath, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); f.Close(); close(w.exited) }()
+	return w
 }
 
 // loadPhotos makes the labelled folder of scripts/load-photos.sh from the
@@ -320,4 +323,70 @@ func report(t *testing.T, line string) {
 	defer f.Close()
 	_, err = fmt.Fprintln(f, line)
 	require.NoError(t, err)
+}
+
+// TestWorkerShutdown sends SIGTERM to the worker process in the middle of a
+// run: it ends within its shutdown timeout, finishing or handing back what
+// it was running, so that a new worker goes on at once (no lease to wait
+// out) and the run completes with the same guarantees.
+func TestWorkerShutdown(t *testing.T) {
+	n := envInt("RECHECK_CHAOS_CAPTURES", 12)
+	rs := redistest.StartWith(t, redistest.Options{AOF: true})
+	dir := t.TempDir()
+	api := startRoles(t, rs, dir, roles{intake: true})
+	env := serviceEnv(rs, dir)
+	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
+	env["RECHECK_OPS_ADDR"] = "127.0.0.1:0"
+	env["RECHECK_LOG_FORMAT"] = "json"
+	logDir := t.TempDir()
+	first := startChaosWorker(t, env, filepath.Join(logDir, "worker-0.log"))
+	secret, _, err := devKey(filepath.Join(dir, "dev", devKeysFile))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var done atomic.Int64
+	type stop struct {
+		at     time.Time
+		took   time.Duration
+		second *chaosWorker
+	}
+	stops := make(chan stop, 1)
+	go func() {
+		for done.Load() < int64(n/3) && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
+		at := time.Now()
+		_ = first.cmd.Process.Signal(syscall.SIGTERM)
+		<-first.exited
+		stops <- stop{at: at, took: time.Since(at), second: startChaosWorker(t, env, filepath.Join(logDir, "worker-1.log"))}
+	}()
+	rep, err := loadtest.Run(ctx, loadtest.Options{
+		Base: api.base, KeyID: devKeyID, Secret: secret, Reviewer: "admin", Password: devPassword,
+		Captures: n, Concurrency: 4, School: "load", Photos: loadPhotos(t), Size: loadtest.Size1MP,
+		Progress: func(d, _ int, _ map[string]int) { done.Store(int64(d)) },
+	})
+	st := <-stops
+	second, stopped, took := st.second, st.at, st.took
+	t.Cleanup(func() {
+		_ = second.cmd.Process.Signal(syscall.SIGTERM)
+		<-second.exited
+	})
+	require.NoError(t, err)
+	require.Empty(t, rep.Errors)
+	shutdown, err := time.ParseDuration(env["RECHECK_SHUTDOWN_TIMEOUT"])
+	require.NoError(t, err)
+	require.Less(t, took, shutdown+5*time.Second, "the worker ended within its shutdown timeout")
+	var logs []io.Reader
+	for _, p := range []string{first.log, second.log} {
+		f, err := os.Open(p)
+		require.NoError(t, err)
+		defer f.Close()
+		logs = append(logs, f)
+	}
+	o := verifyRun(t, ctx, env, rs, dir, n, logs, []time.Time{stopped})
+	t.Logf("SIGTERM: the worker ended %s after it, the last capture in flight finished %s after it; lost %d, duplicated %d",
+		took.Round(time.Millisecond), o.maxRecovery.Round(time.Millisecond), o.lost, o.duplicated)
+	require.Zero(t, o.lost)
+	require.Zero(t, o.duplicated)
+	require.Less(t, o.maxRecovery, 30*time.Second, "handed back, not left to a lease")
 }
