@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	stdlog "log"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,6 +27,10 @@ func newLogger(cfg LogConfig, w io.Writer) (zerolog.Logger, error) {
 	l := zerolog.New(out).Level(level).With().Timestamp().Str("service", "recheck").Logger()
 	log.Logger = l
 	redis.SetLogger(redisLogger{l})
+	// Libraries that print with the standard log package (asynq's queue
+	// metrics when Redis is away) write structured lines too.
+	stdlog.SetFlags(0)
+	stdlog.SetOutput(l.With().Str("component", "stdlog").Logger())
 	zerolog.SetGlobalLevel(level)
 	return l, nil
 }
