@@ -19,12 +19,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
+	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/loadtest"
 )
 
@@ -184,6 +186,7 @@ type outcome struct {
 // was in flight at it.
 func verifyRun(t *testing.T, ctx context.Context, env map[string]string, rs *redistest.Server, dir string, n int, logs []io.Reader, faults []time.Time) outcome {
 	t.Helper()
+	waitQueuesIdle(t, ctx, rs)
 	// Every capture final, each transition once.
 	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
 	require.NoError(t, err)
@@ -389,4 +392,31 @@ func TestWorkerShutdown(t *testing.T) {
 	require.Zero(t, o.lost)
 	require.Zero(t, o.duplicated)
 	require.Less(t, o.maxRecovery, 30*time.Second, "handed back, not left to a lease")
+}
+
+// waitQueuesIdle waits until no task is pending, running, scheduled or
+// retrying in any queue: a capture is final before its message is sent,
+// and a message a killed worker held waits for asynq's lease recovery.
+func waitQueuesIdle(t *testing.T, ctx context.Context, rs *redistest.Server) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		var counts []*redis.IntCmd
+		_, err := rs.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for q := range jobs.QueueWeights {
+				base := "asynq:{" + q + "}:"
+				counts = append(counts, p.LLen(ctx, base+"pending"), p.LLen(ctx, base+"active"),
+					p.ZCard(ctx, base+"scheduled"), p.ZCard(ctx, base+"retry"))
+			}
+			return nil
+		})
+		require.NoError(t, err)
+		busy := int64(0)
+		for _, c := range counts {
+			busy += c.Val()
+		}
+		if busy == 0 {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "the queues never emptied: %d tasks", busy)
+	}
 }
