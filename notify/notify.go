@@ -54,6 +54,11 @@ type Notifier interface {
 // refused subscription): retrying would only repeat the failure.
 var ErrPermanent = errors.New("notify: permanent failure")
 
+// ErrNotSent marks a failure after which the channel certainly did not
+// deliver the message (it answered with a refusal, such as WeChat's -1 or
+// 45009): a retry starts afresh rather than as a possible duplicate.
+var ErrNotSent = errors.New("notify: the channel refused the message")
+
 // ErrNotSubscribed marks a message the student did not subscribe to, or
 // whose subscription is used up (WeChat 43101): recorded, not retried.
 var ErrNotSubscribed = fmt.Errorf("%w: the student is not subscribed", ErrPermanent)

@@ -101,7 +101,7 @@ func (h *handlers) deliver(ctx context.Context, m notify.Message, mark func(capt
 	switch {
 	case errors.Is(err, notify.ErrPermanent):
 		if errors.Is(err, notify.ErrConfiguration) {
-			l.Error().Err(err).Str("message", m.Key).Msg("notification refused for a configuration error: fix the WeChat templates")
+			l.Error().Err(err).Str("notice", m.Key).Msg("notification refused for a configuration error: fix the WeChat templates")
 		}
 		if merr := mark(capture.Delivery{Error: err.Error()}); merr != nil {
 			return fmt.Errorf("worker: record failed delivery: %w", merr)
@@ -109,6 +109,10 @@ func (h *handlers) deliver(ctx context.Context, m notify.Message, mark func(capt
 		_ = h.ledger.Forget(ctx, m.DeliveryID)
 		return permanent(err)
 	case err != nil:
+		if errors.Is(err, notify.ErrNotSent) {
+			// Refused, not lost: the next attempt is not a possible duplicate.
+			_ = h.ledger.Forget(ctx, m.DeliveryID)
+		}
 		return fmt.Errorf("worker: notify: %w", err)
 	}
 	if err := h.ledger.Sent(ctx, m.DeliveryID, rcpt.MsgID); err != nil {

@@ -83,6 +83,7 @@ func TestWeChatOneMessagePerTransition(t *testing.T) {
 		require.Len(t, sim.Received(), 1)
 		require.Equal(t, 3, sim.SendCalls())
 		require.Empty(t, w.notice(id).Notified.Error)
+		require.NotContains(t, w.logs.String(), "ended without an answer", "a refusal is not a possible duplicate")
 	})
 	t.Run("not subscribed: recorded, not retried", func(t *testing.T) {
 		w, sim := wechatWorld(t, worldOptions{fastRetry: true})

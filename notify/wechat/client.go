@@ -63,7 +63,8 @@ func (c Config) Validate() error {
 
 // APIError is an error code WeChat answered. It unwraps to
 // notify.ErrNotSubscribed (43101), notify.ErrConfiguration (40003, 40037,
-// 47003, 41030) or to nothing (retried: -1, 45009 and the rest).
+// 47003, 41030), or notify.ErrNotSent (retried: -1, 45009 and the rest):
+// in every case WeChat did not deliver the message.
 type APIError struct {
 	Op      string
 	Code    int
@@ -71,10 +72,7 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	if kind := e.Unwrap(); kind != nil {
-		return fmt.Sprintf("wechat: %s: errcode %d (%s): %v", e.Op, e.Code, e.Message, kind)
-	}
-	return fmt.Sprintf("wechat: %s: errcode %d (%s)", e.Op, e.Code, e.Message)
+	return fmt.Sprintf("wechat: %s: errcode %d (%s): %v", e.Op, e.Code, e.Message, e.Unwrap())
 }
 
 // Unwrap sorts the code.
@@ -85,7 +83,7 @@ func (e *APIError) Unwrap() error {
 	case 40003, 40037, 47003, 41030:
 		return notify.ErrConfiguration
 	}
-	return nil
+	return notify.ErrNotSent
 }
 
 func tokenInvalid(code int) bool { return code == 40001 || code == 42001 || code == 40014 }

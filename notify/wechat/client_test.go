@@ -188,6 +188,7 @@ func TestErrorCodes(t *testing.T) {
 			case tc.retry:
 				require.Error(t, err)
 				require.NotErrorIs(t, err, notify.ErrPermanent, "retried by the queue")
+				require.ErrorIs(t, err, notify.ErrNotSent, "WeChat answered: nothing went out")
 			default:
 				require.NoError(t, err)
 				require.Len(t, f.sim.Received(), 2)
