@@ -599,6 +599,9 @@ func TestUploadGate(t *testing.T) {
 	}()
 	_, err := pw.Write(raw[:100])
 	require.NoError(t, err)
+	for deadline := time.Now().Add(30 * time.Second); b.api.UploadsInFlight() == 0; time.Sleep(5 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "the slow upload never reached the gate")
+	}
 
 	// The gate is full: the next upload is refused at once.
 	var resp *http.Response

@@ -115,3 +115,7 @@ func (a *API) belowHighWater(h http.HandlerFunc) http.HandlerFunc {
 		h(w, r)
 	}
 }
+
+// UploadsInFlight is how many bytes of uploads the API is receiving now
+// (recheck_upload_inflight_bytes).
+func (a *API) UploadsInFlight() int64 { return a.uploads.InFlight() }
