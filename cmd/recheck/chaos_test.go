@@ -65,6 +65,20 @@ func startChaosWorker(t *testing.T, env map[string]string, logPath string) *chao
 	return w
 }
 
+// splitService starts Redis (append-only file on) and the intake API in
+// this process, and returns the environment of a worker process beside it.
+func splitService(t *testing.T) (*redistest.Server, string, *service, map[string]string) {
+	t.Helper()
+	rs := redistest.StartWith(t, redistest.Options{AOF: true})
+	dir := t.TempDir()
+	api := startRoles(t, rs, dir, roles{intake: true})
+	env := serviceEnv(rs, dir)
+	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
+	env["RECHECK_OPS_ADDR"] = "127.0.0.1:0"
+	env["RECHECK_LOG_FORMAT"] = "json"
+	return rs, dir, api, env
+}
+
 // loadPhotos makes the labelled folder of scripts/load-photos.sh from the
 // shared portraits, as symlinks.
 func loadPhotos(t *testing.T) string {
@@ -99,13 +113,7 @@ func envInt(name string, def int) int {
 // make chaos (RECHECK_CHAOS_CAPTURES, RECHECK_CHAOS_KILLS) more.
 func TestWorkerCrash(t *testing.T) {
 	n, kills := envInt("RECHECK_CHAOS_CAPTURES", 16), envInt("RECHECK_CHAOS_KILLS", 1)
-	rs := redistest.StartWith(t, redistest.Options{AOF: true})
-	dir := t.TempDir()
-	api := startRoles(t, rs, dir, roles{intake: true})
-	env := serviceEnv(rs, dir)
-	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
-	env["RECHECK_OPS_ADDR"] = "127.0.0.1:0"
-	env["RECHECK_LOG_FORMAT"] = "json"
+	rs, dir, api, env := splitService(t)
 	env["RECHECK_POLL_INTERVAL"] = "100ms"
 	logDir := t.TempDir()
 	var mu sync.Mutex
@@ -334,13 +342,7 @@ func report(t *testing.T, line string) {
 // out) and the run completes with the same guarantees.
 func TestWorkerShutdown(t *testing.T) {
 	n := envInt("RECHECK_CHAOS_CAPTURES", 12)
-	rs := redistest.StartWith(t, redistest.Options{AOF: true})
-	dir := t.TempDir()
-	api := startRoles(t, rs, dir, roles{intake: true})
-	env := serviceEnv(rs, dir)
-	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
-	env["RECHECK_OPS_ADDR"] = "127.0.0.1:0"
-	env["RECHECK_LOG_FORMAT"] = "json"
+	rs, dir, api, env := splitService(t)
 	logDir := t.TempDir()
 	first := startChaosWorker(t, env, filepath.Join(logDir, "worker-0.log"))
 	secret, _, err := devKey(filepath.Join(dir, "dev", devKeysFile))
