@@ -8,7 +8,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/export"
 )
 
@@ -35,12 +34,8 @@ func (s *startOnWrite) Write(p []byte) (int, error) {
 // getExport streams the zip of a school's approved photos for CHSI
 // (admins and the school's records office); ?cohort= narrows it.
 func (a *API) getExport(w http.ResponseWriter, r *http.Request) {
-	school := r.PathValue("school")
-	if !capture.ValidID(school) {
-		fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
-		return
-	}
-	if !mayWork(w, r, school, RoleRecordsOffice) {
+	school, ok := schoolPath(w, r, RoleRecordsOffice)
+	if !ok {
 		return
 	}
 	cohort := r.URL.Query().Get("cohort")

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -56,12 +57,8 @@ func pageParams(r *http.Request) (string, int, error) {
 // getReviews lists a school's captures in a review state (pending by
 // default), in the order they entered it.
 func (a *API) getReviews(w http.ResponseWriter, r *http.Request) {
-	school := r.PathValue("school")
-	if !capture.ValidID(school) {
-		fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
-		return
-	}
-	if !mayWork(w, r, school, RoleReviewer) {
+	school, ok := schoolPath(w, r, RoleReviewer)
+	if !ok {
 		return
 	}
 	name := r.URL.Query().Get("state")
@@ -78,22 +75,13 @@ func (a *API) getReviews(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	repo := a.deps.Lifecycle.Repo()
-	ids, next, err := repo.ListState(r.Context(), school, state, cursor, limit)
+	recs, next, err := a.listState(r.Context(), school, state, cursor, limit)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	page := listPage[reviewItem]{School: school, State: name, Items: []reviewItem{}, NextCursor: next}
-	for _, id := range ids {
-		rec, err := repo.Get(r.Context(), id)
-		if errors.Is(err, capture.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			fail(w, r, err)
-			return
-		}
+	for _, rec := range recs {
 		page.Items = append(page.Items, reviewItemOf(rec))
 	}
 	writeJSON(w, http.StatusOK, page)
@@ -160,12 +148,8 @@ type caseItem struct {
 
 // getEscalations lists a school's open records-office cases, oldest first.
 func (a *API) getEscalations(w http.ResponseWriter, r *http.Request) {
-	school := r.PathValue("school")
-	if !capture.ValidID(school) {
-		fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
-		return
-	}
-	if !mayWork(w, r, school, RoleRecordsOffice) {
+	school, ok := schoolPath(w, r, RoleRecordsOffice)
+	if !ok {
 		return
 	}
 	cursor, limit, err := pageParams(r)
@@ -173,25 +157,12 @@ func (a *API) getEscalations(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	repo := a.deps.Lifecycle.Repo()
-	students, next, err := repo.OpenCases(r.Context(), school, cursor, limit)
+	items, next, err := a.openCases(r.Context(), school, cursor, limit)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	page := listPage[caseItem]{School: school, Items: []caseItem{}, NextCursor: next}
-	for _, s := range students {
-		j, err := repo.Journey(r.Context(), school, s)
-		if err != nil {
-			fail(w, r, err)
-			return
-		}
-		if j.Case == nil {
-			continue
-		}
-		page.Items = append(page.Items, caseItem{StudentID: s, Case: j.Case, FailedAttempts: len(j.Failed),
-			ReviewRejections: len(j.Rejections), LatestCapture: j.Latest})
-	}
+	page := listPage[caseItem]{School: school, Items: items, NextCursor: next}
 	writeJSON(w, http.StatusOK, page)
 }
 
@@ -223,4 +194,67 @@ func (a *API) postResolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s)
+}
+
+// schoolPath is the {school} of a request's path for a user with one of
+// roles for that school; it answers 404 or 403 itself and says ok when
+// the handler may go on.
+func schoolPath(w http.ResponseWriter, r *http.Request, roles ...string) (string, bool) {
+	school := r.PathValue("school")
+	return school, maySchool(w, r, school, roles...)
+}
+
+// maySchool is mayWork for a school code that came from the request: 404
+// for one that cannot be a school's.
+func maySchool(w http.ResponseWriter, r *http.Request, school string, roles ...string) bool {
+	if !capture.ValidID(school) {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
+		return false
+	}
+	return mayWork(w, r, school, roles...)
+}
+
+// listState reads up to limit of a school's captures in a state after the
+// cursor, in the order they entered it (the review list, JSON or page).
+func (a *API) listState(ctx context.Context, school string, state capture.State, cursor string, limit int) ([]*capture.Record, string, error) {
+	repo := a.deps.Lifecycle.Repo()
+	ids, next, err := repo.ListState(ctx, school, state, cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	recs := make([]*capture.Record, 0, len(ids))
+	for _, id := range ids {
+		rec, err := repo.Get(ctx, id)
+		if errors.Is(err, capture.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, next, nil
+}
+
+// openCases reads up to limit of a school's open records-office cases
+// after the cursor, oldest first (the escalations list, JSON or page).
+func (a *API) openCases(ctx context.Context, school, cursor string, limit int) ([]caseItem, string, error) {
+	repo := a.deps.Lifecycle.Repo()
+	students, next, err := repo.OpenCases(ctx, school, cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	items := []caseItem{}
+	for _, s := range students {
+		j, err := repo.Journey(ctx, school, s)
+		if err != nil {
+			return nil, "", err
+		}
+		if j.Case == nil {
+			continue
+		}
+		items = append(items, caseItem{StudentID: s, Case: j.Case, FailedAttempts: len(j.Failed),
+			ReviewRejections: len(j.Rejections), LatestCapture: j.Latest})
+	}
+	return items, next, nil
 }

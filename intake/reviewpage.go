@@ -162,28 +162,16 @@ func (a *API) getReviewPage(w http.ResponseWriter, r *http.Request) {
 		a.page(w, r, "review", d)
 		return
 	}
-	if !capture.ValidID(d.School) || !mayWork(w, r, d.School, RoleReviewer) {
-		if !capture.ValidID(d.School) {
-			fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
-		}
+	if !maySchool(w, r, d.School, RoleReviewer) {
 		return
 	}
-	repo := a.deps.Lifecycle.Repo()
-	ids, next, err := repo.ListState(r.Context(), d.School, capture.PendingReview, r.URL.Query().Get("cursor"), 20)
+	recs, next, err := a.listState(r.Context(), d.School, capture.PendingReview, r.URL.Query().Get("cursor"), 20)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	d.Next = next
-	for _, id := range ids {
-		rec, err := repo.Get(r.Context(), id)
-		if errors.Is(err, capture.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			fail(w, r, err)
-			return
-		}
+	for _, rec := range recs {
 		it := pageItem{reviewItem: reviewItemOf(rec), DocTypeZH: docZH[rec.Document.Type]}
 		it.EnteredAt = rec.Last().At.In(shanghai).Format("2006-01-02 15:04")
 		if it.DocTypeZH == "" {
@@ -252,33 +240,18 @@ func (a *API) getEscalationsPage(w http.ResponseWriter, r *http.Request) {
 		a.page(w, r, "escalations", d)
 		return
 	}
-	if !capture.ValidID(d.School) {
-		fail(w, r, newError(http.StatusNotFound, "not_found", "no such school"))
+	if !maySchool(w, r, d.School, RoleRecordsOffice) {
 		return
 	}
-	if !mayWork(w, r, d.School, RoleRecordsOffice) {
-		return
-	}
-	repo := a.deps.Lifecycle.Repo()
-	students, next, err := repo.OpenCases(r.Context(), d.School, r.URL.Query().Get("cursor"), 50)
+	items, next, err := a.openCases(r.Context(), d.School, r.URL.Query().Get("cursor"), 50)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	d.Next = next
-	for _, s := range students {
-		j, err := repo.Journey(r.Context(), d.School, s)
-		if err != nil {
-			fail(w, r, err)
-			return
-		}
-		if j.Case == nil {
-			continue
-		}
-		d.Cases = append(d.Cases, pageCase{
-			caseItem: caseItem{StudentID: s, Case: j.Case, FailedAttempts: len(j.Failed), ReviewRejections: len(j.Rejections), LatestCapture: j.Latest},
-			Reason:   j.Case.Reason, ReasonZH: caseZH[j.Case.Reason], OpenedAt: j.Case.OpenedAt.In(shanghai).Format("2006-01-02 15:04"),
-		})
+	for _, it := range items {
+		d.Cases = append(d.Cases, pageCase{caseItem: it, Reason: it.Case.Reason, ReasonZH: caseZH[it.Case.Reason],
+			OpenedAt: it.Case.OpenedAt.In(shanghai).Format("2006-01-02 15:04")})
 	}
 	a.page(w, r, "escalations", d)
 }
