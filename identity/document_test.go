@@ -142,3 +142,9 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestResidentIDCheck(t *testing.T) {
+	require.Equal(t, byte('X'), identity.ResidentIDCheck("11010519491231002"))
+	require.Equal(t, byte(0), identity.ResidentIDCheck("1101051949123100"), "too short")
+	require.Equal(t, byte(0), identity.ResidentIDCheck("1101051949123100A"))
+}

@@ -13,6 +13,15 @@ var (
 	mod112Check   = "10X98765432"
 )
 
+// ResidentIDCheck returns the check character (0-9 or X) of the first 17
+// digits of a mainland resident ID number, or 0 when one is not a digit.
+func ResidentIDCheck(first17 string) byte {
+	if len(first17) < 17 {
+		return 0
+	}
+	return mod112(first17)
+}
+
 // mod112 returns the check character for the first 17 digits of n, or 0 when
 // one of them is not a digit.
 func mod112(n string) byte {

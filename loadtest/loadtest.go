@@ -24,6 +24,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/intake/client"
 )
 
@@ -374,12 +375,7 @@ func residentID(student string) string {
 		h = h*31 + uint32(c)
 	}
 	n := fmt.Sprintf("11010220080901%03d", h%1000)
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i, w := range weights {
-		sum += int(n[i]-'0') * w
-	}
-	return n + string("10X98765432"[sum%11])
+	return n + string(identity.ResidentIDCheck(n))
 }
 
 // retryBusy sends again, as an upstream does, while the service answers

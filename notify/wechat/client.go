@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -96,8 +95,6 @@ type Client struct {
 	http      *http.Client
 	tokens    *tokens
 
-	mu     sync.Mutex
-	codes  map[int]int
 	onCode func(int)
 }
 
@@ -126,7 +123,7 @@ func New(cfg Config, templates *Templates, rdb redis.UniversalClient, opts ...Op
 	if err := templates.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, templates: templates, http: &http.Client{Timeout: cfg.Timeout}, codes: map[int]int{}}
+	c := &Client{cfg: cfg, templates: templates, http: &http.Client{Timeout: cfg.Timeout}}
 	c.tokens = &tokens{
 		rdb: rdb, prefix: "recheck:wechat:" + cfg.AppID + ":", fetch: c.fetchToken, now: time.Now,
 		before: 5 * time.Minute, lockTTL: 15 * time.Second, wait: 50 * time.Millisecond,
@@ -135,26 +132,6 @@ func New(cfg Config, templates *Templates, rdb redis.UniversalClient, opts ...Op
 		o(c)
 	}
 	return c, nil
-}
-
-// Codes returns how many times WeChat answered each non-zero error code.
-func (c *Client) Codes() map[int]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[int]int, len(c.codes))
-	for k, v := range c.codes {
-		out[k] = v
-	}
-	return out
-}
-
-func (c *Client) count(code int) {
-	c.mu.Lock()
-	c.codes[code]++
-	c.mu.Unlock()
-	if c.onCode != nil {
-		c.onCode(code)
-	}
 }
 
 type apiAnswer struct {
@@ -187,8 +164,8 @@ func (c *Client) post(ctx context.Context, op, path string, body any) (apiAnswer
 	}
 	a, err = parseAnswer(op, resp.StatusCode, data)
 	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		c.count(apiErr.Code)
+	if errors.As(err, &apiErr) && c.onCode != nil {
+		c.onCode(apiErr.Code)
 	}
 	return a, err
 }
