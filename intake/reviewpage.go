@@ -74,8 +74,11 @@ type pageCase struct {
 }
 
 // csrfKey is shared by every intake process through Redis, so a form
-// rendered by one is accepted by another.
+// rendered by one is accepted by another; each process reads it once.
 func (a *API) csrfKey(ctx context.Context) ([]byte, error) {
+	if k := a.csrf.Load(); k != nil {
+		return *k, nil
+	}
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	key := "recheck:admin:csrf-key"
@@ -86,7 +89,12 @@ func (a *API) csrfKey(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("intake: csrf key: %w", err)
 	}
-	return hex.DecodeString(v)
+	k, err := hex.DecodeString(v)
+	if err != nil {
+		return nil, fmt.Errorf("intake: csrf key: %w", err)
+	}
+	a.csrf.Store(&k)
+	return k, nil
 }
 
 // csrfToken binds a form to its user.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -142,6 +143,8 @@ type API struct {
 	uploads *uploadGate
 	// queue enqueues batch tasks.
 	queue *asynq.Client
+	// csrf caches the forms' key once read from Redis.
+	csrf atomic.Pointer[[]byte]
 	// routes are the patterns handle registered, for the API description's
 	// test.
 	routes []string
