@@ -55,8 +55,8 @@ func checkNote(field, s string, required bool) (string, error) {
 		return "", &InvalidError{Field: field, Message: field + " is required"}
 	case !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxNote:
 		return "", &InvalidError{Field: field, Message: field + " must be valid UTF-8 of at most 500 characters"}
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' }):
-		return "", &InvalidError{Field: field, Message: field + " contains control characters"}
+	case strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && identity.Hidden(r) }):
+		return "", &InvalidError{Field: field, Message: field + " contains control or invisible characters (bidirectional overrides, zero-width characters)"}
 	}
 	return s, nil
 }

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/recheck/recheck/capture"
@@ -155,8 +154,9 @@ func validateCapture(fields map[string]string, photo []byte, now time.Time) (*ca
 	return form, nil
 }
 
-// plainText accepts 1-max characters of valid UTF-8 without control
-// characters.
+// plainText accepts 1-max characters of valid UTF-8 without control,
+// format (bidirectional overrides, zero-width characters) or other hidden
+// characters (identity.Hidden).
 func plainText(s string, max int) error {
 	if !utf8.ValidString(s) {
 		return errors.New("is not valid UTF-8")
@@ -165,8 +165,8 @@ func plainText(s string, max int) error {
 		return fmt.Errorf("must be 1-%d characters", max)
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
-			return errors.New("contains control characters")
+		if identity.Hidden(r) {
+			return fmt.Errorf("contains the invisible or control character %U", r)
 		}
 	}
 	return nil
