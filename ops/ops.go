@@ -25,6 +25,9 @@ type Config struct {
 	// MetricsToken lets a Prometheus scraper read /metrics with
 	// "Authorization: Bearer <token>"; admins may read it too.
 	MetricsToken string `env:"RECHECK_METRICS_TOKEN" help:"bearer token of /metrics (at least 32 characters; admins may read it with their password); empty: admins only" secret:"true"`
+	// ProfileDir, when set, receives a Go CPU profile of the whole run
+	// (cpu.pprof) and a heap profile at shutdown (heap.pprof).
+	ProfileDir string `env:"RECHECK_PROFILE_DIR" help:"directory for cpu.pprof (the whole run) and heap.pprof (at shutdown), for go tool pprof and PGO; empty: no profiling"`
 }
 
 // Validate reports a configuration that cannot work.

@@ -228,6 +228,15 @@ func (a *app) addr() string {
 // their tasks or hand them back to the queue.
 func (a *app) run(ctx context.Context) error {
 	defer a.close()
+	prof, err := startProfile(a.cfg.Ops.ProfileDir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := prof.stop(); err != nil {
+			a.log.Warn().Err(err).Msg("profile not written")
+		}
+	}()
 	errc := make(chan error, 1)
 	if a.worker != nil {
 		if err := a.worker.Start(); err != nil {
@@ -257,7 +266,6 @@ func (a *app) run(ctx context.Context) error {
 		}
 		ev.Msg("intake API listening")
 	}
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
