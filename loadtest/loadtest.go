@@ -65,6 +65,27 @@ type Report struct {
 	CPUSeconds  float64            `json:"cpu_seconds_per_capture"`
 	PeakRSSMB   float64            `json:"peak_rss_mb"`
 	RedisPerCap float64            `json:"redis_commands_per_capture"`
+	// Admissions is the registration of the students' admission photos,
+	// done before the captures and outside their figures (the upstream
+	// sends them when students are admitted, not when they shoot).
+	Admissions Phase `json:"admissions"`
+	// RSS is the service's peak resident memory in each tenth of the run,
+	// to show whether it grows with the captures.
+	RSS []RSSPoint `json:"rss"`
+}
+
+// Phase is a part of the run done before the measured captures.
+type Phase struct {
+	Count   int     `json:"count"`
+	Seconds float64 `json:"seconds"`
+	Rate    float64 `json:"per_second"`
+}
+
+// RSSPoint is the peak resident memory seen up to Captures finished
+// captures, since the previous point.
+type RSSPoint struct {
+	Captures int     `json:"captures"`
+	PeakMB   float64 `json:"peak_mb"`
 }
 
 // final are the states a capture ends in.
@@ -105,6 +126,17 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	rep.InputBytes = map[string]int{"mean": total / len(inputs), "min": smallest, "max": largest, "people": len(inputs)}
 
 	up := client.New(opt.Base, opt.KeyID, opt.Secret)
+	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
+	student := func(i int) string { return fmt.Sprintf("L%s-%06d", stamp, i) }
+	regStart := time.Now()
+	if err := parallel(ctx, opt.Captures, opt.Concurrency, func(i int) error {
+		return register(ctx, up, opt, student(i), inputs[i%len(inputs)])
+	}); err != nil {
+		return rep, err
+	}
+	rep.Admissions = Phase{Count: opt.Captures, Seconds: time.Since(regStart).Seconds()}
+	rep.Admissions.Rate = float64(opt.Captures) / rep.Admissions.Seconds
+
 	before, err := scrape(ctx, opt)
 	if err != nil {
 		return rep, err
@@ -113,7 +145,6 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	if opt.Redis != nil {
 		redisBefore, _ = redisCalls(ctx, opt.Redis)
 	}
-	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
 	var (
 		mu        sync.Mutex
 		latencies []float64
@@ -122,8 +153,11 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 		peakRSS   atomic.Uint64
 		wg        sync.WaitGroup
 	)
+	tenths := make([]float64, 10) // peak RSS in each tenth of the captures
 	stopRSS := make(chan struct{})
+	rssDone := make(chan struct{})
 	go func() { // the process's memory while the run goes on
+		defer close(rssDone)
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
@@ -132,9 +166,12 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 				return
 			case <-t.C:
 				if m, err := scrape(ctx, opt); err == nil {
-					if v := uint64(m["process_resident_memory_bytes"]); v > peakRSS.Load() {
-						peakRSS.Store(v)
+					v := m["process_resident_memory_bytes"]
+					if uint64(v) > peakRSS.Load() {
+						peakRSS.Store(uint64(v))
 					}
+					k := min(9, int(done.Load())*10/opt.Captures)
+					tenths[k] = max(tenths[k], v/(1<<20))
 				}
 			}
 		}
@@ -149,12 +186,10 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 				if i >= opt.Captures || ctx.Err() != nil {
 					return
 				}
-				student := fmt.Sprintf("L%s-%06d", stamp, i)
-				in := inputs[i%len(inputs)]
-				state, ms, err := one(ctx, up, opt, student, in)
+				state, ms, err := one(ctx, up, opt, inputs[i%len(inputs)].captured, student(i))
 				mu.Lock()
 				if err != nil {
-					rep.Errors = append(rep.Errors, student+": "+err.Error())
+					rep.Errors = append(rep.Errors, student(i)+": "+err.Error())
 					rep.Outcomes["error"]++
 				} else {
 					rep.Outcomes[state]++
@@ -174,6 +209,12 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	}
 	wg.Wait()
 	close(stopRSS)
+	<-rssDone
+	for k, v := range tenths {
+		if v > 0 {
+			rep.RSS = append(rep.RSS, RSSPoint{Captures: (k + 1) * opt.Captures / 10, PeakMB: v})
+		}
+	}
 	rep.Seconds = time.Since(start).Seconds()
 	rep.Rate = float64(opt.Captures) / rep.Seconds
 	sort.Float64s(latencies)
@@ -200,22 +241,58 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	return rep, nil
 }
 
-// one takes one student from the admission photo to a final state and
-// returns it with the time from submission to the comparison's result.
-func one(ctx context.Context, up *client.Client, opt Options, student string, in input) (string, float64, error) {
+// parallel runs fn for 0..n-1 on c goroutines and returns the first
+// error.
+func parallel(ctx context.Context, n, c int, fn func(i int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, c)
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// register puts a student's admission photo on file.
+func register(ctx context.Context, up *client.Client, opt Options, student string, in input) error {
 	resp, err := retryBusy(ctx, func() (*client.Response, error) {
 		return up.PutAdmissionPhoto(ctx, opt.School, student, unique(in.admission, student))
 	})
 	if err != nil {
-		return "", 0, err
+		return fmt.Errorf("loadtest: admission photo of %s: %w", student, err)
 	}
 	if resp.Status >= 300 {
-		return "", 0, fmt.Errorf("admission photo: %d %s", resp.Status, resp.Body)
+		return fmt.Errorf("loadtest: admission photo of %s: %d %s", student, resp.Status, resp.Body)
 	}
+	return nil
+}
+
+// one takes one student with an admission photo on file from the capture
+// to a final state and returns it with the time from submission to the
+// comparison's result.
+func one(ctx context.Context, up *client.Client, opt Options, captured []byte, student string) (string, float64, error) {
 	start := time.Now()
-	resp, err = retryBusy(ctx, func() (*client.Response, error) {
+	resp, err := retryBusy(ctx, func() (*client.Response, error) {
 		return up.SubmitCapture(ctx, client.Capture{School: opt.School, Cohort: "load", StudentID: student, OpenID: "o-" + student,
-			DocumentType: "resident_id", DocumentNumber: residentID(student), Name: "测试学生"}, unique(in.captured, student), student)
+			DocumentType: "resident_id", DocumentNumber: residentID(student), Name: "测试学生"}, unique(captured, student), student)
 	})
 	if err != nil {
 		return "", 0, err

@@ -75,11 +75,19 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 		enc.SetEscapeHTML(false)
 		return exitOK, enc.Encode(rep)
 	}
+	fmt.Fprintf(stdout, "%d admission photos registered first in %.1f s (%.1f/s), outside the figures below\n", rep.Admissions.Count, rep.Admissions.Seconds, rep.Admissions.Rate)
 	fmt.Fprintf(stdout, "%d captures (%s, mean %d KB) in %.1f s: %.2f captures/s\n", rep.Captures, rep.Size, rep.InputBytes["mean"]/1024, rep.Seconds, rep.Rate)
 	fmt.Fprintf(stdout, "submit to result: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n", rep.LatencyP50, rep.LatencyP95, rep.LatencyP99)
 	fmt.Fprintf(stdout, "per capture: CPU %.3f s; stages (ms) standardize %.1f, match %.1f, ctid %.1f, notify %.1f; Redis commands %.0f\n",
 		rep.CPUSeconds, rep.StageMS["standardize"], rep.StageMS["match"], rep.StageMS["ctid"], rep.StageMS["notify"], rep.RedisPerCap)
 	fmt.Fprintf(stdout, "peak RSS %.0f MB; outcomes: %s\n", rep.PeakRSSMB, outcomeNote(rep.Outcomes))
+	if len(rep.RSS) > 1 {
+		var pts []string
+		for _, p := range rep.RSS {
+			pts = append(pts, fmt.Sprintf("%d: %.0f", p.Captures, p.PeakMB))
+		}
+		fmt.Fprintf(stdout, "peak RSS (MB) by captures done: %s\n", strings.Join(pts, ", "))
+	}
 	for i, e := range rep.Errors {
 		if i == 5 {
 			fmt.Fprintf(stdout, "… and %d more errors\n", len(rep.Errors)-5)
