@@ -56,6 +56,9 @@ type Record struct {
 	Input *PhotoInfo `json:"input,omitempty"`
 	// Face is the face found in the upload, in its pixels.
 	Face *FaceBox `json:"face,omitempty"`
+	// PhotoFace is that face's box (x, y, width, height) carried into the
+	// standardized photo's pixels: where the comparison reads the face.
+	PhotoFace *[4]int `json:"photo_face,omitempty"`
 	// Measures are the quality measures of the standardization, by name,
 	// for the reviewer.
 	Measures map[string]float64 `json:"measures,omitempty"`

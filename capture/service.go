@@ -141,7 +141,9 @@ type StandardizeResult struct {
 	Findings []Finding
 	Input    *PhotoInfo
 	Face     *FaceBox
-	Measures map[string]float64
+	// PhotoFace is the face's box in the standardized photo.
+	PhotoFace *[4]int
+	Measures  map[string]float64
 	// Review lists what a reviewer should look at (never blocks).
 	Review     []Finding
 	Start, End time.Time
@@ -167,7 +169,7 @@ func (l *Lifecycle) Standardized(ctx context.Context, id string, res Standardize
 		if res.Input != nil {
 			rec.Input = res.Input
 		}
-		rec.Face, rec.Measures, rec.Review = res.Face, res.Measures, res.Review
+		rec.Face, rec.PhotoFace, rec.Measures, rec.Review = res.Face, res.PhotoFace, res.Measures, res.Review
 		rec.SetStage(StageStandardize, res.Start, res.End)
 		if !res.OK {
 			t.Journey().release(rec.ID)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/davidbyttow/govips/v2/vips"
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
@@ -17,6 +18,7 @@ import (
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
+	"github.com/recheck/recheck/loadtest"
 	"github.com/recheck/recheck/worker"
 )
 
@@ -73,10 +75,10 @@ func TestRephotographedPrintIsFlaggedForReview(t *testing.T) {
 		"faces/deepface/img14.jpg": false,
 	} {
 		photo := testphotos.Read(t, rel)
-		res, err := imaging.Standardize(context.Background(), photo, imaging.Options{Detector: testmodels.Matcher(t).Detectors()})
+		res, err := imaging.Standardize(context.Background(), photo, imaging.Options{Detector: testmodels.Matcher(t).Detectors(), ViewSize: facematch.LivenessView})
 		require.NoError(t, err)
 		require.NotNil(t, res.Face, rel)
-		flags := s.Flags(context.Background(), photo, res.Face)
+		flags := s.Flags(context.Background(), res)
 		if flagged {
 			require.Len(t, flags, 1, rel)
 			require.Equal(t, capture.ReviewFlagRephotographed, flags[0].Code)
@@ -90,6 +92,36 @@ func TestRephotographedPrintIsFlaggedForReview(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, out.Photo)
 	require.Empty(t, out.Review, "a live photo that passes carries no flag")
+}
+
+// TestLivenessReadsTheStandardizationsDecode: the liveness measured on the
+// copy standardization decoded (Result.View) is the liveness of the photo
+// decoded on its own, to the last bit, so the rates make calibrate
+// measures hold for the service: phone-sized JPEGs (12 and 1 MP), a small
+// portrait, and a PNG.
+func TestLivenessReadsTheStandardizationsDecode(t *testing.T) {
+	m := testmodels.Matcher(t)
+	portrait := testphotos.Read(t, "faces/deepface/img14.jpg")
+	big, err := loadtest.PhoneLike(portrait, 3000, 4000, 1)
+	require.NoError(t, err)
+	small, err := loadtest.PhoneLike(portrait, 864, 1152, 2)
+	require.NoError(t, err)
+	img, err := vips.NewImageFromBuffer(portrait)
+	require.NoError(t, err)
+	png, _, err := img.ExportPng(vips.NewPngExportParams())
+	img.Close()
+	require.NoError(t, err)
+	for name, photo := range map[string][]byte{"12 MP": big, "1 MP": small, "portrait": portrait, "PNG": png} {
+		res, err := imaging.Standardize(context.Background(), photo, imaging.Options{Detector: m.Detectors(), ViewSize: facematch.LivenessView})
+		require.NoError(t, err, name)
+		require.NotNil(t, res.Face, name)
+		require.Equal(t, facematch.LivenessView, max(res.View.W, res.View.H), name)
+		alone, err := m.LivenessAt(context.Background(), photo, imaging.DefaultLimits(), res.Face.Box)
+		require.NoError(t, err, name)
+		shared, err := m.LivenessIn(context.Background(), res.View, res.Input.Width, res.Face.Box)
+		require.NoError(t, err, name)
+		require.Equal(t, alone, shared, name)
+	}
 }
 
 func scorer(t *testing.T) (*engines.Scorer, *capture.Repository) {
@@ -107,10 +139,22 @@ func TestScore(t *testing.T) {
 	s, repo := scorer(t)
 	out, err := standardizer(t).Standardize(ctx, "cjlu", testphotos.Read(t, "faces/deepface/img14.jpg"))
 	require.NoError(t, err)
+	require.NotNil(t, out.PhotoFace, "standardization says where the face is")
+	probe := worker.Probe{Photo: out.Photo, Face: out.PhotoFace}
 	same := reference(testphotos.Read(t, "faces/deepface/img13.jpg")) // deepface G04, like the capture
-	sc, err := s.Score(ctx, out.Photo, same)
+	sc, err := s.Score(ctx, probe, same)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, sc.Score, capture.DefaultRules().PassScore)
+	// A capture standardized before the face was recorded: found again.
+	found, err := s.Score(ctx, worker.Probe{Photo: out.Photo}, same)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, found.Score, capture.DefaultRules().PassScore)
+	// The recorded box is what is read: the same photo read at its
+	// bottom-left corner, where there is no face, is nobody.
+	corner := worker.Probe{Photo: out.Photo, Face: &[4]int{0, 440, 200, 200}}
+	off, err := s.Score(ctx, corner, same)
+	require.NoError(t, err)
+	require.Less(t, off.Score, capture.DefaultRules().PassScore)
 	require.Equal(t, facematch.EmbedderArcFace, sc.Embedder, "arcface scores by default")
 	vec, ok, err := repo.Embedding(ctx, facematch.Pipelines[sc.Embedder], same.SHA256)
 	require.NoError(t, err)
@@ -118,20 +162,20 @@ func TestScore(t *testing.T) {
 	require.Len(t, vec, 512)
 
 	other := reference(testphotos.Read(t, "faces/deepface/img18.jpg"))
-	sc, err = s.Score(ctx, out.Photo, other)
+	sc, err = s.Score(ctx, probe, other)
 	require.NoError(t, err)
 	require.Less(t, sc.Score, capture.DefaultRules().PassScore)
 
-	_, err = s.Score(ctx, out.Photo, reference(testphotos.Read(t, "faces/deepface/couple.jpg")))
+	_, err = s.Score(ctx, probe, reference(testphotos.Read(t, "faces/deepface/couple.jpg")))
 	var up *worker.UnusablePhotoError
 	require.ErrorAs(t, err, &up)
 	require.Equal(t, "reference", up.Which)
-	_, err = s.Score(ctx, testphotos.Read(t, "faces/dlib-nonface/giraffe.jpg"), same)
+	_, err = s.Score(ctx, worker.Probe{Photo: testphotos.Read(t, "faces/dlib-nonface/giraffe.jpg")}, same)
 	require.ErrorAs(t, err, &up)
 	require.Equal(t, "probe", up.Which)
 
 	failing := worker.Reference{SHA256: "nope", Load: func(context.Context) ([]byte, error) { return nil, errors.New("storage down") }}
-	_, err = s.Score(ctx, out.Photo, failing)
+	_, err = s.Score(ctx, probe, failing)
 	require.ErrorContains(t, err, "storage down")
 	require.False(t, errors.As(err, &up), "a storage failure is retried, not an unusable photo")
 }
@@ -148,7 +192,8 @@ func TestScoreUsesTheCachedAdmissionEmbedding(t *testing.T) {
 	d, err := m.Describe(ctx, out.Photo, imaging.DefaultLimits(), m.Default())
 	require.NoError(t, err)
 	require.NoError(t, repo.SetEmbedding(ctx, facematch.Pipelines[m.Default()], other.SHA256, d.Vectors[m.Default()], time.Hour))
-	sc, err := s.Score(ctx, out.Photo, other)
+	probe := worker.Probe{Photo: out.Photo} // found again, as Describe finds it
+	sc, err := s.Score(ctx, probe, other)
 	require.NoError(t, err)
 	require.Equal(t, 100.0, sc.Score)
 
@@ -156,7 +201,7 @@ func TestScoreUsesTheCachedAdmissionEmbedding(t *testing.T) {
 	// its bare name) is on another scale: it is not used.
 	third := reference(testphotos.Read(t, "faces/deepface/img17.jpg"))
 	require.NoError(t, repo.SetEmbedding(ctx, m.Default(), third.SHA256, d.Vectors[m.Default()], time.Hour))
-	sc, err = s.Score(ctx, out.Photo, third)
+	sc, err = s.Score(ctx, probe, third)
 	require.NoError(t, err)
 	require.Less(t, sc.Score, 100.0)
 }

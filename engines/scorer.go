@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -28,13 +29,19 @@ type Scorer struct {
 var _ worker.Scorer = (*Scorer)(nil)
 
 // Score implements worker.Scorer.
-func (s *Scorer) Score(ctx context.Context, probe []byte, ref worker.Reference) (worker.Score, error) {
+func (s *Scorer) Score(ctx context.Context, probe worker.Probe, ref worker.Reference) (worker.Score, error) {
 	emb := s.Matcher.Default()
 	refVec, err := s.reference(ctx, ref, emb)
 	if err != nil {
 		return worker.Score{}, err
 	}
-	d, err := s.Matcher.Describe(ctx, probe, s.Limits, emb)
+	var d *facematch.Description
+	if f := probe.Face; f != nil {
+		// Standardization placed the face: read it there, no detection.
+		d, err = s.Matcher.DescribeAt(ctx, probe.Photo, s.Limits, image.Rect(f[0], f[1], f[0]+f[2], f[1]+f[3]), emb)
+	} else {
+		d, err = s.Matcher.Describe(ctx, probe.Photo, s.Limits, emb)
+	}
 	if unusable(err) {
 		return worker.Score{}, &worker.UnusablePhotoError{Which: "probe", Err: err}
 	}

@@ -30,10 +30,14 @@ var _ worker.Standardizer = (*Standardizer)(nil)
 
 // Standardize implements worker.Standardizer.
 func (s *Standardizer) Standardize(ctx context.Context, school string, original []byte) (worker.Standardized, error) {
-	res, err := imaging.Standardize(ctx, original, imaging.Options{
+	opt := imaging.Options{
 		Profile: s.Profiles.For(school), Limits: s.Limits, Detector: s.Matcher.Detectors(), DetectSize: s.Config.DetectSize,
 		FaceReader: s.Matcher.FaceReader(),
-	})
+	}
+	if s.Config.LivenessLine > 0 {
+		opt.ViewSize = facematch.LivenessView // the liveness reads the detection's decode
+	}
+	res, err := imaging.Standardize(ctx, original, opt)
 	var inErr *imaging.Error
 	if errors.As(err, &inErr) {
 		return worker.Standardized{Findings: []capture.Finding{{Code: inErr.Code, MessageZH: inErr.MessageZH}}}, nil
@@ -47,20 +51,23 @@ func (s *Standardizer) Standardize(ctx context.Context, school string, original 
 	}
 	if res.OK {
 		out.Photo = res.Output.JPEG
-		out.Review = append(Findings(res.Review), s.Flags(ctx, original, res.Face)...)
+		f := res.Output.Face
+		out.PhotoFace = &[4]int{f.Min.X, f.Min.Y, f.Dx(), f.Dy()}
+		out.Review = append(Findings(res.Review), s.Flags(ctx, res)...)
 	}
 	return out, nil
 }
 
-// Flags checks what only a person may decide on, for the photo's face
-// (found in the original's pixels): a liveness below the line flags the
-// photo as re-photographed (严禁翻拍). Standardize flags the photos that
-// pass the checks.
-func (s *Standardizer) Flags(ctx context.Context, original []byte, face *imaging.Face) []capture.Finding {
-	if s.Config.LivenessLine <= 0 || face == nil {
+// Flags checks what only a person may decide on, for the standardized
+// photo's face (found in the original's pixels, read on the copy the
+// standardization decoded): a liveness below the line flags the photo as
+// re-photographed (严禁翻拍). Standardize flags the photos that pass the
+// checks.
+func (s *Standardizer) Flags(ctx context.Context, res *imaging.Result) []capture.Finding {
+	if s.Config.LivenessLine <= 0 || res.Face == nil {
 		return nil
 	}
-	live, err := s.Matcher.LivenessAt(ctx, original, s.Limits, face.Box)
+	live, err := s.Matcher.LivenessIn(ctx, res.View, res.Input.Width, res.Face.Box)
 	if err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("liveness not measured")
 		return nil

@@ -132,8 +132,35 @@ func (m *Matcher) Describe(ctx context.Context, photo []byte, lim imaging.Limits
 	if len(faces) != 1 {
 		return nil, &FaceCountError{Count: len(faces)}
 	}
-	d := &Description{Vectors: map[string][]float32{}, img: img, face: faces[0], scale: scale}
-	d.Face = scaleFace(faces[0], scale)
+	return m.describe(ctx, img, faces[0], scale, names)
+}
+
+// DescribeAt is Describe for a photo whose single face is already known:
+// box, in the photo's pixels, is where standardization put it
+// (imaging.Output.Face). The photo is decoded as Describe decodes it and
+// the face embedded from box, without looking for it again.
+func (m *Matcher) DescribeAt(ctx context.Context, photo []byte, lim imaging.Limits, box image.Rectangle, names ...string) (*Description, error) {
+	info, err := imaging.Probe(photo, lim)
+	if err != nil {
+		return nil, err
+	}
+	if box.Intersect(image.Rect(0, 0, info.Width, info.Height)).Empty() {
+		return nil, fmt.Errorf("facematch: face box %v outside the %d × %d photo", box, info.Width, info.Height)
+	}
+	img, err := imaging.Preview(photo, lim, describeSides[0])
+	if err != nil {
+		return nil, err
+	}
+	scale := float64(info.Width) / float64(img.W)
+	face := scaleFace(imaging.Face{Box: box}, 1/scale)
+	return m.describe(ctx, img, face, scale, names)
+}
+
+// describe embeds face (in img's pixels) with the named embedders, all
+// loaded ones when none is named.
+func (m *Matcher) describe(ctx context.Context, img imaging.RGB, face imaging.Face, scale float64, names []string) (*Description, error) {
+	d := &Description{Vectors: map[string][]float32{}, img: img, face: face, scale: scale}
+	d.Face = scaleFace(face, scale)
 	if len(names) == 0 {
 		names = m.Embedders()
 	}
@@ -142,7 +169,7 @@ func (m *Matcher) Describe(ctx context.Context, photo []byte, lim imaging.Limits
 		if !ok {
 			return nil, fmt.Errorf("facematch: embedder %q is not loaded", n)
 		}
-		v, err := e.Embed(ctx, img, faces[0])
+		v, err := e.Embed(ctx, img, face)
 		if err != nil {
 			return nil, fmt.Errorf("facematch: %s: %w", n, err)
 		}
@@ -278,6 +305,11 @@ func scaleFace(f imaging.Face, s float64) imaging.Face {
 	return out
 }
 
+// LivenessView is the longest side of the copy of a photo the liveness is
+// measured on (the comparison's copy, so that make calibrate's liveness
+// table holds for it).
+const LivenessView = 640
+
 // LivenessAt returns the probability (0-1) that the face at box (in the
 // photo's own pixels, as a detector found it) is a live person rather than
 // a printed photo or a screen, without detecting it again.
@@ -289,14 +321,27 @@ func (m *Matcher) LivenessAt(ctx context.Context, photo []byte, lim imaging.Limi
 	if err != nil {
 		return 0, err
 	}
-	img, err := imaging.Preview(photo, lim, 640)
+	img, err := imaging.Preview(photo, lim, LivenessView)
 	if err != nil {
 		return 0, err
 	}
-	s := float64(img.W) / float64(info.Width)
+	return m.LivenessIn(ctx, img, info.Width, box)
+}
+
+// LivenessIn is LivenessAt on a copy of the photo already decoded at most
+// LivenessView pixels on its longest side (imaging.Result.View); width is
+// the photo's own width, box the face in the photo's pixels.
+func (m *Matcher) LivenessIn(ctx context.Context, view imaging.RGB, width int, box image.Rectangle) (float64, error) {
+	if m.arc == nil {
+		return 0, ErrNoLiveness
+	}
+	if view.W <= 0 || width <= 0 {
+		return 0, errors.New("facematch: liveness needs a decoded photo")
+	}
+	s := float64(view.W) / float64(width)
 	r := func(v int) int { return int(float64(v)*s + 0.5) }
 	b := image.Rect(r(box.Min.X), r(box.Min.Y), r(box.Max.X), r(box.Max.Y))
-	p, err := m.arc.Liveness(ctx, img, b)
+	p, err := m.arc.Liveness(ctx, view, b)
 	return p[0], err
 }
 

@@ -10,31 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/davidbyttow/govips/v2/vips"
-
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
+	"github.com/recheck/recheck/loadtest"
 )
 
-// benchPhoto makes a phone-sized JPEG of w × h pixels from a shared portrait
-// (upscaled: the shared set has no 12-megapixel photo), encoded as phones
-// do (quality 92, 4:2:0).
+// benchPhoto makes a phone-like JPEG of w × h pixels from a shared
+// portrait, as the load harness does: scaled up (the shared set has no
+// 12-megapixel photo), given sensor-like noise so that it decodes like a
+// camera's file rather than a smooth upscale, encoded at quality 92.
 func benchPhoto(b testing.TB, w, h int) []byte {
 	b.Helper()
-	img, err := vips.NewImageFromBuffer(testphotos.Read(b, "faces/deepface/img15.jpg"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer img.Close()
-	s := max(float64(w)/float64(img.Width()), float64(h)/float64(img.Height()))
-	if err := img.Resize(s, vips.KernelLanczos3); err != nil {
-		b.Fatal(err)
-	}
-	if err := img.ExtractArea((img.Width()-w)/2, (img.Height()-h)/2, w, h); err != nil {
-		b.Fatal(err)
-	}
-	out, _, err := img.ExportJpeg(&vips.JpegExportParams{Quality: 92, SubsampleMode: vips.VipsForeignSubsampleOn})
+	out, err := loadtest.PhoneLike(testphotos.Read(b, "faces/deepface/img15.jpg"), w, h, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

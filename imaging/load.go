@@ -104,14 +104,7 @@ func loadThumbnail(data []byte, info Info, size int) (*vips.ImageRef, error) {
 		return loadOriented(data, info, 1)
 	}
 	if info.Format == JPEG {
-		k := 1
-		for _, f := range []int{8, 4, 2} {
-			if longest/f >= size {
-				k = f
-				break
-			}
-		}
-		img, err := loadOriented(data, info, k)
+		img, err := loadOriented(data, info, jpegShrinkFor(longest, size))
 		if err != nil {
 			return nil, err
 		}
@@ -175,6 +168,40 @@ func firstLine(err error) string {
 		}
 	}
 	return s
+}
+
+// decodeBase decodes data once for a standardization: a JPEG at the
+// largest shrink-on-load factor that keeps at least size pixels on the
+// longest side, not reduced further, so that the render can often cut the
+// output from it too; other formats reduced to size (their render decodes
+// at full size anyway).
+func decodeBase(data []byte, info Info, size int) (RGB, error) {
+	if info.Format != JPEG {
+		m, _, err := thumbnailRGB(data, info, size)
+		return m, err
+	}
+	img, err := loadOriented(data, info, jpegShrinkFor(max(info.Width, info.Height), size))
+	if err != nil {
+		return RGB{}, err
+	}
+	defer img.Close()
+	pix, err := img.ToBytes()
+	if err != nil {
+		return RGB{}, inputError(CodeUnreadable, "cannot decode the %s: %s", info.Format, firstLine(err))
+	}
+	m := RGB{W: img.Width(), H: img.Height(), Pix: pix}
+	return m, m.valid()
+}
+
+// jpegShrinkFor is the largest JPEG shrink-on-load factor that keeps at
+// least size pixels of longest.
+func jpegShrinkFor(longest, size int) int {
+	for _, f := range []int{8, 4, 2} {
+		if longest/f >= size {
+			return f
+		}
+	}
+	return 1
 }
 
 // thumbnailRGB decodes data with shrink-on-load to at most size pixels on

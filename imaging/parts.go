@@ -34,15 +34,20 @@ func mid(ps ...point) point {
 // faceParts locates the face's 68 points on the rendered frame: the
 // detector's box mapped into the output, where the face is level.
 func (j *job) faceParts() (Landmarks68, error) {
-	b := j.faces[0].Box
-	c := j.place.toOutput(point{float64(b.Min.X+b.Max.X) / 2, float64(b.Min.Y+b.Max.Y) / 2})
-	w, h := float64(b.Dx())*j.place.Scale, float64(b.Dy())*j.place.Scale
-	box := image.Rect(int(c.X-w/2), int(c.Y-h/2), int(c.X+w/2), int(c.Y+h/2))
-	lm, err := j.opt.FaceReader.Landmarks68(j.ctx, j.frame.RGB, box)
+	lm, err := j.opt.FaceReader.Landmarks68(j.ctx, j.frame.RGB, j.outputBox())
 	if err != nil {
 		return lm, fmt.Errorf("imaging: face landmarks: %w", err)
 	}
 	return lm, nil
+}
+
+// outputBox is the detector's face box carried into the output frame: its
+// centre placed as the frame places the input, its size scaled.
+func (j *job) outputBox() image.Rectangle {
+	b := j.faces[0].Box
+	c := j.place.toOutput(point{float64(b.Min.X+b.Max.X) / 2, float64(b.Min.Y+b.Max.Y) / 2})
+	w, h := float64(b.Dx())*j.place.Scale, float64(b.Dy())*j.place.Scale
+	return image.Rect(int(c.X-w/2), int(c.Y-h/2), int(c.X+w/2), int(c.Y+h/2))
 }
 
 // measureMouth measures how open the mouth is from the 68 points: the

@@ -16,47 +16,19 @@ type rendered struct {
 	Inside []bool
 }
 
-// render decodes the input at the smallest JPEG shrink that still covers the
-// output, cuts the part the frame needs, resizes it to the output's scale in
-// libvips (cubic), and samples the frame from it, levelling the eye line.
-// Outside the input, edge pixels are repeated and marked.
-func render(data []byte, info Info, pl placement) (rendered, error) {
-	k := 1
-	if info.Format == JPEG {
-		k = jpegShrink(pl.Scale)
-	}
-	img, err := loadOriented(data, info, k)
+// render cuts the part of the input the frame needs from base (the input
+// decoded once, see decodeBase) when base is sharp enough for the output's
+// scale, or else from the input decoded again at the smallest JPEG shrink
+// that still covers the output; resizes it to the output's scale in libvips
+// (cubic), and samples the frame from it, levelling the eye line. Outside
+// the input, edge pixels are repeated and marked.
+func render(data []byte, info Info, base RGB, pl placement) (rendered, error) {
+	c, err := frameSource(data, info, base, pl)
 	if err != nil {
 		return rendered{}, err
 	}
-	defer img.Close()
-	lw, lh := img.Width(), img.Height()
-	kx, ky := float64(info.Width)/float64(lw), float64(info.Height)/float64(lh)
-	x0, y0, x1, y1 := pl.inputBounds()
-	rx := clampInt(int(math.Floor(x0/kx))-2, 0, lw)
-	ry := clampInt(int(math.Floor(y0/ky))-2, 0, lh)
-	rw := clampInt(int(math.Ceil(x1/kx))+2, 0, lw) - rx
-	rh := clampInt(int(math.Ceil(y1/ky))+2, 0, lh) - ry
-	if rw <= 0 || rh <= 0 {
-		return rendered{}, fmt.Errorf("imaging: the output frame lies outside the photo")
-	}
-	if err := img.ExtractArea(rx, ry, rw, rh); err != nil {
-		return rendered{}, fmt.Errorf("imaging: extract frame: %w", err)
-	}
-	if f := pl.Scale * kx; math.Abs(f-1) > 1e-3 {
-		if err := img.Resize(f, vips.KernelCubic); err != nil {
-			return rendered{}, fmt.Errorf("imaging: resize: %w", err)
-		}
-	}
-	pix, err := img.ToBytes()
-	if err != nil {
-		return rendered{}, inputError(CodeUnreadable, "cannot decode the %s: %s", info.Format, firstLine(err))
-	}
-	src := RGB{W: img.Width(), H: img.Height(), Pix: pix}
-	if err := src.valid(); err != nil {
-		return rendered{}, err
-	}
-	fx, fy := float64(src.W)/float64(rw), float64(src.H)/float64(rh)
+	src, kx, ky, rx, ry := c.RGB, c.kx, c.ky, float64(c.x), float64(c.y)
+	fx, fy := float64(src.W)/float64(c.w), float64(src.H)/float64(c.h)
 	out := rendered{RGB: NewRGB(pl.W, pl.H), Inside: make([]bool, pl.W*pl.H)}
 	level := math.Abs(pl.Roll) < 0.2*math.Pi/180 // no turn: copy pixels, no interpolation blur
 	// toInput is affine: step it along rows instead of turning every pixel.
@@ -71,8 +43,8 @@ func render(data []byte, info Info, pl placement) (rendered, error) {
 			q := point{qx + float64(x)*ax, qy + float64(x)*ay}
 			i := y*pl.W + x
 			out.Inside[i] = q.X >= 0 && q.Y >= 0 && q.X < float64(info.Width) && q.Y < float64(info.Height)
-			u := (q.X/kx-float64(rx))*fx - 0.5
-			v := (q.Y/ky-float64(ry))*fy - 0.5
+			u := (q.X/kx-rx)*fx - 0.5
+			v := (q.Y/ky-ry)*fy - 0.5
 			if level {
 				copy(out.Pix[3*i:3*i+3], src.Pix[3*(clampInt(int(math.Round(v)), 0, src.H-1)*src.W+clampInt(int(math.Round(u)), 0, src.W-1)):])
 			} else {
@@ -81,6 +53,75 @@ func render(data []byte, info Info, pl placement) (rendered, error) {
 		}
 	}
 	return out, nil
+}
+
+// cutout is the part of the input around the output frame, resized to the
+// output's scale: x, y, w, h place it in the copy it was cut from, which
+// has kx × ky input pixels per pixel.
+type cutout struct {
+	RGB
+	kx, ky     float64
+	x, y, w, h int
+}
+
+// place sets the cut for a copy of lw × lh pixels of the input.
+func (c *cutout) place(info Info, pl placement, lw, lh int) error {
+	x0, y0, x1, y1 := pl.inputBounds()
+	c.kx, c.ky = float64(info.Width)/float64(lw), float64(info.Height)/float64(lh)
+	c.x = clampInt(int(math.Floor(x0/c.kx))-2, 0, lw)
+	c.y = clampInt(int(math.Floor(y0/c.ky))-2, 0, lh)
+	c.w = clampInt(int(math.Ceil(x1/c.kx))+2, 0, lw) - c.x
+	c.h = clampInt(int(math.Ceil(y1/c.ky))+2, 0, lh) - c.y
+	if c.w <= 0 || c.h <= 0 {
+		return fmt.Errorf("imaging: the output frame lies outside the photo")
+	}
+	return nil
+}
+
+// frameSource cuts the frame's part of the input from base when base has
+// at least the output's resolution (no second decode), or else from the
+// input decoded at the smallest JPEG shrink that covers the output.
+func frameSource(data []byte, info Info, base RGB, pl placement) (cutout, error) {
+	var c cutout
+	if base.W > 0 && pl.Scale*float64(info.Width)/float64(base.W) <= 1+1e-3 {
+		if err := c.place(info, pl, base.W, base.H); err != nil {
+			return c, err
+		}
+		c.RGB = base.crop(c.x, c.y, c.w, c.h)
+		if f := pl.Scale * c.kx; math.Abs(f-1) > 1e-3 {
+			var err error
+			if c.RGB, err = c.RGB.resized(f, vips.KernelCubic); err != nil {
+				return c, err
+			}
+		}
+		return c, nil
+	}
+	k := 1
+	if info.Format == JPEG {
+		k = jpegShrink(pl.Scale)
+	}
+	img, err := loadOriented(data, info, k)
+	if err != nil {
+		return c, err
+	}
+	defer img.Close()
+	if err := c.place(info, pl, img.Width(), img.Height()); err != nil {
+		return c, err
+	}
+	if err := img.ExtractArea(c.x, c.y, c.w, c.h); err != nil {
+		return c, fmt.Errorf("imaging: extract frame: %w", err)
+	}
+	if f := pl.Scale * c.kx; math.Abs(f-1) > 1e-3 {
+		if err := img.Resize(f, vips.KernelCubic); err != nil {
+			return c, fmt.Errorf("imaging: resize: %w", err)
+		}
+	}
+	pix, err := img.ToBytes()
+	if err != nil {
+		return c, inputError(CodeUnreadable, "cannot decode the %s: %s", info.Format, firstLine(err))
+	}
+	c.RGB = RGB{W: img.Width(), H: img.Height(), Pix: pix}
+	return c, c.valid()
 }
 
 // bilinear samples the image at (u, v), repeating edge pixels outside it,

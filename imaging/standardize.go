@@ -26,6 +26,12 @@ type Options struct {
 	// the mouth, the eyes, glasses and hair (Measures.MouthOpen and the
 	// following); nil leaves them unmeasured.
 	FaceReader FaceReader
+	// ViewSize, when set, asks for Result.View: the input at most this many
+	// pixels on its longest side, made from the decode the detection used
+	// (the same pixels Preview would give when ViewSize is at least
+	// DetectSize), so that a caller looking at the photo again (liveness)
+	// does not decode it again.
+	ViewSize int
 }
 
 // Result is the outcome of a standardization that could read its input.
@@ -52,6 +58,9 @@ type Result struct {
 	// Diagnostics holds the pictures behind the verdict when Options asked
 	// for them and a frame was rendered.
 	Diagnostics *Diagnostics `json:"-"`
+	// View is the input reduced to Options.ViewSize when that was set;
+	// Input.Width / View.W maps its pixels to the input's.
+	View RGB `json:"-"`
 }
 
 // Diagnostics are pictures of the pipeline's work, for people judging it.
@@ -77,6 +86,10 @@ type Output struct {
 	Padding int
 	// Eyes is the midpoint of the eyes in output pixels.
 	Eyes image.Point
+	// Face is the detector's face box carried into the output's pixels (the
+	// box the 68 points were read in), so that a comparison need not
+	// look for the face again.
+	Face image.Rectangle
 	// Pixels is the photo before encoding.
 	Pixels RGB
 }
@@ -88,6 +101,7 @@ type job struct {
 	data   []byte
 	res    *Result
 	faces  []Face
+	base   RGB // the input decoded once: detection, view and (usually) render
 	place  placement
 	thumb  RGB     // the detection copy the face was found on
 	tscale float64 // from the copy's pixels to the input's
@@ -108,7 +122,8 @@ type step struct {
 // checked between steps.
 var pipeline = []step{
 	{"probe", (*job).probe},                  // sniff, limits, header
-	{"detect", (*job).detect},                // shrink-on-load copy, faces and landmarks
+	{"decode", (*job).decode},                // one shrink-on-load decode for what follows
+	{"detect", (*job).detect},                // reduced copy, faces and landmarks
 	{"place", (*job).placeFrame},             // frame around the face, geometric measures
 	{"render", (*job).render},                // decode at the right shrink, cut, resize, level
 	{"measure", (*job).measure},              // light, sharpness, wall, matte
@@ -167,8 +182,26 @@ func (j *job) probe() error {
 	return nil
 }
 
-// detect finds faces on a copy decoded with shrink-on-load, and once more on
-// a larger copy when the first shows none (a small face in a big photo).
+// decode decodes the input once, with shrink-on-load, at the size the
+// detection and the view need; the render reuses it when it is sharp
+// enough for the output.
+func (j *job) decode() error {
+	base, err := decodeBase(j.data, j.res.Input, max(j.opt.DetectSize, j.opt.ViewSize))
+	if err != nil {
+		return err
+	}
+	j.base = base
+	if j.opt.ViewSize > 0 {
+		if j.res.View, err = base.within(j.opt.ViewSize); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// detect finds faces on the decoded copy reduced to DetectSize, and once
+// more on a larger copy when the first shows none (a small face in a big
+// photo).
 func (j *job) detect() error {
 	in := j.res.Input
 	longest := max(in.Width, in.Height)
@@ -176,10 +209,17 @@ func (j *job) detect() error {
 		if i > 0 && longest <= j.opt.DetectSize {
 			break
 		}
-		thumb, scale, err := thumbnailRGB(j.data, in, size)
+		var thumb RGB
+		var err error
+		if i == 0 {
+			thumb, err = j.base.within(size)
+		} else {
+			thumb, _, err = thumbnailRGB(j.data, in, size)
+		}
 		if err != nil {
 			return err
 		}
+		scale := float64(in.Width) / float64(thumb.W)
 		faces, err := j.opt.Detector.DetectFaces(j.ctx, thumb)
 		if err != nil {
 			return fmt.Errorf("imaging: detect faces: %w", err)
@@ -230,7 +270,8 @@ func (j *job) placeFrame() error {
 }
 
 func (j *job) render() error {
-	fr, err := render(j.data, j.res.Input, j.place)
+	fr, err := render(j.data, j.res.Input, j.base, j.place)
+	j.base = RGB{} // no longer needed; let it go before the measures
 	if err != nil {
 		return err
 	}
@@ -323,6 +364,7 @@ func (j *job) encode() error {
 	j.res.Output = &Output{
 		JPEG: e.data, Width: p.Width, Height: p.Height, Quality: e.quality, Padding: e.padding, Pixels: j.output,
 		Eyes: image.Pt(int(math.Round(j.place.OutEye.X)), int(math.Round(j.place.OutEye.Y))),
+		Face: j.outputBox(),
 	}
 	return nil
 }

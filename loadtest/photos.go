@@ -73,11 +73,11 @@ const (
 	Size12MP = "12mp"
 )
 
-// phoneLike makes a phone-sized JPEG of the photo: scaled to cover w × h
+// PhoneLike makes a phone-sized JPEG of the photo: scaled to cover w × h
 // and cut to it, with sensor-like noise (σ ≈ 3 levels of luma, 2 of
 // chroma) so that it decodes like a camera's file rather than a smooth
 // upscale, encoded at quality 92 (4:2:0).
-func phoneLike(photo []byte, w, h int, seed uint64) ([]byte, error) {
+func PhoneLike(photo []byte, w, h int, seed uint64) ([]byte, error) {
 	img, err := vips.NewImageFromBuffer(photo)
 	if err != nil {
 		return nil, fmt.Errorf("loadtest: decode: %w", err)
@@ -128,9 +128,9 @@ func sized(photo []byte, size string, seed uint64) ([]byte, error) {
 	case SizeAsIs:
 		return photo, nil
 	case Size1MP:
-		return phoneLike(photo, 864, 1152, seed)
+		return PhoneLike(photo, 864, 1152, seed)
 	case Size12MP:
-		return phoneLike(photo, 3000, 4000, seed)
+		return PhoneLike(photo, 3000, 4000, seed)
 	}
 	return nil, fmt.Errorf("loadtest: --size must be as-is, 1mp or 12mp, got %q", size)
 }

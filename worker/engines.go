@@ -28,6 +28,8 @@ type Standardized struct {
 	Findings []capture.Finding
 	Input    *capture.PhotoInfo
 	Face     *capture.FaceBox
+	// PhotoFace is the face's box (x, y, width, height) in Photo.
+	PhotoFace *[4]int
 	// Measures are the quality measures, by name, for the reviewer.
 	Measures map[string]float64
 	// Review flags what a reviewer should look at; it never blocks.
@@ -39,7 +41,18 @@ type Standardized struct {
 type Scorer interface {
 	// Score returns the score; an *UnusablePhotoError when either photo
 	// does not show exactly one usable face; other errors may be retried.
-	Score(ctx context.Context, probe []byte, ref Reference) (Score, error)
+	Score(ctx context.Context, probe Probe, ref Reference) (Score, error)
+}
+
+// Probe is the standardized photo compared with the admission photo.
+type Probe struct {
+	// Photo is the standardized photo.
+	Photo []byte
+	// Face, when known, is where standardization put the face (x, y,
+	// width, height in Photo's pixels); the scorer then reads it there
+	// instead of looking for it. Captures standardized before it was
+	// recorded have none.
+	Face *[4]int
 }
 
 // Reference is the admission photo a capture is compared with.

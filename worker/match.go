@@ -101,7 +101,7 @@ func (h *handlers) score(ctx context.Context, rec *capture.Record) (Score, *capt
 		return Score{}, nil, nil, err
 	}
 	ref := Reference{SHA256: adm.SHA256, Load: func(ctx context.Context) ([]byte, error) { return h.Store.Get(ctx, adm.Key) }}
-	sc, err := h.Scorer.Score(ctx, std, ref)
+	sc, err := h.Scorer.Score(ctx, Probe{Photo: std, Face: rec.PhotoFace}, ref)
 	var unusable *UnusablePhotoError
 	if errors.As(err, &unusable) {
 		if unusable.Which == "reference" {

@@ -46,7 +46,7 @@ func (h *handlers) standardize(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	saved, err := h.Lifecycle.Standardized(ctx, rec.ID, capture.StandardizeResult{
-		OK: out.Photo != nil, Findings: out.Findings, Input: out.Input, Face: out.Face,
+		OK: out.Photo != nil, Findings: out.Findings, Input: out.Input, Face: out.Face, PhotoFace: out.PhotoFace,
 		Measures: out.Measures, Review: out.Review, Start: start, End: time.Now(),
 	})
 	if err != nil {

@@ -128,12 +128,12 @@ func (s *Scorer) Shift(d float64) {
 }
 
 // Score implements worker.Scorer.
-func (s *Scorer) Score(ctx context.Context, probe []byte, ref worker.Reference) (worker.Score, error) {
+func (s *Scorer) Score(ctx context.Context, probe worker.Probe, ref worker.Reference) (worker.Score, error) {
 	s.mu.Lock()
 	s.calls++
 	shift := s.shift
 	s.mu.Unlock()
-	p, err := Tag(probe)
+	p, err := Tag(probe.Photo)
 	if err != nil {
 		return worker.Score{}, &worker.UnusablePhotoError{Which: "probe", Err: err}
 	}
