@@ -90,13 +90,14 @@ load: build
 
 ## chaos: the fault tests at scale: RECHECK_CHAOS_CAPTURES captures (300)
 ## through the API while the worker process is killed with SIGKILL
-## RECHECK_CHAOS_KILLS times (4) and restarted, then again while Redis
-## stops and starts; ends with one line:
+## RECHECK_CHAOS_KILLS times (4) and restarted, again while Redis stops
+## and starts, and again while storage, the CTID gateway and WeChat
+## misbehave (slow, failing, down, -1 and 45009); ends with one line:
 ## chaos: captures=N kills=K redis_restarts=R lost=L duplicated=D max_recovery_s=S
 chaos: setup
 	@rm -f /tmp/recheck-chaos.txt
 	@RECHECK_CHAOS_CAPTURES=$${RECHECK_CHAOS_CAPTURES:-300} RECHECK_CHAOS_KILLS=$${RECHECK_CHAOS_KILLS:-4} \
-	RECHECK_CHAOS_REPORT=/tmp/recheck-chaos.txt $(GO) test -count=1 -timeout 60m -run '^(TestWorkerCrash|TestRedisRestart)$$' ./cmd/recheck >/tmp/recheck-chaos.log 2>&1 || \
+	RECHECK_CHAOS_REPORT=/tmp/recheck-chaos.txt $(GO) test -count=1 -timeout 60m -run '^(TestWorkerCrash|TestRedisRestart|TestDependencyFaults)$$' ./cmd/recheck >/tmp/recheck-chaos.log 2>&1 || \
 	  { tail -40 /tmp/recheck-chaos.log; exit 1; }
 	@awk '{ for (i = 2; i <= NF; i++) { split($$i, kv, "="); if (kv[1] == "max_recovery_s") { if (kv[2] > m) m = kv[2] } else s[kv[1]] += kv[2] } } \
 	  END { printf "chaos: captures=%d kills=%d redis_restarts=%d lost=%d duplicated=%d max_recovery_s=%d\n", s["captures"], s["kills"], s["redis_restarts"], s["lost"], s["duplicated"], m }' /tmp/recheck-chaos.txt

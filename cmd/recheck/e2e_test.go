@@ -95,11 +95,16 @@ func registerCTID(t *testing.T, dir, photo string) {
 
 // startRoles starts one recheck process running r against a Redis and a
 // storage directory that other processes may share.
-func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles) *service {
+func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles, extra ...map[string]string) *service {
 	t.Helper()
 	secret := devCredentials(t, dir)
 	env := serviceEnv(rs, dir)
 	env["RECHECK_MODELS_DIR"] = testmodels.Dir(t)
+	for _, m := range extra {
+		for k, v := range m {
+			env[k] = v
+		}
+	}
 	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
 	require.NoError(t, err)
 	require.NoError(t, cfg.Validate())

@@ -73,6 +73,15 @@ type Simulator struct {
 	nonces  map[string]time.Time // seen in the last 10 minutes
 	swept   time.Time            // when expired entries were last dropped
 	now     func() time.Time
+	// faults are Latency, ErrorRate and Outage, changeable while serving.
+	faults faults
+}
+
+// faults are the simulator's fault knobs.
+type faults struct {
+	latency   time.Duration
+	errorRate float64
+	outage    bool
 }
 
 // How long a nonce is remembered and a serial stays usable.
@@ -103,7 +112,8 @@ func (s *Simulator) sweep() {
 
 // New loads the registry and returns the simulator.
 func New(cfg Config) (*Simulator, error) {
-	s := &Simulator{cfg: cfg, registry: map[string]Person{}, serials: map[string]time.Time{}, nonces: map[string]time.Time{}, now: time.Now}
+	s := &Simulator{cfg: cfg, registry: map[string]Person{}, serials: map[string]time.Time{}, nonces: map[string]time.Time{}, now: time.Now,
+		faults: faults{latency: cfg.Latency, errorRate: cfg.ErrorRate, outage: cfg.Outage}}
 	raw, err := os.ReadFile(filepath.Join(cfg.Registry, "registry.json"))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -120,16 +130,34 @@ func New(cfg Config) (*Simulator, error) {
 	return s, nil
 }
 
+// SetOutage starts (true) or ends an outage: every request fails with 503
+// meanwhile.
+func (s *Simulator) SetOutage(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.outage = down
+}
+
+// SetLatency delays every later answer by d.
+func (s *Simulator) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.latency = d
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Latency > 0 {
+	s.mu.Lock()
+	f := s.faults
+	s.mu.Unlock()
+	if f.latency > 0 {
 		select {
-		case <-time.After(s.cfg.Latency):
+		case <-time.After(f.latency):
 		case <-r.Context().Done():
 			return
 		}
 	}
-	if s.cfg.Outage || (s.cfg.ErrorRate > 0 && mrand.Float64() < s.cfg.ErrorRate) {
+	if f.outage || (f.errorRate > 0 && mrand.Float64() < f.errorRate) {
 		reply(w, http.StatusServiceUnavailable, ctid.Response{Code: 5003, Message: "service unavailable"})
 		return
 	}
