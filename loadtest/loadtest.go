@@ -36,7 +36,11 @@ type Options struct {
 	// auth) and read /metrics.
 	Reviewer, Password    string
 	Captures, Concurrency int
-	School                string
+	// Rate, when set, starts a capture every 1/Rate seconds (an open
+	// loop, as students arrive) instead of keeping Concurrency busy; at
+	// most Concurrency are in flight.
+	Rate   float64
+	School string
 	// Photos is a labelled folder (one subfolder per person, or
 	// <person>__… files); Size is as-is, 1mp or 12mp.
 	Photos, Size string
@@ -98,6 +102,9 @@ type input struct{ admission, captured []byte }
 func Run(ctx context.Context, opt Options) (Report, error) {
 	if opt.Captures < 1 || opt.Concurrency < 1 {
 		return Report{}, errors.New("loadtest: captures and concurrency must be at least 1")
+	}
+	if opt.Rate < 0 {
+		return Report{}, errors.New("loadtest: the rate must not be negative")
 	}
 	if opt.Poll <= 0 {
 		opt.Poll = 100 * time.Millisecond
@@ -176,36 +183,56 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 			}
 		}
 	}()
-	start := time.Now()
-	for w := 0; w < opt.Concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= opt.Captures || ctx.Err() != nil {
-					return
-				}
-				state, ms, err := one(ctx, up, opt, inputs[i%len(inputs)].captured, student(i))
-				mu.Lock()
-				if err != nil {
-					rep.Errors = append(rep.Errors, student(i)+": "+err.Error())
-					rep.Outcomes["error"]++
-				} else {
-					rep.Outcomes[state]++
-					latencies = append(latencies, ms)
-				}
-				d := int(done.Add(1))
-				if opt.Progress != nil {
-					out := map[string]int{}
-					for k, v := range rep.Outcomes {
-						out[k] = v
-					}
-					opt.Progress(d, opt.Captures, out) // one call at a time
-				}
-				mu.Unlock()
+	drive := func(i int) {
+		state, ms, err := one(ctx, up, opt, inputs[i%len(inputs)].captured, student(i))
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			rep.Errors = append(rep.Errors, student(i)+": "+err.Error())
+			rep.Outcomes["error"]++
+		} else {
+			rep.Outcomes[state]++
+			latencies = append(latencies, ms)
+		}
+		d := int(done.Add(1))
+		if opt.Progress != nil {
+			out := map[string]int{}
+			for k, v := range rep.Outcomes {
+				out[k] = v
 			}
-		}()
+			opt.Progress(d, opt.Captures, out) // one call at a time
+		}
+	}
+	start := time.Now()
+	if opt.Rate > 0 {
+		// Open loop: a capture every 1/Rate seconds, however long the
+		// earlier ones take (at most Concurrency at once).
+		slots := make(chan struct{}, opt.Concurrency)
+		interval := time.Duration(float64(time.Second) / opt.Rate)
+		for i := 0; i < opt.Captures && ctx.Err() == nil; i++ {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				drive(i)
+			}()
+		}
+	} else {
+		for range opt.Concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= opt.Captures || ctx.Err() != nil {
+						return
+					}
+					drive(i)
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	close(stopRSS)

@@ -30,7 +30,8 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 	opt := loadtest.Options{}
 	fs.StringVar(&opt.Base, "url", "", "the API's base URL; empty: http:// and RECHECK_HTTP_ADDR")
 	fs.IntVar(&opt.Captures, "captures", 100, "captures to drive")
-	fs.IntVar(&opt.Concurrency, "concurrency", 8, "students at once")
+	fs.IntVar(&opt.Concurrency, "concurrency", 8, "students at once (with --rate: at most)")
+	fs.Float64Var(&opt.Rate, "rate", 0, "start a capture every 1/rate seconds (an open loop, as students arrive); 0: keep --concurrency busy")
 	fs.StringVar(&opt.School, "school", "load", "the school code the synthetic students belong to")
 	fs.StringVar(&opt.Photos, "photos", "/tmp/recheck-load-photos", "a labelled folder: one subfolder per person (first photo on file, last one shot), or <person>__… files; scripts/load-photos.sh makes one from the shared portraits")
 	fs.StringVar(&opt.Size, "size", loadtest.Size1MP, "captured photos: 12mp, 1mp (phone-like JPEGs made from the folder's) or as-is")
