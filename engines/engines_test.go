@@ -22,7 +22,7 @@ import (
 	"github.com/recheck/recheck/worker"
 )
 
-func standardizer(t *testing.T) *engines.Standardizer {
+func standardizer(t testing.TB) *engines.Standardizer {
 	return &engines.Standardizer{Matcher: testmodels.Matcher(t), Profiles: imaging.ProfileSet{Default: imaging.CHSI},
 		Limits: imaging.DefaultLimits(), Config: engines.Config{DetectSize: 480, LivenessLine: 0.2}}
 }
@@ -124,7 +124,7 @@ func TestLivenessReadsTheStandardizationsDecode(t *testing.T) {
 	}
 }
 
-func scorer(t *testing.T) (*engines.Scorer, *capture.Repository) {
+func scorer(t testing.TB) (*engines.Scorer, *capture.Repository) {
 	repo := capture.NewRepository(capture.RepositoryParams{Redis: redistest.Start(t).Client})
 	return &engines.Scorer{Matcher: testmodels.Matcher(t), Cache: repo, Limits: imaging.DefaultLimits()}, repo
 }
