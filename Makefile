@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: chaos load screenshots setup dev build test vet fuzz sheet bench bench-match calibrate
+.PHONY: chaos load screenshots setup dev build test vet fuzz sheet bench bench-capture bench-match calibrate
 
 setup:
 	@scripts/setup.sh
@@ -102,8 +102,9 @@ chaos: setup
 	@awk '{ for (i = 2; i <= NF; i++) { split($$i, kv, "="); if (kv[1] == "max_recovery_s") { if (kv[2] > m) m = kv[2] } else s[kv[1]] += kv[2] } } \
 	  END { printf "chaos: captures=%d kills=%d redis_restarts=%d lost=%d duplicated=%d max_recovery_s=%d\n", s["captures"], s["kills"], s["redis_restarts"], s["lost"], s["duplicated"], m }' /tmp/recheck-chaos.txt
 
-## bench: the standardize step beside ImageMagick on the same photos, and
-## the peak RSS of one recheck process standardizing the 12 MP photo.
+## bench: the standardize step beside ImageMagick on the same phone-like
+## photos, the peak RSS of one recheck process standardizing the 12 MP
+## photo, a whole capture against the go-face baseline, and the face steps.
 ## Installs imagemagick and GNU time when missing. Figures: BENCHMARKS.md.
 BENCH_DIR ?= /tmp/recheck-bench
 bench: build
@@ -113,7 +114,12 @@ bench: build
 	RECHECK_BENCH_DIR=$(BENCH_DIR) $(GO) test -run '^$$' -bench 'BenchmarkStandardize|BenchmarkImageMagick' -benchtime 30x -count 3 ./imaging
 	@for s in 12MP 1MP; do /usr/bin/time -f "peak RSS of one recheck standardize process, $$s: %M KB" \
 		bin/recheck standardize $(BENCH_DIR)/$$s.jpg $(BENCH_DIR)/out.jpg >/dev/null; done
-	$(MAKE) bench-match
+	$(MAKE) bench-capture bench-match
+
+## bench-capture: one capture's image and face work (standardize, then
+## score) beside go-face's Recognize on the same full photo, in one run.
+bench-capture: setup
+	$(GO) test -run '^$$' -bench BenchmarkCapture -benchtime 10x -count 3 ./engines
 
 ## bench-match: face detection by input size, embedding per face for each
 ## embedder, the worker's match step, and go-face's Recognize as baseline.
