@@ -94,7 +94,8 @@ func (c *Client) Do(ctx context.Context, method, target string, body []byte, con
 // and must write the same bytes both times.
 func (c *Client) DoStream(ctx context.Context, method, target, contentType string, header http.Header, write func(io.Writer) error) (*Response, error) {
 	h := sha256.New()
-	if err := write(h); err != nil {
+	size := &counter{w: h}
+	if err := write(size); err != nil {
 		return nil, fmt.Errorf("client: hash the body: %w", err)
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
@@ -115,6 +116,13 @@ func (c *Client) DoStream(ctx context.Context, method, target, contentType strin
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if size.n > expectContinueOver {
+		// Ask before sending a photo: a service that turns it away
+		// (busy, overloaded, unauthorized) answers before the body is on
+		// the wire, instead of resetting a connection still being
+		// written to, which a client sees as an error, not an answer.
+		req.Header.Set("Expect", "100-continue")
 	}
 	now := time.Now
 	if c.Now != nil {
@@ -207,4 +215,20 @@ func (c *Client) SubmitMultipart(ctx context.Context, target string, fields [][2
 		header.Set("Idempotency-Key", idempotencyKey)
 	}
 	return c.DoStream(ctx, http.MethodPost, target, "multipart/form-data; boundary="+boundary, header, write)
+}
+
+// expectContinueOver is the body size above which a request asks for
+// "100 Continue" before sending its body.
+const expectContinueOver = 64 << 10
+
+// counter counts the bytes written through it.
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
