@@ -28,6 +28,7 @@ dev: build
 	RECHECK_ADMIN_USERS=$${RECHECK_ADMIN_USERS:-$(DEV_DIR)/admin-users.json} \
 	RECHECK_DATA_KEYS=$${RECHECK_DATA_KEYS:-$(DEV_DIR)/data-keys.json} \
 	RECHECK_CTID_URL=$${RECHECK_CTID_URL:-sim} \
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} \
 	exec bin/recheck serve
 
 build: setup
