@@ -125,7 +125,7 @@ var pipeline = []step{
 	{"decode", (*job).decode},                // one shrink-on-load decode for what follows
 	{"detect", (*job).detect},                // reduced copy, faces and landmarks
 	{"place", (*job).placeFrame},             // frame around the face, geometric measures
-	{"render", (*job).render},                // decode at the right shrink, cut, resize, level
+	{"render", (*job).render},                // cut from the decode (or decode sharper), resize, level
 	{"measure", (*job).measure},              // light, sharpness, wall, matte
 	{"background", (*job).replaceBackground}, // composite on the profile's colour
 	{"parts", (*job).measureParts},           // mouth, eyes, glasses, hair, shoulders, top
