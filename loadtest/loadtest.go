@@ -10,6 +10,7 @@ package loadtest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -483,12 +484,18 @@ func residentID(student string) string {
 }
 
 // retryBusy sends again, as an upstream does, while the service answers
-// 503 or 429 with Retry-After (its upload gate is full, its queue high).
+// 503 or 429 with Retry-After (its upload gate is full, its queue high), or
+// 409 request_in_progress (an earlier try with the same Idempotency-Key
+// is still held: after a Redis outage, until its claim expires).
 func retryBusy(ctx context.Context, send func() (*client.Response, error)) (*client.Response, error) {
 	for {
 		resp, err := send()
-		if err != nil || (resp.Status != http.StatusServiceUnavailable && resp.Status != http.StatusTooManyRequests) {
+		if err != nil {
 			return resp, err
+		}
+		inProgress := resp.Status == http.StatusConflict && bytes.Contains(resp.Body, []byte(`"request_in_progress"`))
+		if resp.Status != http.StatusServiceUnavailable && resp.Status != http.StatusTooManyRequests && !inProgress {
+			return resp, nil
 		}
 		wait, perr := strconv.Atoi(resp.Header.Get("Retry-After"))
 		if perr != nil || resp.Status == http.StatusTooManyRequests && wait > 60 {
