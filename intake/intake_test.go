@@ -317,6 +317,9 @@ func (b *bundle) requireNothingCreated(t *testing.T) {
 	keys, err := b.store.List(context.Background(), "")
 	require.NoError(t, err)
 	require.Empty(t, keys, "no stored file")
+	left, err := os.ReadDir(b.store.Root())
+	require.NoError(t, err)
+	require.Empty(t, left, "no directory left behind")
 	require.Empty(t, b.pendingCapture(t), "no task")
 }
 
@@ -428,6 +431,36 @@ func TestStorageFailureLeavesNothing(t *testing.T) {
 }
 
 type failingStore struct{ storage.Store }
+
+// TestRedisLostAfterStoringLeavesNothing: Redis goes away between storing
+// the original and creating the record (found by TestRedisRestart): the
+// request gets a 503 and the original is deleted with its directory, so
+// nothing is left that looks like a capture.
+func TestRedisLostAfterStoringLeavesNothing(t *testing.T) {
+	var afterPut func()
+	b := setup(t, func(_ *intake.Config, d *intake.Deps) {
+		d.Store = hookStore{Store: d.Store, afterPut: func() { afterPut() }}
+	})
+	afterPut = b.redis.Stop
+	resp, body := b.post(t, validFields(), testphotos.Read(t, "faces/hivision-demo/test0.jpg"), nil)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, body)
+	require.NotEmpty(t, resp.Header.Get("Retry-After"))
+	afterPut = func() {}
+	b.redis.Relaunch(t)
+	b.requireNothingCreated(t)
+}
+
+// hookStore calls afterPut once a Put has stored its object.
+type hookStore struct {
+	storage.Store
+	afterPut func()
+}
+
+func (s hookStore) Put(ctx context.Context, key string, data []byte) error {
+	err := s.Store.Put(ctx, key, data)
+	s.afterPut()
+	return err
+}
 
 func (failingStore) Put(context.Context, string, []byte) error {
 	return errors.New("storage: disk full")

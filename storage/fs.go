@@ -49,11 +49,7 @@ func (s *FS) Put(ctx context.Context, key string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("storage: put %s: %w", key, err)
-	}
-	tmp, err := os.CreateTemp(dir, ".put-*")
+	tmp, err := createTemp(filepath.Dir(p))
 	if err != nil {
 		return fmt.Errorf("storage: put %s: %w", key, err)
 	}
@@ -111,13 +107,47 @@ func (s *FS) Delete(ctx context.Context, key string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("storage: delete %s: %w", key, err)
 	}
+	s.prune(filepath.Dir(p))
 	return nil
+}
+
+// prune removes dir and its parents below the root while they are empty,
+// so deleting a capture's last object leaves no directory behind (keys
+// have no directories, as in S3). A directory that is not empty stops it.
+func (s *FS) prune(dir string) {
+	for dir != s.root && strings.HasPrefix(dir, s.root+string(filepath.Separator)) {
+		if os.Remove(dir) != nil {
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// createTemp creates a temporary file in dir, creating dir first. A
+// concurrent Delete may prune dir (or a parent) between the steps, as it
+// was empty then, so a vanished directory is created again, a few times
+// at most.
+func createTemp(dir string) (*os.File, error) {
+	for attempt := 0; ; attempt++ {
+		err := os.MkdirAll(dir, 0o750)
+		var f *os.File
+		if err == nil {
+			f, err = os.CreateTemp(dir, ".put-*")
+		}
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 9 {
+			return f, err
+		}
+	}
 }
 
 // List implements Store.
 func (s *FS) List(ctx context.Context, prefix string) ([]string, error) {
 	var keys []string
 	err := filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil && p != s.root && errors.Is(err, fs.ErrNotExist) {
+			// Deleted (or pruned) while the walk ran: nothing to list there.
+			return nil
+		}
 		if err != nil {
 			return err
 		}
