@@ -55,21 +55,23 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 	}
 
 	id := newID()
+	var claimed idemClaim
 	if key != "" {
-		existing, won, err := a.claim(ctx, key, idemClaim{CaptureID: id, Fingerprint: fingerprint(form)})
+		claimed = idemClaim{CaptureID: id, Fingerprint: fingerprint(form)}
+		existing, won, err := a.claim(ctx, key, claimed)
 		if err != nil {
 			fail(w, r, err)
 			return
 		}
 		if !won {
-			a.replay(w, r, existing, fingerprint(form))
+			a.replay(w, r, existing, claimed.Fingerprint)
 			return
 		}
 	}
 	rec, err := a.createCapture(ctx, id, form, info)
 	if err != nil {
 		if key != "" {
-			a.release(context.WithoutCancel(ctx), key)
+			a.release(context.WithoutCancel(ctx), key, claimed)
 		}
 		var re *capture.RefusedError
 		if errors.As(err, &re) && !re.RetryAt.IsZero() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
 )
 
 // claimTTL is how long an Idempotency-Key is held while its request is being
@@ -70,9 +71,43 @@ func (a *API) confirm(ctx context.Context, key string) error {
 	return a.deps.Redis.Expire(ctx, idemKey(key), a.cfg.IdempotencyTTL).Err()
 }
 
-// release frees a claim whose request failed.
-func (a *API) release(ctx context.Context, key string) {
-	a.deps.Redis.Del(ctx, idemKey(key))
+// releaseScript deletes a claim only while it is still the one given: a
+// late release never frees a claim a later request has taken since.
+var releaseScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+	return redis.call("DEL", KEYS[1])
+end
+return 0`)
+
+// release frees the claim c of a request that failed, so that the
+// upstream's retry is processed instead of answered request_in_progress.
+// When Redis does not answer (often the very outage that failed the
+// request) it keeps trying in the background, backing off to 5 s, for as
+// long as the claim could live; a short outage then holds the key for
+// seconds, not the whole claimTTL.
+func (a *API) release(ctx context.Context, key string, c idemClaim) {
+	data, _ := json.Marshal(c)
+	del := func(ctx context.Context) error {
+		return releaseScript.Run(ctx, a.deps.Redis, []string{idemKey(key)}, data).Err()
+	}
+	if del(ctx) == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimTTL)
+		defer cancel()
+		for delay := 250 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			if err := del(ctx); err == nil {
+				zerolog.Ctx(ctx).Info().Msg("idempotency key released after Redis came back")
+				return
+			}
+		}
+	}()
 }
 
 // fingerprint identifies a request's content, so that a key reused for a

@@ -68,7 +68,13 @@ func (d *switchDispatcher) Dispatch(ctx context.Context, f capture.Followup) err
 
 func setup(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
 	t.Helper()
-	rs := redistest.Start(t)
+	return setupWith(t, redistest.Options{}, mutate...)
+}
+
+// setupWith is setup on a Redis started with o.
+func setupWith(t *testing.T, o redistest.Options, mutate ...func(*intake.Config, *intake.Deps)) *bundle {
+	t.Helper()
+	rs := redistest.StartWith(t, o)
 	store, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)
 	disp := &switchDispatcher{Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(rs.Client)}}
@@ -448,6 +454,42 @@ func TestRedisLostAfterStoringLeavesNothing(t *testing.T) {
 	afterPut = func() {}
 	b.redis.Relaunch(t)
 	b.requireNothingCreated(t)
+}
+
+// TestIdempotencyKeyFreedAfterRedisReturns: a request with an
+// Idempotency-Key fails because Redis went away after its claim; the claim
+// could not be released then, so once Redis is back (its data kept) the
+// release is retried, and the upstream's retry with the same key is
+// processed within seconds instead of answered request_in_progress until
+// the claim's two minutes run out.
+func TestIdempotencyKeyFreedAfterRedisReturns(t *testing.T) {
+	var afterPut func()
+	b := setupWith(t, redistest.Options{AOF: true}, func(_ *intake.Config, d *intake.Deps) {
+		d.Store = hookStore{Store: d.Store, afterPut: func() { afterPut() }}
+	})
+	afterPut = b.redis.Stop
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	key := map[string]string{"Idempotency-Key": "k-outage"}
+	resp, body := b.post(t, validFields(), photo, key)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, body)
+	afterPut = func() {}
+	b.redis.Relaunch(t)
+
+	// Well inside the claim's two minutes: the key is free again.
+	var got map[string]any
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		resp, got = b.post(t, validFields(), photo, key)
+		if resp.StatusCode != http.StatusConflict {
+			break
+		}
+		require.Equal(t, "request_in_progress", errorOf(t, got)["code"])
+		require.True(t, time.Now().Before(deadline), "the key is still held a minute after Redis came back")
+	}
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, got)
+	again, body := b.post(t, validFields(), photo, key)
+	require.Equal(t, http.StatusAccepted, again.StatusCode)
+	require.Equal(t, got["id"], body["id"], "the key now replays its capture")
+	require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
 }
 
 // hookStore calls afterPut once a Put has stored its object.
