@@ -113,7 +113,10 @@ func (j *Journey) Followups() []Followup {
 // the next Sync of it (a redelivered task, or SyncPending) completes it.
 var ErrNotSynced = errors.New("capture: committed, but the durable copy or follow-ups are pending")
 
-const outboxKey = prefix + "outbox"
+// OutboxKey is the Redis hash of committed changes whose durable copy or
+// follow-ups are not done yet (Pending counts it). A tool that must see
+// the system at rest reads it in the same transaction as the task queues.
+const OutboxKey = prefix + "outbox"
 
 func outboxRecord(id string) string { return "c:" + id }
 func outboxJourney(school, student string) string {
@@ -241,7 +244,7 @@ func (r *Repository) syncAdmission(ctx context.Context, school, student string) 
 // clears the outbox mark it read; on a newer version it writes again.
 func (r *Repository) syncLoop(ctx context.Context, field string, write, current func() (int, error)) error {
 	for attempt := 0; attempt < 5; attempt++ {
-		mark, err := r.rdb.HGet(ctx, outboxKey, field).Result()
+		mark, err := r.rdb.HGet(ctx, OutboxKey, field).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("%w: read outbox: %w", ErrNotSynced, err)
 		}
@@ -259,7 +262,7 @@ func (r *Repository) syncLoop(ctx context.Context, field string, write, current 
 			}
 		}
 		if mark != "" {
-			if err := clearMark.Run(ctx, r.rdb, []string{outboxKey}, field, mark).Err(); err != nil {
+			if err := clearMark.Run(ctx, r.rdb, []string{OutboxKey}, field, mark).Err(); err != nil {
 				return fmt.Errorf("%w: clear outbox mark: %w", ErrNotSynced, err)
 			}
 		}
@@ -278,7 +281,7 @@ func (r *Repository) SyncPending(ctx context.Context, age time.Duration) (int, e
 	done := 0
 	var errs []error
 	for {
-		kv, next, err := r.rdb.HScan(ctx, outboxKey, cursor, "", 200).Result()
+		kv, next, err := r.rdb.HScan(ctx, OutboxKey, cursor, "", 200).Result()
 		if err != nil {
 			return done, fmt.Errorf("capture: scan outbox: %w", err)
 		}
@@ -300,7 +303,7 @@ func (r *Repository) SyncPending(ctx context.Context, age time.Duration) (int, e
 				school, student, _ := strings.Cut(rest, "/")
 				err = r.syncAdmission(ctx, school, student)
 			default:
-				err = r.rdb.HDel(ctx, outboxKey, field).Err()
+				err = r.rdb.HDel(ctx, OutboxKey, field).Err()
 			}
 			if err != nil {
 				errs = append(errs, err)
@@ -318,7 +321,7 @@ func (r *Repository) SyncPending(ctx context.Context, age time.Duration) (int, e
 
 // Pending returns how many changes wait in the outbox.
 func (r *Repository) Pending(ctx context.Context) (int64, error) {
-	n, err := r.rdb.HLen(ctx, outboxKey).Result()
+	n, err := r.rdb.HLen(ctx, OutboxKey).Result()
 	if err != nil {
 		return 0, fmt.Errorf("capture: outbox length: %w", err)
 	}

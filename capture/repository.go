@@ -495,7 +495,7 @@ func (t *Tx) commit() (*Changes, error) {
 		for _, f := range idx {
 			f(p)
 		}
-		p.HSet(t.ctx, outboxKey, marks...)
+		p.HSet(t.ctx, OutboxKey, marks...)
 		return nil
 	})
 	if err != nil {

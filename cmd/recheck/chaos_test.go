@@ -397,8 +397,10 @@ func TestWorkerShutdown(t *testing.T) {
 }
 
 // waitQueuesIdle waits until no task is pending, running, scheduled or
-// retrying in any queue: a capture is final before its message is sent,
-// and a message a killed worker held waits for asynq's lease recovery.
+// retrying in any queue and no change waits in the outbox, read in one
+// transaction: a capture is final before its durable copy is written and
+// its message dispatched, and a message a killed worker held waits for
+// asynq's lease recovery.
 func waitQueuesIdle(t *testing.T, ctx context.Context, rs *redistest.Server) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
@@ -409,6 +411,7 @@ func waitQueuesIdle(t *testing.T, ctx context.Context, rs *redistest.Server) {
 				counts = append(counts, p.LLen(ctx, base+"pending"), p.LLen(ctx, base+"active"),
 					p.ZCard(ctx, base+"scheduled"), p.ZCard(ctx, base+"retry"))
 			}
+			counts = append(counts, p.HLen(ctx, capture.OutboxKey))
 			return nil
 		})
 		require.NoError(t, err)
