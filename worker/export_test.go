@@ -22,3 +22,10 @@ func (s *Server) SetAfterSend(fn func() error) { s.h.afterSend = fn }
 
 // RetryDelay is the backoff of failed tasks, for tests.
 var RetryDelay = retryDelay
+
+// RideOutRedis is the middleware that runs a task again after a Redis
+// outage, for tests.
+var RideOutRedis = rideOutRedis
+
+// Permanent marks an error as not worth retrying, for tests.
+var Permanent = permanent

@@ -141,7 +141,7 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
 		BaseContext:              func() context.Context { return deps.Log.WithContext(context.Background()) },
 	})
 	mux := asynq.NewServeMux()
-	mux.Use(logging(deps.Log), recoverPanics, permanentToSkipRetry)
+	mux.Use(logging(deps.Log), recoverPanics, permanentToSkipRetry, rideOutRedis(rdb, redisGrace))
 	mux.Use(instrument(deps.Metrics))
 	mux.Use(deps.Middleware...)
 	mux.HandleFunc(jobs.TypeStandardize, h.standardize)
