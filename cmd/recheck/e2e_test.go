@@ -124,12 +124,31 @@ func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles, extra .
 		return stopErr
 	}
 	t.Cleanup(func() { _ = stop() })
+	t.Cleanup(func() { keepLogs(t, logs.String()) })
 	base := "http://" + a.addr()
 	s := &service{base: base, redis: rs, store: filepath.Join(dir, "data"), stop: stop, up: client.New(base, devKeyID, secret), logs: logs}
 	if a.opsLn != nil {
 		s.ops = "http://" + a.opsLn.Addr().String()
 	}
 	return s
+}
+
+// keepLogs writes a failed test's service log (any test's, with
+// RECHECK_KEEP_LOGS=1) to a file that outlives the test (its directory
+// does not) and says where: the log tells which task did what when a
+// fault run fails or recovers slowly.
+func keepLogs(t *testing.T, logs string) {
+	if (!t.Failed() && os.Getenv("RECHECK_KEEP_LOGS") != "1") || logs == "" {
+		return
+	}
+	f, err := os.CreateTemp("", "recheck-"+strings.ReplaceAll(t.Name(), "/", "_")+"-*.log")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if _, err := f.WriteString(logs); err == nil {
+		t.Logf("service log kept in %s", f.Name())
+	}
 }
 
 // serviceEnv is the environment of a recheck process of the tests.
