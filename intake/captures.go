@@ -68,11 +68,8 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rec, err := a.createCapture(ctx, id, form, info)
+	rec, err := a.createCapture(ctx, id, form, info, key, claimed)
 	if err != nil {
-		if key != "" {
-			a.release(context.WithoutCancel(ctx), key, claimed)
-		}
 		var re *capture.RefusedError
 		if errors.As(err, &re) && !re.RetryAt.IsZero() {
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(re.RetryAt.Sub(a.deps.Now()).Seconds()+0.5))))
@@ -92,11 +89,12 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 
 // createCapture asks the journey whether the student may submit, stores
 // the original and has the lifecycle create the record, charge the quota
-// and dispatch standardization. A refusal stores nothing; a failure after
-// the original was stored deletes it again.
-func (a *API) createCapture(ctx context.Context, id string, f *captureForm, info imaging.Info) (*capture.Record, error) {
+// and dispatch standardization. A refusal stores nothing; a failure undoes
+// what it stored and frees the Idempotency-Key claim (see abandon).
+func (a *API) createCapture(ctx context.Context, id string, f *captureForm, info imaging.Info, key string, c idemClaim) (*capture.Record, error) {
 	lc := a.deps.Lifecycle
 	if err := lc.Admit(ctx, f.School, f.StudentID); err != nil {
+		a.release(context.WithoutCancel(ctx), key, c)
 		return nil, err
 	}
 	rec := &capture.Record{
@@ -105,13 +103,14 @@ func (a *API) createCapture(ctx context.Context, id string, f *captureForm, info
 		Findings: []capture.Finding{}, Stages: map[string]capture.Stage{},
 		Input: &capture.PhotoInfo{Format: string(info.Format), Width: info.Width, Height: info.Height, Bytes: len(f.Photo)},
 	}
-	origKey := capture.OriginalKey(rec.School, rec.ID)
-	if err := a.deps.Store.Put(ctx, origKey, f.Photo); err != nil {
+	if err := a.deps.Store.Put(ctx, capture.OriginalKey(rec.School, rec.ID), f.Photo); err != nil {
+		a.release(context.WithoutCancel(ctx), key, c)
 		return nil, fmt.Errorf("intake: store original: %w", err)
 	}
 	saved, err := lc.Submit(ctx, rec)
 	if saved == nil {
-		_ = a.deps.Store.Delete(context.WithoutCancel(ctx), origKey)
+		var refused *capture.RefusedError
+		a.abandon(context.WithoutCancel(ctx), rec, key, c, errors.As(err, &refused))
 		return nil, err
 	}
 	if err != nil {
@@ -119,6 +118,37 @@ func (a *API) createCapture(ctx context.Context, id string, f *captureForm, info
 		zerolog.Ctx(ctx).Warn().Err(err).Str("capture_id", id).Msg("capture saved; its follow-ups are pending in the outbox")
 	}
 	return saved, nil
+}
+
+// abandon undoes a submission whose record was not created, though its
+// original was stored: it deletes the original and frees the claim. A
+// refusal is certain to have written nothing; any other failure may have
+// come with the commit done and its answer lost (Redis stopping as it
+// replied), so the record is looked up first. Found, the submission stands:
+// the original is kept (the outbox completes its follow-ups) and the claim
+// kept for the idempotency TTL, so the upstream's retry with the same key
+// replays the capture instead of creating a second one. While Redis does
+// not answer, abandon goes on in the background (see settle).
+func (a *API) abandon(ctx context.Context, rec *capture.Record, key string, c idemClaim, refused bool) {
+	a.settle(ctx, rec.ID, func(ctx context.Context) error {
+		if !refused {
+			_, err := a.deps.Lifecycle.Repo().Get(ctx, rec.ID)
+			if err == nil {
+				zerolog.Ctx(ctx).Warn().Str("capture_id", rec.ID).Msg("the capture was created though its answer was lost: kept for the upstream's retry")
+				if key == "" {
+					return nil
+				}
+				return a.confirm(ctx, key)
+			}
+			if !errors.Is(err, capture.ErrNotFound) {
+				return err
+			}
+		}
+		if err := a.deps.Store.Delete(ctx, capture.OriginalKey(rec.School, rec.ID)); err != nil {
+			return err
+		}
+		return a.unclaim(ctx, key, c)
+	})
 }
 
 // replay answers a repeated Idempotency-Key: the same capture when the

@@ -80,17 +80,29 @@ end
 return 0`)
 
 // release frees the claim c of a request that failed, so that the
-// upstream's retry is processed instead of answered request_in_progress.
-// When Redis does not answer (often the very outage that failed the
-// request) it keeps trying in the background, backing off to 5 s, for as
-// long as the claim could live; a short outage then holds the key for
-// seconds, not the whole claimTTL.
+// upstream's retry is processed instead of answered request_in_progress
+// (see settle for when Redis does not answer). Without a key it does
+// nothing.
 func (a *API) release(ctx context.Context, key string, c idemClaim) {
-	data, _ := json.Marshal(c)
-	del := func(ctx context.Context) error {
-		return releaseScript.Run(ctx, a.deps.Redis, []string{idemKey(key)}, data).Err()
+	a.settle(ctx, c.CaptureID, func(ctx context.Context) error { return a.unclaim(ctx, key, c) })
+}
+
+// unclaim deletes the claim c of key, if it is still c.
+func (a *API) unclaim(ctx context.Context, key string, c idemClaim) error {
+	if key == "" {
+		return nil
 	}
-	if del(ctx) == nil {
+	data, _ := json.Marshal(c)
+	return releaseScript.Run(ctx, a.deps.Redis, []string{idemKey(key)}, data).Err()
+}
+
+// settle runs the clean-up of a failed request, now and, while it fails
+// (often because Redis is down: the very outage that failed the request),
+// again in the background, backing off to 5 s, for as long as a claim
+// lives. A short outage then holds an Idempotency-Key for seconds, not
+// the whole claimTTL.
+func (a *API) settle(ctx context.Context, id string, cleanUp func(context.Context) error) {
+	if cleanUp(ctx) == nil {
 		return
 	}
 	go func() {
@@ -99,11 +111,12 @@ func (a *API) release(ctx context.Context, key string, c idemClaim) {
 		for delay := 250 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 			select {
 			case <-ctx.Done():
+				zerolog.Ctx(ctx).Error().Str("capture_id", id).Msg("could not clean up after a failed submission: its claim expires on its own; its original may remain")
 				return
 			case <-time.After(delay):
 			}
-			if err := del(ctx); err == nil {
-				zerolog.Ctx(ctx).Info().Msg("idempotency key released after Redis came back")
+			if err := cleanUp(ctx); err == nil {
+				zerolog.Ctx(ctx).Info().Str("capture_id", id).Msg("cleaned up after a failed submission once Redis answered")
 				return
 			}
 		}

@@ -17,10 +17,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -440,8 +442,10 @@ type failingStore struct{ storage.Store }
 
 // TestRedisLostAfterStoringLeavesNothing: Redis goes away between storing
 // the original and creating the record (found by TestRedisRestart): the
-// request gets a 503 and the original is deleted with its directory, so
-// nothing is left that looks like a capture.
+// request gets a 503, and once Redis answers again (the record must be
+// looked up first: see TestLostCommitAnswerKeepsTheCapture) the original
+// is deleted with its directory, so nothing is left that looks like a
+// capture.
 func TestRedisLostAfterStoringLeavesNothing(t *testing.T) {
 	var afterPut func()
 	b := setup(t, func(_ *intake.Config, d *intake.Deps) {
@@ -453,7 +457,69 @@ func TestRedisLostAfterStoringLeavesNothing(t *testing.T) {
 	require.NotEmpty(t, resp.Header.Get("Retry-After"))
 	afterPut = func() {}
 	b.redis.Relaunch(t)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		keys, err := b.store.List(context.Background(), "")
+		require.NoError(t, err)
+		if len(keys) == 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the original is still there 30 s after Redis came back")
+	}
 	b.requireNothingCreated(t)
+}
+
+// TestLostCommitAnswerKeepsTheCapture: the record is created but the
+// answer to the commit is lost (Redis stopping as it replies). The request
+// gets a 503; the capture stands with its original, and the upstream's
+// retry with the same Idempotency-Key replays it instead of creating a
+// second capture (which would charge the student twice).
+func TestLostCommitAnswerKeepsTheCapture(t *testing.T) {
+	b := setup(t)
+	b.redis.Client.AddHook(&loseCommitAnswer{})
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	key := map[string]string{"Idempotency-Key": "k-lost-answer"}
+	resp, body := b.post(t, validFields(), photo, key)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, body)
+
+	ctx := context.Background()
+	ids, err := b.repo.SchoolCaptures(ctx, "cjlu", 0, 10)
+	require.NoError(t, err)
+	require.Len(t, ids, 1, "the commit happened")
+	_, err = b.store.Get(ctx, capture.OriginalKey("cjlu", ids[0]))
+	require.NoError(t, err, "its original is kept")
+
+	again, body := b.post(t, validFields(), photo, key)
+	require.Equal(t, http.StatusAccepted, again.StatusCode, body)
+	require.Equal(t, ids[0], body["id"])
+	require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	ids, err = b.repo.SchoolCaptures(ctx, "cjlu", 0, 10)
+	require.NoError(t, err)
+	require.Len(t, ids, 1, "no second capture")
+	j, err := b.repo.Journey(ctx, "cjlu", "S2026001")
+	require.NoError(t, err)
+	require.Len(t, j.Slots, 1, "one standardization charged")
+}
+
+// loseCommitAnswer lets the first transaction that creates a capture
+// commit, then reports its answer lost, as a Redis stopping mid-reply does.
+type loseCommitAnswer struct{ done atomic.Bool }
+
+func (*loseCommitAnswer) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (*loseCommitAnswer) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *loseCommitAnswer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if err != nil || h.done.Load() {
+			return err
+		}
+		for _, c := range cmds {
+			if k, ok := c.Args()[min(1, len(c.Args())-1)].(string); ok && c.Name() == "set" && strings.HasPrefix(k, "recheck:capture:") {
+				h.done.Store(true)
+				return io.ErrUnexpectedEOF
+			}
+		}
+		return nil
+	}
 }
 
 // TestIdempotencyKeyFreedAfterRedisReturns: a request with an
