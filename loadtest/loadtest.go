@@ -486,7 +486,8 @@ func residentID(student string) string {
 // retryBusy sends again, as an upstream does, while the service answers
 // 503 or 429 with Retry-After (its upload gate is full, its queue high), or
 // 409 request_in_progress (an earlier try with the same Idempotency-Key
-// is still held: after a Redis outage, until its claim expires).
+// is still held: after a Redis outage, until the service has cleaned it
+// up, seconds once Redis answers).
 func retryBusy(ctx context.Context, send func() (*client.Response, error)) (*client.Response, error) {
 	for {
 		resp, err := send()
