@@ -11,8 +11,8 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// redisGrace is how long a task that failed while Redis was unreachable
-// waits for Redis to answer again before it gives up. It stays under
+// redisGrace is how long a task during which Redis was unreachable waits
+// for Redis to answer again before it ends as it is. It stays under
 // asynq's 30 s lease, which the heartbeat cannot extend during the outage.
 const redisGrace = 20 * time.Second
 
