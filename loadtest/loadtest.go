@@ -10,7 +10,6 @@ package loadtest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -494,7 +493,7 @@ func retryBusy(ctx context.Context, send func() (*client.Response, error)) (*cli
 		if err != nil {
 			return resp, err
 		}
-		inProgress := resp.Status == http.StatusConflict && bytes.Contains(resp.Body, []byte(`"request_in_progress"`))
+		inProgress := resp.Status == http.StatusConflict && resp.Error().Code == "request_in_progress"
 		if resp.Status != http.StatusServiceUnavailable && resp.Status != http.StatusTooManyRequests && !inProgress {
 			return resp, nil
 		}
