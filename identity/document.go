@@ -1,7 +1,8 @@
 // Package identity validates identity-document numbers for every document
 // type a student can register with (resident ID with its check digit,
-// Hong Kong, Macau and Taiwan permits, passports); package ctid talks to
-// the national identity gateway.
+// Hong Kong, Macau and Taiwan identity cards and permits, passports), with
+// each type's Chinese label and the text a student is shown about it;
+// package ctid talks to the national identity gateway.
 //
 // Document numbers are personal information: nothing in this package logs
 // them, and Mask gives the form that may be shown back to a caller.
@@ -27,6 +28,8 @@ const (
 	HMTResidencePermit DocumentType = "hmt_residence_permit"
 	// HongKongID is the Hong Kong identity card (香港身份证), e.g. A123456(3).
 	HongKongID DocumentType = "hk_id"
+	// MacauID is the Macau identity card (澳门身份证), e.g. 1234567(8).
+	MacauID DocumentType = "mo_id"
 	// TaiwanID is the Taiwan identity number (台湾身份证), e.g. A123456789.
 	TaiwanID DocumentType = "tw_id"
 	// ForeignPermanentResidentID is the 2023 foreign permanent resident ID
@@ -38,7 +41,7 @@ const (
 
 // DocumentTypes lists every accepted document type, in a stable order.
 var DocumentTypes = []DocumentType{
-	ResidentID, HMTResidencePermit, HongKongID, TaiwanID, ForeignPermanentResidentID, Passport,
+	ResidentID, HMTResidencePermit, HongKongID, MacauID, TaiwanID, ForeignPermanentResidentID, Passport,
 }
 
 // UsesCTID reports whether documents of this type are checked against the
@@ -57,8 +60,11 @@ func ParseDocumentType(s string) (DocumentType, error) {
 }
 
 // Validate checks number as a document of type t and returns it normalized
-// (trimmed, upper-case, Hong Kong check digit in brackets). now bounds birth
-// dates. Failures are *Error values with a stable code and a Chinese message.
+// (trimmed, upper-case, Hong Kong and Macau check digits in brackets). now
+// bounds birth dates. A valid mainland resident ID number entered under any
+// other type is refused (CodeMainlandResidentID): mainland students must
+// register with the resident ID card, or CTID never sees them. Failures are
+// *Error values with a stable code and a Chinese message.
 func Validate(t DocumentType, number string, now time.Time) (string, error) {
 	n := strings.ToUpper(strings.TrimSpace(number))
 	if n == "" {
@@ -67,6 +73,12 @@ func Validate(t DocumentType, number string, now time.Time) (string, error) {
 	if len(n) > 32 || !utf8.ValidString(n) {
 		return "", newError(CodeFormat, "document number is longer than 32 bytes or not valid UTF-8")
 	}
+	if t != ResidentID && validateResidentID(n, now, mainlandRegion) == nil {
+		if _, err := ParseDocumentType(string(t)); err != nil {
+			return "", err
+		}
+		return "", newError(CodeMainlandResidentID, fmt.Sprintf("the number is a mainland resident ID number; register it as %s, not %s", ResidentID, t))
+	}
 	switch t {
 	case ResidentID:
 		return n, validateResidentID(n, now, mainlandRegion)
@@ -74,6 +86,8 @@ func Validate(t DocumentType, number string, now time.Time) (string, error) {
 		return n, validateResidentID(n, now, hmtRegion)
 	case HongKongID:
 		return validateHongKongID(n)
+	case MacauID:
+		return validateMacauID(n)
 	case TaiwanID:
 		return n, validateTaiwanID(n)
 	case ForeignPermanentResidentID:

@@ -39,7 +39,8 @@ func TestValidate(t *testing.T) {
 		{identity.HMTResidencePermit, "820000200502284568", "", ""},
 		{identity.HMTResidencePermit, "830000200103157897", "", ""},
 		{identity.HMTResidencePermit, "830000200103157898", identity.CodeChecksum, ""},
-		{identity.HMTResidencePermit, "11010519491231002X", identity.CodeRegion, ""},
+		{identity.HMTResidencePermit, "11010519491231002X", identity.CodeMainlandResidentID, ""},
+		{identity.HMTResidencePermit, "990105194912310021", identity.CodeRegion, ""},
 		// Hong Kong identity card.
 		{identity.HongKongID, "A123456(3)", "", "A123456(3)"},
 		{identity.HongKongID, "a1234563", "", "A123456(3)"},
@@ -56,14 +57,30 @@ func TestValidate(t *testing.T) {
 		// Foreign permanent resident ID (2023).
 		{identity.ForeignPermanentResidentID, "911156199805200012", "", ""},
 		{identity.ForeignPermanentResidentID, "911156199805200013", identity.CodeChecksum, ""},
-		{identity.ForeignPermanentResidentID, "11010519491231002X", identity.CodeFormat, ""},
+		{identity.ForeignPermanentResidentID, "110105194912310021", identity.CodeFormat, ""},
 		{identity.ForeignPermanentResidentID, "999156199805200012", identity.CodeRegion, ""},
+		// Macau identity card: 1, 5 or 7, six digits, a check digit.
+		{identity.MacauID, "1234567(8)", "", "1234567(8)"},
+		{identity.MacauID, "12345678", "", "1234567(8)"},
+		{identity.MacauID, "5/123456/7", "", "5123456(7)"},
+		{identity.MacauID, "7654321(0)", "", "7654321(0)"},
+		{identity.MacauID, "2234567(8)", identity.CodeFormat, ""},
+		{identity.MacauID, "123456(7)", identity.CodeFormat, ""},
+		{identity.MacauID, "1234567(A)", identity.CodeFormat, ""},
 		// Passports.
 		{identity.Passport, "E12345678", "", ""},
 		{identity.Passport, "x1234", "", "X1234"},
 		{identity.Passport, "E12", identity.CodeFormat, ""},
 		{identity.Passport, "E1234-5678", identity.CodeFormat, ""},
 		{identity.Passport, "护照12345", identity.CodeFormat, ""},
+		// A mainland resident ID number under any other type: "中国内地学生
+		// 必须选择居民身份证".
+		{identity.Passport, "11010519491231002X", identity.CodeMainlandResidentID, ""},
+		{identity.Passport, "420102200503010028", identity.CodeMainlandResidentID, ""},
+		{identity.HMTResidencePermit, "420102200503010028", identity.CodeMainlandResidentID, ""},
+		{identity.ForeignPermanentResidentID, "11010519491231002X", identity.CodeMainlandResidentID, ""},
+		{identity.TaiwanID, "11010519491231002X", identity.CodeMainlandResidentID, ""},
+		{identity.Passport, "110105194912310021", "", ""}, // a wrong check digit is no resident ID: a passport may look like it
 		// Unknown type.
 		{identity.DocumentType("driving_licence"), "12345", identity.CodeTypeUnknown, ""},
 	}
@@ -104,6 +121,33 @@ func TestUsesCTID(t *testing.T) {
 	for _, dt := range identity.DocumentTypes {
 		require.Equal(t, dt == identity.ResidentID, dt.UsesCTID(), dt)
 	}
+}
+
+// TestEveryTypeHasItsTexts walks the document types: each has a Chinese
+// label for the reviewer and the student, and a note saying which checks
+// it goes through.
+func TestEveryTypeHasItsTexts(t *testing.T) {
+	labels := map[string]identity.DocumentType{}
+	for _, dt := range identity.DocumentTypes {
+		label := dt.LabelZH()
+		require.NotEqual(t, string(dt), label, "%s has no Chinese label", dt)
+		require.Regexp(t, `\p{Han}`, label, dt)
+		require.NotContains(t, labels, label, "%s and %s share a label", dt, labels[label])
+		labels[label] = dt
+		if dt.UsesCTID() {
+			require.Contains(t, dt.NoteZH(), "人证比对", dt)
+		} else {
+			require.Contains(t, dt.NoteZH(), "只进行人像比对", dt)
+		}
+	}
+	require.Equal(t, "driving_licence", identity.DocumentType("driving_licence").LabelZH(), "an unknown type shows its code")
+}
+
+func TestMainlandNumberUnderAnotherTypeSaysWhy(t *testing.T) {
+	_, err := identity.Validate(identity.Passport, "11010519491231002X", now)
+	var ie *identity.Error
+	require.ErrorAs(t, err, &ie)
+	require.Contains(t, ie.MessageZH, identity.MainlandMustUseResidentID)
 }
 
 func TestMask(t *testing.T) {

@@ -55,6 +55,27 @@ func validateHongKongID(n string) (string, error) {
 	return s[:len(s)-1] + "(" + string(check) + ")", nil
 }
 
+// validateMacauID checks a Macau identity card number: 1, 5 or 7 (the era
+// of issue), six digits and a check digit, with or without brackets or the
+// older slashes (1/234567/8). It returns the number in the form the smart
+// card prints, e.g. "1234567(8)". The check digit's algorithm is not
+// published, so only its shape is checked.
+func validateMacauID(n string) (string, error) {
+	s := strings.NewReplacer("(", "", ")", "", "/", "", " ", "").Replace(n)
+	if len(s) != 8 {
+		return "", newError(CodeFormat, "must be 8 digits: 1, 5 or 7, six digits and a check digit")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return "", newError(CodeFormat, "must be 8 digits: 1, 5 or 7, six digits and a check digit")
+		}
+	}
+	if s[0] != '1' && s[0] != '5' && s[0] != '7' {
+		return "", newError(CodeFormat, "must start with 1, 5 or 7")
+	}
+	return s[:7] + "(" + s[7:] + ")", nil
+}
+
 // taiwanLetters maps the first letter of a Taiwan identity number to its
 // two-digit code.
 var taiwanLetters = map[byte]int{
