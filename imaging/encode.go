@@ -187,3 +187,19 @@ func padJPEG(data []byte, target int) ([]byte, error) {
 	}
 	return append(out, data[at:]...), nil
 }
+
+// fitsRange reports whether encodeToRange would find a quality inside the
+// profile's size range, with one encode in the common case: the search's
+// own first probe, plain quality 90, fitting under MaxKB settles it.
+// Otherwise the search itself runs, and its result is returned: tooLarge
+// exactly when encodeToRange would say so, with the same bytes.
+func fitsRange(img RGB, p Profile) (encoded, error) {
+	b, err := encodeJPEG(img, 90, p.Subsample420, false)
+	if err != nil {
+		return encoded{}, err
+	}
+	if len(b) <= p.MaxKB*1024 {
+		return encoded{data: b, quality: 90}, nil
+	}
+	return encodeToRange(img, p)
+}

@@ -26,6 +26,12 @@ type Options struct {
 	// the mouth, the eyes, glasses and hair (Measures.MouthOpen and the
 	// following); nil leaves them unmeasured.
 	FaceReader FaceReader
+	// VerdictOnly asks for the verdict without the photo (a precheck): the
+	// findings and review flags are those Standardize gives with it unset,
+	// but the JPEG quality search is replaced by the one encode that
+	// settles whether the profile's size range can be met, and
+	// Result.Output is nil.
+	VerdictOnly bool
 	// ViewSize, when set, asks for Result.View: the input at most this many
 	// pixels on its longest side, made from the decode the detection used
 	// (the same pixels Preview would give when ViewSize is at least
@@ -349,9 +355,14 @@ func (j *job) replaceBackground() error {
 
 // encode writes the output inside the profile's KB range; a photo that
 // stays above MaxKB even at the quality floor fails with file_too_large.
+// With VerdictOnly it only finds out whether it would.
 func (j *job) encode() error {
 	p := j.opt.Profile
-	e, err := encodeToRange(j.output, p)
+	encode := encodeToRange
+	if j.opt.VerdictOnly {
+		encode = fitsRange
+	}
+	e, err := encode(j.output, p)
 	if err != nil {
 		return err
 	}
@@ -361,6 +372,9 @@ func (j *job) encode() error {
 		return nil
 	}
 	j.res.OK = true
+	if j.opt.VerdictOnly {
+		return nil
+	}
 	j.res.Output = &Output{
 		JPEG: e.data, Width: p.Width, Height: p.Height, Quality: e.quality, Padding: e.padding, Pixels: j.output,
 		Eyes: image.Pt(int(math.Round(j.place.OutEye.X)), int(math.Round(j.place.OutEye.Y))),
