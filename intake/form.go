@@ -67,8 +67,10 @@ func readMultipart(r *http.Request, maxPhoto int64, names []string) (map[string]
 				return nil, nil, fieldError("duplicate_field", name, "the photo is sent twice")
 			}
 			// Sized from the request once, so a large photo is not copied
-			// as the buffer grows.
-			buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 512<<10), maxPhoto+1)))
+			// as the buffer grows: ReadFrom grows a buffer with less than
+			// bytes.MinRead free before each read, so that much more is
+			// asked for than the body can hold.
+			buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 512<<10), maxPhoto+1)+bytes.MinRead))
 			if _, err = io.Copy(buf, io.LimitReader(part, maxPhoto+1)); err != nil {
 				return nil, nil, bodyError(err)
 			}

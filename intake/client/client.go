@@ -111,6 +111,12 @@ func (c *Client) DoStream(ctx context.Context, method, target, contentType strin
 		pr.Close()
 		return nil, err
 	}
+	if body != http.NoBody {
+		// The length is known from the hashing pass: sent, it lets the
+		// service's upload gate reserve what the body needs rather than
+		// the largest photo allowed.
+		req.ContentLength = size.n
+	}
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
@@ -185,6 +191,12 @@ func (f Capture) Fields() [][2]string {
 // capture.
 func (c *Client) SubmitCapture(ctx context.Context, f Capture, photo []byte, idempotencyKey string) (*Response, error) {
 	return c.SubmitMultipart(ctx, "/v1/captures", f.Fields(), "photo.jpg", photo, idempotencyKey)
+}
+
+// Precheck asks whether a photo of a student passes the capture's quality
+// checks, for free: nothing is stored or charged.
+func (c *Client) Precheck(ctx context.Context, school, student string, photo []byte) (*Response, error) {
+	return c.SubmitMultipart(ctx, "/v1/schools/"+school+"/students/"+student+"/precheck", nil, "photo.jpg", photo, "")
 }
 
 // SubmitMultipart posts text fields and a photo as multipart/form-data,
