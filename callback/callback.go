@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,14 +34,24 @@ import (
 // one callback, so a receiver can drop a repeat.
 const HeaderDelivery = "X-Recheck-Delivery"
 
-// States are the transitions the upstream is called back on.
+// States are the transitions the upstream is called back on (besides the
+// holds of OfficeHolds).
 var States = []capture.State{
 	capture.AwaitingConfirmation, capture.Rejected, capture.Blocked, capture.PendingReview,
 	capture.Approved, capture.ReviewRejected, capture.Escalated, capture.Referred, capture.Failed,
+	capture.Superseded,
 }
 
 // OfficeStates are the transitions also delivered to a records office.
 var OfficeStates = []capture.State{capture.Escalated, capture.Referred}
+
+// OfficeHolds are the holds delivered to the upstream and the records
+// office: a capture waiting because the admission photo is not on file,
+// cannot be used, or is disputed is the office's case. A hold for CTID is
+// the service's own and calls nobody.
+var OfficeHolds = []capture.HoldReason{
+	capture.HoldAdmissionPhotoMissing, capture.HoldAdmissionPhotoUnusable, capture.HoldAdmissionPhotoDisputed,
+}
 
 // Endpoints are where one school's callbacks go.
 type Endpoints struct {
@@ -132,19 +143,21 @@ func (s *Settings) URL(school, target string) string {
 }
 
 // Targets implements capture.CallbackTargets: the upstream on every state
-// of States, the records office on OfficeStates, where a URL is set.
-func (s *Settings) Targets(school string, to capture.State) []string {
+// of States, the records office on OfficeStates, and both on the holds of
+// OfficeHolds, where a URL is set.
+func (s *Settings) Targets(school string, to capture.State, reason string) []string {
 	e := s.For(school)
-	var out []string
-	for _, st := range States {
-		if st == to && e.URL != "" {
-			out = append(out, capture.TargetUpstream)
-		}
+	upstream := slices.Contains(States, to)
+	office := slices.Contains(OfficeStates, to)
+	if to == capture.OnHold && slices.Contains(OfficeHolds, capture.HoldReason(reason)) {
+		upstream, office = true, true
 	}
-	for _, st := range OfficeStates {
-		if st == to && e.RecordsOfficeURL != "" {
-			out = append(out, capture.TargetRecordsOffice)
-		}
+	var out []string
+	if upstream && e.URL != "" {
+		out = append(out, capture.TargetUpstream)
+	}
+	if office && e.RecordsOfficeURL != "" {
+		out = append(out, capture.TargetRecordsOffice)
 	}
 	return out
 }

@@ -82,10 +82,14 @@ func TestVerifyRefusesWhatWasNotSignedSo(t *testing.T) {
 func TestSettings(t *testing.T) {
 	s := settings("https://upstream.example.edu/hook")
 	require.NoError(t, s.Validate())
-	require.Equal(t, []string{capture.TargetUpstream}, s.Targets("zju", capture.Approved))
-	require.Empty(t, s.Targets("zju", capture.Queued), "queued is not called back")
-	require.Equal(t, []string{capture.TargetUpstream}, s.Targets("zju", capture.Escalated), "zju has no records office")
-	require.Equal(t, []string{capture.TargetUpstream, capture.TargetRecordsOffice}, s.Targets("cjlu", capture.Escalated))
+	require.Equal(t, []string{capture.TargetUpstream}, s.Targets("zju", capture.Approved, ""))
+	require.Empty(t, s.Targets("zju", capture.Queued, ""), "queued is not called back")
+	require.Equal(t, []string{capture.TargetUpstream}, s.Targets("zju", capture.Escalated, ""), "zju has no records office")
+	require.Equal(t, []string{capture.TargetUpstream, capture.TargetRecordsOffice}, s.Targets("cjlu", capture.Escalated, ""))
+	require.Equal(t, []string{capture.TargetUpstream, capture.TargetRecordsOffice}, s.Targets("cjlu", capture.OnHold, string(capture.HoldAdmissionPhotoMissing)),
+		"no admission photo on file is the office's case")
+	require.Empty(t, s.Targets("cjlu", capture.OnHold, string(capture.HoldCTIDUnavailable)), "waiting for CTID calls nobody")
+	require.Equal(t, []string{capture.TargetUpstream}, s.Targets("cjlu", capture.Superseded, ""))
 	require.Equal(t, "https://upstream.example.edu/hook/office", s.URL("cjlu", capture.TargetRecordsOffice))
 
 	bad := &callback.Settings{KeyID: "", Secret: "short", Default: callback.Endpoints{URL: "ftp://x"}}

@@ -17,9 +17,11 @@ func outcomeOf(s string) ctid.Outcome { return ctid.Outcome(s) }
 
 // Confirm records the student's confirmation of a standardized capture and
 // their answer about the admission photo on file (steps 12-13): "mine"
-// starts the comparison; "wrong" or "missing" runs no comparison and opens
-// a case with the records office. Repeating the same answer is harmless; a
-// different one, or a capture not waiting for confirmation, is a
+// starts the comparison (or holds the capture while the admission photo is
+// disputed or absent, see compare); "wrong" or "missing" runs no
+// comparison and opens a case with the records office. Repeating the same
+// answer is harmless; a different one, a capture not waiting for
+// confirmation, or one that is not the journey's current capture is a
 // *ConflictError.
 func (l *Lifecycle) Confirm(ctx context.Context, id string, answer Answer, actor string) (*Record, error) {
 	if !answer.Valid() {
@@ -35,9 +37,12 @@ func (l *Lifecycle) Confirm(ctx context.Context, id string, answer Answer, actor
 			}
 			return conflict("not_awaiting_confirmation", "the capture is "+string(rec.State)+", not awaiting_confirmation", rec.State)
 		}
+		if err := isCurrent(t, rec); err != nil {
+			return err
+		}
 		rec.Confirmation = &Confirmation{Answer: answer, At: t.Now()}
 		if answer == AnswerMine {
-			return rec.Apply(Move{To: Matching, Cause: CauseConfirmed, Actor: actor}, t.Now())
+			return compare(t, rec, CauseConfirmed, actor)
 		}
 		reason := "admission_photo_" + string(answer)
 		t.Journey().open(reason, rec.ID, t.Now())
@@ -47,6 +52,15 @@ func (l *Lifecycle) Confirm(ctx context.Context, id string, answer Answer, actor
 
 // maxNote bounds reviewers' reasons and office notes, in characters.
 const maxNote = 500
+
+// isCurrent refuses an action on a capture that is not the journey's
+// current one: confirm and review act only on the student's latest capture.
+func isCurrent(t *Tx, rec *Record) error {
+	if j := t.Journey(); j.Latest != "" && j.Latest != rec.ID {
+		return conflict("not_current_capture", "capture "+rec.ID+" is not the student's current capture ("+j.Latest+")", rec.State)
+	}
+	return nil
+}
 
 func checkNote(field, s string, required bool) (string, error) {
 	s = strings.TrimSpace(s)
@@ -87,6 +101,9 @@ func (l *Lifecycle) Review(ctx context.Context, id string, d Decision, reason, r
 			}
 			return conflict("not_pending_review", "the capture is "+string(rec.State)+", not pending_review", rec.State)
 		}
+		if err := isCurrent(t, rec); err != nil {
+			return err
+		}
 		j := t.Journey()
 		rec.Decision = &ReviewDecision{Decision: d, Reason: reason, Reviewer: actor, At: t.Now()}
 		j.InReview = slices.DeleteFunc(j.InReview, func(id string) bool { return id == rec.ID })
@@ -104,9 +121,12 @@ func (l *Lifecycle) Review(ctx context.Context, id string, d Decision, reason, r
 
 // Resolve closes a student's open case with the records office, with the
 // office's note. An escalation's counters start again: the student has
-// every failed attempt and free resubmission back and may submit. Captures
-// waiting for the office about the admission photo go back to the
-// student's confirmation. Without an open case it is a *ConflictError.
+// every failed attempt and free resubmission back and may submit. A
+// dispute about the admission photo closes with the photo on file taken as
+// right: a capture the student referred goes back to their confirmation,
+// one held for the dispute to the comparison. A case about an absent or
+// unusable photo is closed by a photo, not a note (admission_photo_needed).
+// Without an open case it is a *ConflictError.
 func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor string) (*Journey, error) {
 	note, err := checkNote("note", note, true)
 	if err != nil {
@@ -117,10 +137,14 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 		if j.Case == nil {
 			return conflict("no_open_case", "the student has no open case with the records office", "")
 		}
-		if _, err := resume(t, CauseCaseResolved, actor, "", false); err != nil {
+		if j.Case.needsPhoto() {
+			return conflict("admission_photo_needed", "the case is about an absent or unusable admission photo: replace the photo (POST …/admission-photo/replacement), which closes it", "")
+		}
+		disputed := j.Case.holdReason() == HoldAdmissionPhotoDisputed
+		j.close(actor, note, "resolved", t.Now())
+		if _, err := resume(t, CauseCaseResolved, actor, "", disputed); err != nil {
 			return err
 		}
-		j.close(actor, note, "resolved", t.Now())
 		return nil
 	})
 	if ch == nil {
@@ -130,9 +154,11 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 }
 
 // resume moves the student's captures that wait for the records office back
-// to the student's confirmation and, when held is set, those on hold for a
-// missing or unusable admission photo back to the comparison; it returns
-// their IDs. Captures in any other state are left alone.
+// to the student's confirmation and, when held is set, those on hold for
+// the admission photo (missing, unusable or disputed) back to the
+// comparison, which holds them again if the photo still cannot be used;
+// it returns their IDs. Captures in any other state are left alone. The
+// case the office settled must be closed before.
 func resume(t *Tx, cause Cause, actor, note string, held bool) ([]string, error) {
 	ids, err := t.CaptureIDs()
 	if err != nil {
@@ -144,18 +170,21 @@ func resume(t *Tx, cause Cause, actor, note string, held bool) ([]string, error)
 		if err != nil {
 			return nil, err
 		}
-		var m Move
 		switch {
-		case held && rec.State == OnHold && (rec.HoldReason == HoldAdmissionPhotoMissing || rec.HoldReason == HoldAdmissionPhotoUnusable):
-			m = Move{To: Matching, Cause: cause, Actor: actor, Note: note}
+		case held && rec.State == OnHold && rec.HoldReason.waitsForOffice():
+			if err := rec.Apply(Move{To: Matching, Cause: cause, Actor: actor, Note: note}, t.Now()); err != nil {
+				return nil, err
+			}
+			if err := holdIfNoComparison(t, rec); err != nil {
+				return nil, err
+			}
 		case rec.State == Referred:
 			rec.Confirmation = nil
-			m = Move{To: AwaitingConfirmation, Cause: cause, Actor: actor, Note: note}
+			if err := rec.Apply(Move{To: AwaitingConfirmation, Cause: cause, Actor: actor, Note: note}, t.Now()); err != nil {
+				return nil, err
+			}
 		default:
 			continue
-		}
-		if err := rec.Apply(m, t.Now()); err != nil {
-			return nil, err
 		}
 		resumed = append(resumed, id)
 	}
@@ -184,9 +213,10 @@ func (l *Lifecycle) SetAdmissionPhoto(ctx context.Context, school, student strin
 
 // ReplaceAdmissionPhoto replaces the admission photo on file: a records
 // office action, with its reason, recorded on the journey. It never
-// changes a capture already decided: only captures on hold for a missing
-// or unusable photo go back to the comparison, and those the student
-// disputed back to the student's confirmation; a dispute case is closed.
+// changes a capture already decided: only captures on hold for the photo
+// (missing, unusable or disputed) go back to the comparison, and those the
+// student referred back to the student's confirmation; the office's case
+// about the photo is closed.
 func (l *Lifecycle) ReplaceAdmissionPhoto(ctx context.Context, school, student string, ref AdmissionPhoto, actor, reason string) (AdmissionResult, error) {
 	reason, err := checkNote("reason", reason, true)
 	if err != nil {
@@ -213,11 +243,15 @@ func (l *Lifecycle) putAdmission(ctx context.Context, school, student string, re
 		j := t.Journey()
 		j.AdmissionPhotos = append(j.AdmissionPhotos, AdmissionChange{SHA256: ref.SHA256, At: t.Now(), Actor: actor, Reason: reason})
 		res.Changed = true
+		if j.Case.holdReason() != "" {
+			resolution := "admission_photo_replaced"
+			if prev == nil {
+				resolution = "admission_photo_added"
+			}
+			j.close(actor, reason, resolution, t.Now())
+		}
 		if res.Resumed, err = resume(t, CauseAdmissionReplaced, actor, reason, true); err != nil {
 			return err
-		}
-		if j.Case != nil && !j.Case.BlocksCaptures() {
-			j.close(actor, reason, "admission_photo_replaced", t.Now())
 		}
 		return nil
 	})
@@ -225,4 +259,34 @@ func (l *Lifecycle) putAdmission(ctx context.Context, school, student string, re
 		return res, nil
 	}
 	return res, err
+}
+
+// CorrectIdentity changes the identity document a student's journey is
+// fixed to (Journey.Identity): a records office action, with its reason,
+// recorded on the journey. The student's next capture must carry the new
+// document; captures already made keep the one they were made with. The
+// same document again changes nothing.
+func (l *Lifecycle) CorrectIdentity(ctx context.Context, school, student string, doc Document, actor, reason string) (*Journey, error) {
+	reason, err := checkNote("reason", reason, true)
+	if err != nil {
+		return nil, err
+	}
+	to := l.identityOf(doc)
+	ch, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
+		j := t.Journey()
+		if j.Identity != nil && j.Identity.same(to) {
+			return errUnchanged
+		}
+		to.At = t.Now()
+		j.IdentityChanges = append(j.IdentityChanges, IdentityChange{From: j.Identity, To: *to, At: t.Now(), Actor: actor, Reason: reason})
+		j.Identity = to
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return l.repo.Journey(ctx, school, student)
+	}
+	if ch == nil {
+		return nil, err
+	}
+	return ch.Journey, err
 }

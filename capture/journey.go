@@ -5,25 +5,35 @@ import (
 	"time"
 )
 
-// Journey is one student's way through the re-check at one school: the
-// standardizations charged to the day's quota, the failed attempts and
-// review rejections since the records office last closed the case, the free
-// resubmissions those rejections granted, and the open records-office case.
-// Every entry is keyed by the capture that caused it, so applying the same
-// event twice changes nothing.
+// Journey is one student's way through the re-check at one school, and the
+// owner of what may happen next: the one capture in flight (Latest), the
+// identity document fixed at the first capture, the standardizations
+// charged to the day's quota, the failed attempts and review rejections
+// since the records office last closed the case, the free resubmissions
+// those rejections granted, and the open records-office case. Every entry
+// is keyed by the capture that caused it, so applying the same event twice
+// changes nothing.
 type Journey struct {
 	School    string `json:"school"`
 	StudentID string `json:"student_id"`
 	// OpenID is the openid of the student's latest capture, for the
-	// messages that belong to no capture (the cool-off).
+	// messages that belong to no capture (the end of a cool-off).
 	OpenID string `json:"openid,omitempty"`
-	// Latest is the ID of the student's latest capture.
+	// Latest is the ID of the student's latest capture: the journey's
+	// current capture. At most one capture of a student is between
+	// submission and a final state, and it is this one.
 	Latest string `json:"latest_capture,omitempty"`
+	// Identity is the identity document the student registered with at
+	// their first capture; later captures must carry the same one. Only
+	// the records office changes it (IdentityChanges).
+	Identity *Identity `json:"identity,omitempty"`
+	// IdentityChanges lists the records office's corrections of Identity.
+	IdentityChanges []IdentityChange `json:"identity_changes,omitempty"`
 	// InReview lists the captures waiting for a reviewer, Approved is the
 	// capture a reviewer approved.
 	InReview []string `json:"in_review,omitempty"`
 	Approved string   `json:"approved,omitempty"`
-	// Slots are the standardizations charged, recent ones only.
+	// Slots are the standardizations made and charged, recent ones only.
 	Slots []Slot `json:"standardizations"`
 	// Failed lists the captures the comparison blocked since the last
 	// closed case; Rejections those a reviewer rejected.
@@ -42,6 +52,32 @@ type Journey struct {
 
 	UpdatedAt time.Time `json:"updated_at"`
 	Version   int       `json:"version"`
+}
+
+// Identity is the identity document a journey is fixed to: its type and
+// the keyed hash of its number (never the number itself).
+type Identity struct {
+	Type       string `json:"type"`
+	NumberHMAC string `json:"number_hmac"`
+	// CaptureID is the capture that fixed it; empty when the records office
+	// set it.
+	CaptureID string    `json:"capture_id,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// same reports whether two identities name the same document.
+func (i *Identity) same(o *Identity) bool {
+	return i.Type == o.Type && i.NumberHMAC == o.NumberHMAC
+}
+
+// IdentityChange is one correction of a journey's identity by the records
+// office: the document before and after, who changed it and why.
+type IdentityChange struct {
+	From   *Identity `json:"from,omitempty"`
+	To     Identity  `json:"to"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Reason string    `json:"reason"`
 }
 
 // AdmissionChange is one admission photo put on file.
@@ -70,6 +106,10 @@ type Credit struct {
 
 // The reasons of a records-office case.
 const (
+	// CaseAdmissionAbsent and CaseAdmissionUnusable: a confirmed capture
+	// found no admission photo on file, or one without a single face.
+	CaseAdmissionAbsent   = "admission_photo_absent"
+	CaseAdmissionUnusable = "admission_photo_unusable"
 	// CaseAttemptsExhausted: the comparison blocked the last qualifying
 	// photo the rules allow.
 	CaseAttemptsExhausted = "attempts_exhausted"
@@ -102,19 +142,61 @@ func (c *Case) BlocksCaptures() bool {
 	return c != nil && (c.Reason == CaseAttemptsExhausted || c.Reason == CaseReviewsExhausted)
 }
 
+// holdReason is why a confirmed capture waits while the case is open: a
+// case about the admission photo stops every comparison of the student
+// until the office settles it; other cases (and no case) stop none.
+func (c *Case) holdReason() HoldReason {
+	if c == nil {
+		return ""
+	}
+	switch c.Reason {
+	case CaseAdmissionWrong, CaseAdmissionMissing:
+		return HoldAdmissionPhotoDisputed
+	case CaseAdmissionAbsent:
+		return HoldAdmissionPhotoMissing
+	case CaseAdmissionUnusable:
+		return HoldAdmissionPhotoUnusable
+	}
+	return ""
+}
+
+// needsPhoto reports whether only an admission photo (put on file by the
+// upstream, or replaced by the office) can close the case: a comparison
+// cannot run without one.
+func (c *Case) needsPhoto() bool {
+	return c != nil && (c.Reason == CaseAdmissionAbsent || c.Reason == CaseAdmissionUnusable)
+}
+
+// caseFor is the records-office case a hold about the admission photo
+// opens ("" for a hold that opens none).
+func caseFor(h HoldReason) string {
+	switch h {
+	case HoldAdmissionPhotoMissing:
+		return CaseAdmissionAbsent
+	case HoldAdmissionPhotoUnusable:
+		return CaseAdmissionUnusable
+	}
+	return ""
+}
+
 // Notice is a message to the student that belongs to no capture.
 type Notice struct {
 	Seq int `json:"seq"`
 	// Key is the catalogue key of the message.
 	Key string    `json:"key"`
 	At  time.Time `json:"at"`
-	// Until is when the cool-off the notice announces ends.
+	// Until is when the cool-off the notice announces the end of ends: the
+	// message goes out then, not before.
 	Until    time.Time `json:"until,omitempty"`
 	Notified *Delivery `json:"notified,omitempty"`
 }
 
-// NoticeCoolOff is the key of the message that announces a cool-off.
-const NoticeCoolOff = "cool_off"
+// NoticeCoolOffEnded is the key of the message that tells the student, when
+// a cool-off ends, that they may shoot again ("可以再次采集"). It is sent
+// when the cool-off ends rather than when it starts, so that it does not
+// spend a WeChat subscription the student needs for "审核通过"; and only
+// when the student still needs a new photo then.
+const NoticeCoolOffEnded = "cool_off_ended"
 
 // Quota is where a student stands with the day's standardizations.
 type Quota struct {
@@ -187,34 +269,56 @@ func (j *Journey) slot(captureID string) (Slot, bool) {
 	return Slot{}, false
 }
 
-// admit reports why the student may not submit a capture now, or nil.
-func (j *Journey) admit(r Rules, now time.Time) *RefusedError {
+// admit reports why the student may not submit a new capture now, or nil:
+// an open escalation, a completed journey, the current capture (latest,
+// nil for none) still being worked on, an identity document other than
+// the one fixed at the first capture (id, nil to skip that check), or the
+// day's standardizations used up with no free resubmission left. A current
+// capture that only waits for the student, the office or an admin does
+// not refuse: the new capture supersedes it (State.Supersedable).
+func (j *Journey) admit(latest *Record, id *Identity, r Rules, now time.Time) *RefusedError {
 	switch {
 	case j.Case.BlocksCaptures():
-		return refused(RefusedEscalated, time.Time{})
+		return refused(RefusedEscalated, time.Time{}, r)
 	case j.Approved != "":
-		return refused(RefusedComplete, time.Time{})
+		return refused(RefusedComplete, time.Time{}, r)
 	case len(j.InReview) > 0:
-		return refused(RefusedInReview, time.Time{})
+		return refused(RefusedInReview, time.Time{}, r)
+	}
+	if latest != nil {
+		switch latest.State {
+		case PendingReview:
+			return refused(RefusedInReview, time.Time{}, r)
+		case Queued, Matching:
+			return refused(RefusedInProgress, time.Time{}, r)
+		case OnHold:
+			if latest.HoldReason.waitsForOffice() {
+				return refused(RefusedOnHold, time.Time{}, r)
+			}
+			return refused(RefusedInProgress, time.Time{}, r)
+		}
+	}
+	if id != nil && j.Identity != nil && !j.Identity.same(id) {
+		return refused(RefusedIdentityChanged, time.Time{}, r)
 	}
 	if j.freeCredits() > 0 {
 		return nil
 	}
 	if q := j.Quota(r, now); q.NextAllowedAt != nil {
-		return refused(RefusedDailyLimit, *q.NextAllowedAt)
+		return refused(RefusedDailyLimit, *q.NextAllowedAt, r)
 	}
 	return nil
 }
 
-// reserve charges a standardization for captureID: a free resubmission when
-// one is available, else the day's quota. It refuses like admit; a capture
-// already charged is not charged again.
-func (j *Journey) reserve(captureID string, r Rules, now time.Time) (free bool, err error) {
+// charge records the standardization of captureID, made now: paid by a
+// free resubmission when one is left, by the day's quota otherwise. A
+// capture charged already is not charged again (a redelivered task). It
+// reports whether a free resubmission paid. When the charge uses up the
+// day with no free resubmission left, the message that the cool-off is
+// over is put on the journey for the moment it ends.
+func (j *Journey) charge(captureID string, r Rules, now time.Time) (free bool) {
 	if s, ok := j.slot(captureID); ok {
-		return s.Free, nil
-	}
-	if e := j.admit(r, now); e != nil {
-		return false, e
+		return s.Free
 	}
 	j.prune(r, now)
 	for i := range j.Credits {
@@ -225,18 +329,10 @@ func (j *Journey) reserve(captureID string, r Rules, now time.Time) (free bool, 
 		}
 	}
 	j.Slots = append(j.Slots, Slot{CaptureID: captureID, At: now.UTC(), Free: free})
-	return free, nil
-}
-
-// release gives back what a capture was charged: its photo was refused by
-// the quality checks, which costs the student nothing.
-func (j *Journey) release(captureID string) {
-	j.Slots = slices.DeleteFunc(j.Slots, func(s Slot) bool { return s.CaptureID == captureID })
-	for i := range j.Credits {
-		if j.Credits[i].UsedBy == captureID {
-			j.Credits[i].UsedBy = ""
-		}
+	if q := j.Quota(r, now); q.NextAllowedAt != nil && !free && j.freeCredits() == 0 {
+		j.notice(NoticeCoolOffEnded, *q.NextAllowedAt, now)
 	}
+	return free
 }
 
 // prune drops slots too old to matter to any day or cool-off.

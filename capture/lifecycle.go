@@ -32,6 +32,8 @@ const (
 	// portrait score above the line now; it goes through the comparison
 	// (and its decision table) again.
 	CauseRescored Cause = "rescored"
+	// CauseSuperseded: the student sent a newer photo.
+	CauseSuperseded Cause = "superseded"
 )
 
 // Transition is one legal move: from a state, for a cause, to a state.
@@ -60,6 +62,7 @@ var Transitions = []Transition{
 	{Matching, Escalated, CauseAttemptsExhausted},
 	{OnHold, OnHold, CauseHeld},
 	{OnHold, Matching, CauseAdmissionReplaced},
+	{OnHold, Matching, CauseCaseResolved},
 	{OnHold, PendingReview, CauseMatchPassed},
 	{OnHold, Blocked, CauseMatchBlocked},
 	{OnHold, Escalated, CauseAttemptsExhausted},
@@ -71,6 +74,9 @@ var Transitions = []Transition{
 	{OnHold, Failed, CauseProcessingFailed},
 	{Failed, Queued, CauseRetried},
 	{Failed, Matching, CauseRetried},
+	{AwaitingConfirmation, Superseded, CauseSuperseded},
+	{Referred, Superseded, CauseSuperseded},
+	{Failed, Superseded, CauseSuperseded},
 }
 
 // Reopenings are the moves out of a final state, made only by an operator's
@@ -148,9 +154,10 @@ type Callback struct {
 	Delivered *Delivery `json:"delivered,omitempty"`
 }
 
-// CallbackTargets names the targets a school's transition to a state is
-// delivered to (none: no callback).
-type CallbackTargets func(school string, to State) []string
+// CallbackTargets names the targets a school's transition is delivered to
+// (none: no callback), from the state it moved to and the reason that
+// qualifies it (a hold's reason, for example).
+type CallbackTargets func(school string, to State, reason string) []string
 
 // Delivery records what became of a notification.
 type Delivery struct {
@@ -162,6 +169,9 @@ type Delivery struct {
 	// Error is set when the message could never be delivered (for example
 	// the student refused the subscription); it is not retried.
 	Error string `json:"error,omitempty"`
+	// Skipped says why a message was not sent when its time came: the
+	// student no longer needed it.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Move is a requested transition.

@@ -44,6 +44,9 @@ type Followup struct {
 	Seq int
 	// Target is the receiver of a FollowCallback.
 	Target string
+	// At, when set, is when the work is due (the end of a cool-off): it is
+	// scheduled for then rather than done now.
+	At time.Time
 }
 
 // Dispatcher hands follow-ups to the workers. Dispatching the same
@@ -102,7 +105,11 @@ func (j *Journey) Followups() []Followup {
 	var out []Followup
 	for _, n := range j.Notices {
 		if n.Notified == nil {
-			out = append(out, Followup{Kind: FollowNotifyStudent, School: j.School, StudentID: j.StudentID, Seq: n.Seq})
+			f := Followup{Kind: FollowNotifyStudent, School: j.School, StudentID: j.StudentID, Seq: n.Seq}
+			if n.Key == NoticeCoolOffEnded {
+				f.At = n.Until
+			}
+			out = append(out, f)
 		}
 	}
 	return out

@@ -42,9 +42,12 @@ type Record struct {
 	Confirmation *Confirmation `json:"confirmation,omitempty"`
 	// Decision is the reviewer's verdict.
 	Decision *ReviewDecision `json:"decision,omitempty"`
-	// FreeResubmission is true when the capture used a free resubmission
-	// granted by a review rejection instead of the day's quota.
+	// FreeResubmission is true when the capture's standardization was paid
+	// by a free resubmission granted by a review rejection instead of the
+	// day's quota.
 	FreeResubmission bool `json:"free_resubmission,omitempty"`
+	// SupersededBy is the capture that superseded this one.
+	SupersededBy string `json:"superseded_by,omitempty"`
 	// Review lists what a manual reviewer should look at (for example a
 	// suspected re-photographed print); it never blocks a capture.
 	Review []Finding `json:"review,omitempty"`
@@ -115,6 +118,24 @@ type Failure struct {
 	Message string `json:"message"`
 	// MessageZH is shown to the student.
 	MessageZH string `json:"message_zh"`
+}
+
+// QualityVerdict is what the quality checks found in a photo, whether or
+// not anything is made of it: the free check before a capture (the
+// precheck) and the capture's own standardization give the same verdict
+// for the same bytes.
+type QualityVerdict struct {
+	// Passed is true when the photo passed every check: it would be
+	// standardized.
+	Passed bool
+	// Findings are the failed checks, with their Chinese messages.
+	Findings []Finding
+	// Review lists what a reviewer would look at (it never fails a photo).
+	Review []Finding
+	// Measures are the measured quantities, by name.
+	Measures map[string]float64
+	// Input describes the photo, when it could be read.
+	Input *PhotoInfo
 }
 
 // Finding is a failed quality check.

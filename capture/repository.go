@@ -299,6 +299,20 @@ func (t *Tx) Create(rec *Record) error {
 	return nil
 }
 
+// current returns the journey's current capture (its latest), nil when the
+// student has none.
+func (t *Tx) current() (*Record, error) {
+	id := t.journey.Latest
+	if id == "" {
+		return nil, nil
+	}
+	rec, err := t.Load(id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return rec, err
+}
+
 // CaptureIDs returns the IDs of the student's captures, oldest first.
 func (t *Tx) CaptureIDs() ([]string, error) {
 	key := studentKey(t.school, t.student)
@@ -599,7 +613,7 @@ func (r *Repository) owe(rec *Record, from int) {
 		if e.Callbacks != nil {
 			continue
 		}
-		for _, target := range r.callbacks(rec.School, e.To) {
+		for _, target := range r.callbacks(rec.School, e.To, e.Reason) {
 			e.Callbacks = append(e.Callbacks, Callback{Target: target})
 		}
 	}

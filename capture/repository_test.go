@@ -118,14 +118,16 @@ func TestSubmit(t *testing.T) {
 
 	j, err := b.repo.Journey(b.ctx, "cjlu", "S1")
 	require.NoError(t, err)
-	require.Len(t, j.Slots, 1)
+	require.Empty(t, j.Slots, "nothing is charged at submission")
 	require.Equal(t, "c1", j.Latest)
+	require.Equal(t, "resident_id", j.Identity.Type, "the first capture fixes the identity")
+	require.Equal(t, b.repo.Hash("11010519491231002X"), j.Identity.NumberHMAC)
 	raw, err := b.store.Get(b.ctx, capture.JourneyKey("cjlu", "S1"))
 	require.NoError(t, err, "journey.json is written on every change")
 	require.Contains(t, string(raw), `"capture_id": "c1"`)
 
-	_, err = b.lc.Submit(b.ctx, newRecord("c1", "S1"))
-	require.ErrorIs(t, err, capture.ErrExists)
+	_, err = b.lc.Submit(b.ctx, newRecord("c1", "S2"))
+	require.ErrorIs(t, err, capture.ErrExists, "capture IDs are unique across students")
 	_, err = b.repo.Get(b.ctx, "missing")
 	require.ErrorIs(t, err, capture.ErrNotFound)
 
@@ -137,9 +139,10 @@ func TestSubmit(t *testing.T) {
 	require.Equal(t, []string{"c1"}, ids)
 }
 
-// TestConcurrentSubmissionsCannotOvershoot: many submissions of one
-// student at once; exactly the day's allowance gets through.
-func TestConcurrentSubmissionsCannotOvershoot(t *testing.T) {
+// TestConcurrentSubmissionsPutOneInFlight: many submissions of one student
+// at once; exactly one becomes the current capture, the others are told
+// that one is in progress, and nothing is charged yet.
+func TestConcurrentSubmissionsPutOneInFlight(t *testing.T) {
 	b := setup(t)
 	const n = 12
 	var wg sync.WaitGroup
@@ -161,17 +164,20 @@ func TestConcurrentSubmissionsCannotOvershoot(t *testing.T) {
 		case err == nil:
 			ok++
 		case errors.As(err, &re):
-			require.Equal(t, capture.RefusedDailyLimit, re.Code)
+			require.Equal(t, capture.RefusedInProgress, re.Code)
 			refused++
 		default:
 			t.Fatalf("unexpected error: %v", err)
 		}
 	}
-	require.Equal(t, 3, ok)
-	require.Equal(t, n-3, refused)
+	require.Equal(t, 1, ok)
+	require.Equal(t, n-1, refused)
 	j, err := b.repo.Journey(b.ctx, "cjlu", "S1")
 	require.NoError(t, err)
-	require.Len(t, j.Slots, 3)
+	require.Empty(t, j.Slots)
+	ids, err := b.repo.StudentCaptures(b.ctx, "cjlu", "S1")
+	require.NoError(t, err)
+	require.Equal(t, []string{j.Latest}, ids)
 }
 
 // TestOutboxCompletesWhatStorageRefused: a change commits while storage is

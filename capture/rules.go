@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 	_ "time/tzdata" // the quota's day is Asia/Shanghai even where no zoneinfo is installed
+	"unicode/utf8"
 )
 
 // Rules are the numbers of the capture instructions that a school may set
@@ -35,8 +37,44 @@ type Rules struct {
 	PassScore float64 `json:"pass_score"`
 	// TimeZone is where the quota's days begin and end.
 	TimeZone string `json:"time_zone"`
+	// Help is who the texts send a student to, and how to reach them.
+	Help Help `json:"help"`
 
 	loc *time.Location
+}
+
+// Help is how a student reaches the people the texts send them to. Every
+// text that says "请联系学籍部门" adds the records office's contact, the
+// advice to open the CTID online ID adds its hotline, and a processing
+// failure adds customer service, each when set.
+type Help struct {
+	// RecordsOffice is how to reach the school's records office (学籍部门),
+	// e.g. "学籍科 027-69111000".
+	RecordsOffice string `json:"records_office,omitempty"`
+	// ServicePhone and ServiceHours are the capture service's customer
+	// service (客服), e.g. "027-87885551" and "周一至周五 8:30-12:00 14:00-17:30".
+	ServicePhone string `json:"service_phone,omitempty"`
+	ServiceHours string `json:"service_hours,omitempty"`
+	// CTIDHotline and CTIDHours are the CTID online ID's hotline (网证客服):
+	// 400-117-1166, 工作日 8:30-20:30 (the capture instructions') unless a
+	// school sets others.
+	CTIDHotline string `json:"ctid_hotline,omitempty"`
+	CTIDHours   string `json:"ctid_hours,omitempty"`
+}
+
+// validate reports a contact too long or with hidden characters to be shown
+// to students.
+func (h Help) validate() error {
+	var errs []error
+	for name, v := range map[string]string{
+		"help.records_office": h.RecordsOffice, "help.service_phone": h.ServicePhone, "help.service_hours": h.ServiceHours,
+		"help.ctid_hotline": h.CTIDHotline, "help.ctid_hours": h.CTIDHours,
+	} {
+		if _, err := checkNote(name, v, false); err != nil || utf8.RuneCountInString(v) > 64 || strings.ContainsRune(v, '\n') {
+			errs = append(errs, fmt.Errorf("%s must be one line of at most 64 visible characters", name))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // DefaultRules are the numbers of the capture instructions.
@@ -44,6 +82,7 @@ func DefaultRules() Rules {
 	r := Rules{
 		DailyStandardizations: 3, CoolOff: Duration(24 * time.Hour), FailedAttempts: 3,
 		FreeResubmissions: 2, PassScore: 80, TimeZone: "Asia/Shanghai",
+		Help: Help{CTIDHotline: "400-117-1166", CTIDHours: "工作日 8:30-20:30"},
 	}
 	r.loc, _ = time.LoadLocation(r.TimeZone)
 	return r
@@ -71,6 +110,9 @@ func (r *Rules) Validate() error {
 	loc, err := time.LoadLocation(r.TimeZone)
 	if err != nil || r.TimeZone == "" {
 		errs = append(errs, fmt.Errorf("time_zone %q is not a known zone (like Asia/Shanghai)", r.TimeZone))
+	}
+	if err := r.Help.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	r.loc = loc
 	return errors.Join(errs...)
@@ -130,7 +172,7 @@ type RulesConfig struct {
 	// File is a JSON object: "*" holds the deployment's defaults, and each
 	// school code the fields that school sets; every field left out keeps
 	// the default (see Rules).
-	File string `env:"RECHECK_SCHOOL_RULES" help:"JSON file of journey rules: \"*\" for every school, or a school code, each with auto_confirm, daily_standardizations, cool_off, failed_attempts, free_resubmissions, pass_score, time_zone; empty: the capture instructions' numbers"`
+	File string `env:"RECHECK_SCHOOL_RULES" help:"JSON file of journey rules: \"*\" for every school, or a school code, each with auto_confirm, daily_standardizations, cool_off, failed_attempts, free_resubmissions, pass_score, time_zone, help (records_office, service_phone, service_hours, ctid_hotline, ctid_hours); empty: the capture instructions' numbers"`
 }
 
 // Validate reports a configuration that cannot work (it loads the rules).

@@ -3,7 +3,6 @@ package capture
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -73,54 +72,72 @@ func (l *Lifecycle) Complete(ctx context.Context, id string) error {
 	return l.repo.Sync(ctx, id)
 }
 
-// Admit reports whether a student may submit a capture now: nil, or a
-// *RefusedError saying why not (an open escalation, a capture in review, a
-// completed journey, or the day's standardizations used up, with the time
-// they may try again). It stores nothing about the capture; a refusal for
-// the day's quota records, once per cool-off, the notice that tells the
-// student when to come back.
-func (l *Lifecycle) Admit(ctx context.Context, school, student string) error {
+// Admit reports whether a student may submit a capture of the document doc
+// now: nil, or a *RefusedError saying why not (an open escalation, a
+// completed journey, the current capture still in review or being
+// processed or held for the records office, a document other than the one
+// fixed at the first capture, or the day's standardizations used up, with
+// the time they may try again). A nil doc skips the document's check.
+// Intake asks before it stores anything; Submit asks again, atomically.
+// It stores nothing.
+func (l *Lifecycle) Admit(ctx context.Context, school, student string, doc *Document) error {
 	r := l.Rules(school)
 	j, err := l.repo.Journey(ctx, school, student)
 	if err != nil {
 		return err
 	}
-	now := l.repo.Now()
-	e := j.admit(r, now)
-	if e == nil {
-		return nil
-	}
-	if e.Code == RefusedDailyLimit && j.OpenID != "" {
-		_, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
-			if t.Journey().notice(NoticeCoolOff, e.RetryAt, t.Now()) {
-				return nil
-			}
-			return errUnchanged
-		})
-		if err != nil && !errors.Is(err, errUnchanged) {
-			return errors.Join(e, fmt.Errorf("capture: record the cool-off notice: %w", err))
+	var latest *Record
+	if j.Latest != "" {
+		if latest, err = l.repo.Get(ctx, j.Latest); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
 		}
 	}
-	return e
+	var id *Identity
+	if doc != nil {
+		id = l.identityOf(*doc)
+	}
+	if e := j.admit(latest, id, r, l.repo.Now()); e != nil {
+		return e
+	}
+	return nil
 }
 
-// Submit creates a capture (its original already stored) and charges the
-// journey for its standardization, atomically: concurrent submissions of
-// one student never overshoot the day's quota. It refuses like Admit.
+// identityOf is the identity a document stands for.
+func (l *Lifecycle) identityOf(doc Document) *Identity {
+	return &Identity{Type: doc.Type, NumberHMAC: l.repo.Hash(doc.Number)}
+}
+
+// Submit creates a capture (its original already stored) as the journey's
+// current capture, atomically with the journey's checks (see Admit):
+// concurrent submissions of one student never put two captures in flight.
+// A current capture that only waited for the student, the records office
+// or an admin's retry ends superseded. The first capture fixes the
+// student's identity document. Nothing is charged: a standardization is
+// charged when it is made (Standardized).
 func (l *Lifecycle) Submit(ctx context.Context, rec *Record) (*Record, error) {
 	r := l.Rules(rec.School)
 	rec.History, rec.State = nil, ""
+	id := l.identityOf(rec.Document)
 	ch, err := l.repo.Do(ctx, rec.School, rec.StudentID, func(t *Tx) error {
 		j := t.Journey()
-		free, err := j.reserve(rec.ID, r, t.Now())
+		latest, err := t.current()
 		if err != nil {
 			return err
 		}
+		if e := j.admit(latest, id, r, t.Now()); e != nil {
+			return e
+		}
 		c := *rec
 		c.History = nil
-		c.FreeResubmission = free
-		if c.Document.Number != "" {
-			c.Document.NumberHMAC = l.repo.Hash(c.Document.Number)
+		c.Document.NumberHMAC = id.NumberHMAC
+		if latest != nil && latest.State.Supersedable() {
+			latest.SupersededBy = c.ID
+			if err := latest.Apply(Move{To: Superseded, Cause: CauseSuperseded, Actor: ActorUpstream}, t.Now()); err != nil {
+				return err
+			}
+		}
+		if j.Identity == nil {
+			j.Identity = &Identity{Type: id.Type, NumberHMAC: id.NumberHMAC, CaptureID: c.ID, At: t.Now()}
 		}
 		if err := c.Apply(Move{To: Queued, Cause: CauseSubmitted, Actor: ActorUpstream}, t.Now()); err != nil {
 			return err
@@ -149,11 +166,14 @@ type StandardizeResult struct {
 	Start, End time.Time
 }
 
-// Standardized records the standardization of a queued capture: a photo
-// that failed the checks is rejected and its standardization given back to
-// the day's quota; a good one waits for the student's confirmation, or goes
-// on to the comparison when the school confirms upstream (auto_confirm).
-// A capture no longer queued is returned as it is.
+// Standardized records the standardization of a queued capture. A photo
+// that failed the checks is rejected and costs nothing. A good one is
+// charged now, atomically with its move to awaiting_confirmation (a free
+// resubmission pays when one is left, the day's quota otherwise; a
+// redelivered task finds the capture moved on and charges nothing), then
+// waits for the student's confirmation, or goes on to the comparison when
+// the school confirms upstream (auto_confirm). A capture no longer queued
+// is returned as it is.
 func (l *Lifecycle) Standardized(ctx context.Context, id string, res StandardizeResult) (*Record, error) {
 	return l.change(ctx, id, func(t *Tx, rec *Record) error {
 		r := l.Rules(rec.School)
@@ -172,9 +192,9 @@ func (l *Lifecycle) Standardized(ctx context.Context, id string, res Standardize
 		rec.Face, rec.PhotoFace, rec.Measures, rec.Review = res.Face, res.PhotoFace, res.Measures, res.Review
 		rec.SetStage(StageStandardize, res.Start, res.End)
 		if !res.OK {
-			t.Journey().release(rec.ID)
 			return rec.Apply(Move{To: Rejected, Cause: CauseQualityRejected}, t.Now())
 		}
+		rec.FreeResubmission = t.Journey().charge(rec.ID, r, t.Now())
 		if err := rec.Apply(Move{To: AwaitingConfirmation, Cause: CauseStandardized}, t.Now()); err != nil {
 			return err
 		}
@@ -182,8 +202,47 @@ func (l *Lifecycle) Standardized(ctx context.Context, id string, res Standardize
 			return nil
 		}
 		rec.Confirmation = &Confirmation{Answer: AnswerMine, At: t.Now(), Auto: true}
-		return rec.Apply(Move{To: Matching, Cause: CauseAutoConfirmed}, t.Now())
+		return compare(t, rec, CauseAutoConfirmed, ActorSystem)
 	})
+}
+
+// compare sends a confirmed capture to the comparison, unless no comparison
+// may run for the student: while the admission photo is disputed (the
+// student answered wrong or missing), absent, or known to be unusable, the
+// capture waits on hold until the records office settles it
+// (先不要比对，以免产生错误结果), and an absent photo opens the office's case.
+func compare(t *Tx, rec *Record, cause Cause, actor string) error {
+	if err := rec.Apply(Move{To: Matching, Cause: cause, Actor: actor}, t.Now()); err != nil {
+		return err
+	}
+	return holdIfNoComparison(t, rec)
+}
+
+// holdIfNoComparison holds a capture just sent to the comparison when no
+// comparison may run for the student (see compare).
+func holdIfNoComparison(t *Tx, rec *Record) error {
+	reason := t.Journey().Case.holdReason()
+	if reason == "" {
+		if _, err := t.Admission(); errors.Is(err, ErrNotFound) {
+			reason = HoldAdmissionPhotoMissing
+		} else if err != nil {
+			return err
+		}
+	}
+	if reason == "" {
+		return nil
+	}
+	return hold(t, rec, reason)
+}
+
+// hold puts a capture in the comparison on hold for a reason about the
+// admission photo; a photo absent or unusable opens the records office's
+// case, as a dispute does.
+func hold(t *Tx, rec *Record, reason HoldReason) error {
+	if c := caseFor(reason); c != "" {
+		t.Journey().open(c, rec.ID, t.Now())
+	}
+	return rec.Apply(Move{To: OnHold, Cause: CauseHeld, Reason: string(reason)}, t.Now())
 }
 
 // Runnable reports whether the comparison should run for a capture in its
@@ -234,6 +293,14 @@ func (l *Lifecycle) Matched(ctx context.Context, id string, m MatchResult) (*Rec
 				return err
 			}
 		}
+		if h := t.Journey().Case.holdReason(); h != "" {
+			// The admission photo came into dispute while this comparison
+			// ran: its outcome does not count.
+			if rec.State == OnHold && rec.HoldReason == h {
+				return errUnchanged
+			}
+			return hold(t, rec, h)
+		}
 		ctidOutcome := ""
 		if m.CTID != nil {
 			ctidOutcome = m.CTID.Outcome
@@ -264,8 +331,8 @@ func (l *Lifecycle) Matched(ctx context.Context, id string, m MatchResult) (*Rec
 }
 
 // Hold puts a capture in the comparison on hold for a reason about the
-// admission photo (missing or unusable); a capture already held for it is
-// returned as it is.
+// admission photo (missing or unusable) and opens the records office's
+// case about it; a capture already held for it is returned as it is.
 func (l *Lifecycle) Hold(ctx context.Context, id string, reason HoldReason) (*Record, error) {
 	return l.change(ctx, id, func(t *Tx, rec *Record) error {
 		if rec.State == OnHold && rec.HoldReason == reason {
@@ -280,7 +347,7 @@ func (l *Lifecycle) Hold(ctx context.Context, id string, reason HoldReason) (*Re
 			}
 		}
 		// From matching, or from waiting for CTID to waiting for the photo.
-		return rec.Apply(Move{To: OnHold, Cause: CauseHeld, Reason: string(reason)}, t.Now())
+		return hold(t, rec, reason)
 	})
 }
 
@@ -313,6 +380,39 @@ func (l *Lifecycle) MarkNotified(ctx context.Context, id string, seq int, d Deli
 		rec.History[seq-1].Notified = &d
 		return nil
 	})
+}
+
+// NoticeDue says what to do with a journey notice now: wait is how long
+// until it is due (the end of the cool-off it announces, on the
+// lifecycle's clock); once due, skip is why it is no longer needed ("" when
+// it is): "可以再次采集" goes only to a student who may submit a capture
+// and has none in flight, not to one whose journey completed, who was
+// escalated, or whose capture is being processed or reviewed.
+func (l *Lifecycle) NoticeDue(ctx context.Context, school, student string, n Notice) (wait time.Duration, skip string, err error) {
+	now := l.repo.Now()
+	if n.Key != NoticeCoolOffEnded {
+		return 0, "", nil
+	}
+	if now.Before(n.Until) {
+		return n.Until.Sub(now), "", nil
+	}
+	j, err := l.repo.Journey(ctx, school, student)
+	if err != nil {
+		return 0, "", err
+	}
+	var latest *Record
+	if j.Latest != "" {
+		if latest, err = l.repo.Get(ctx, j.Latest); err != nil && !errors.Is(err, ErrNotFound) {
+			return 0, "", err
+		}
+	}
+	if latest != nil && !latest.State.Final() {
+		return 0, "the current capture is " + string(latest.State), nil
+	}
+	if e := j.admit(latest, nil, l.Rules(school), now); e != nil {
+		return 0, e.Code, nil
+	}
+	return 0, "", nil
 }
 
 // MarkStudentNotified records the delivery d of a journey notice.

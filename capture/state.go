@@ -39,22 +39,35 @@ const (
 	// Failed: processing failed for good; an admin retries the task in the
 	// queue UI and the capture picks up where it broke.
 	Failed State = "failed"
+	// Superseded: the student sent a newer photo while this capture waited
+	// for them (to confirm it, for the records office, or for an admin's
+	// retry); the newer capture is the journey's current one.
+	Superseded State = "superseded"
 )
 
 // States lists every state in the order of the journey.
 var States = []State{
 	Queued, Rejected, AwaitingConfirmation, Referred, Matching, OnHold, Blocked,
-	PendingReview, Approved, ReviewRejected, Escalated, Failed,
+	PendingReview, Approved, ReviewRejected, Escalated, Failed, Superseded,
 }
 
 // Final reports whether nothing more happens to a capture in state s: the
 // student's next step, if any, is a new capture.
 func (s State) Final() bool {
 	switch s {
-	case Rejected, Blocked, Approved, ReviewRejected, Escalated:
+	case Rejected, Blocked, Approved, ReviewRejected, Escalated, Superseded:
 		return true
 	}
 	return false
+}
+
+// Supersedable reports whether a newer photo of the student replaces a
+// capture in state s: one that waits for the student (to confirm it), for
+// the records office (referred) or for an admin's retry (failed). A
+// capture the service or a reviewer is working on (queued, matching, on
+// hold, pending review) is never replaced: the new photo is refused.
+func (s State) Supersedable() bool {
+	return s == AwaitingConfirmation || s == Referred || s == Failed
 }
 
 // HoldReason says why a capture is on hold.
@@ -68,10 +81,20 @@ const (
 	// HoldAdmissionPhotoUnusable: the admission photo on file does not show
 	// exactly one face.
 	HoldAdmissionPhotoUnusable HoldReason = "admission_photo_unusable"
+	// HoldAdmissionPhotoDisputed: the student said the admission photo is
+	// not theirs or missing, and the records office has not settled it: no
+	// comparison runs against a disputed photo (先不要比对，以免产生错误结果).
+	HoldAdmissionPhotoDisputed HoldReason = "admission_photo_disputed"
 	// HoldCTIDUnavailable: the identity check could not be done; the
 	// comparison is retried and the student is not told of a failure.
 	HoldCTIDUnavailable HoldReason = "ctid_unavailable"
 )
+
+// waitsForOffice reports whether a capture on hold for reason waits for the
+// records office (the admission photo), rather than for a service.
+func (h HoldReason) waitsForOffice() bool {
+	return h == HoldAdmissionPhotoMissing || h == HoldAdmissionPhotoUnusable || h == HoldAdmissionPhotoDisputed
+}
 
 // Reasons a capture is blocked by the comparison (see Decide).
 const (

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/recheck/recheck/identity"
 )
 
 // Summary is where a student stands: what the upstream's mini program
@@ -28,6 +30,21 @@ type Summary struct {
 	Case *Case `json:"case"`
 	// AdmissionPhotoOnFile says whether an admission photo is on file.
 	AdmissionPhotoOnFile bool `json:"admission_photo_on_file"`
+	// Document is the identity document the journey is fixed to, or nil
+	// before the first capture.
+	Document *DocumentBrief `json:"document"`
+}
+
+// DocumentBrief is the student's identity document as the summary shows
+// it: its type, the type's Chinese name and what it means for the checks.
+// The number is never shown.
+type DocumentBrief struct {
+	Type    string `json:"type"`
+	LabelZH string `json:"label_zh"`
+	// CTID is true when captures go to the national identity check.
+	CTID bool `json:"ctid"`
+	// MessageZH says which checks the document goes through.
+	MessageZH string `json:"message_zh"`
 }
 
 // CaptureBrief is a capture as the summary shows it.
@@ -117,11 +134,15 @@ func (l *Lifecycle) Summary(ctx context.Context, school, student string) (*Summa
 	if latest != nil {
 		s.LatestCapture = &CaptureBrief{ID: latest.ID, State: latest.State, MessageZH: StatusText(latest, r), CreatedAt: latest.CreatedAt}
 	}
+	if j.Identity != nil {
+		dt := identity.DocumentType(j.Identity.Type)
+		s.Document = &DocumentBrief{Type: j.Identity.Type, LabelZH: dt.LabelZH(), CTID: dt.UsesCTID(), MessageZH: dt.NoteZH()}
+	}
 	s.Stage = stageOf(latest, j, s.Standardizations)
-	s.MessageZH = stageTexts[s.Stage]
+	s.MessageZH = withContacts(stageTexts[s.Stage], r.Help)
 	switch s.Stage {
 	case StageCoolingOff:
-		s.MessageZH = refused(RefusedDailyLimit, *s.Standardizations.NextAllowedAt).MessageZH
+		s.MessageZH = refused(RefusedDailyLimit, *s.Standardizations.NextAllowedAt, r).MessageZH
 	case StageOnHold, StageReshoot, StageEscalated:
 		if latest != nil {
 			s.MessageZH = StatusText(latest, r)

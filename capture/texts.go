@@ -26,10 +26,11 @@ var statusTexts = map[string]string{
 	"matching":                         "正在进行人像比对和人证比对，请稍后查看结果",
 	"on_hold/admission_photo_missing":  "录取照片缺失，暂不进行比对，请联系学籍部门",
 	"on_hold/admission_photo_unusable": "录取照片无法使用，暂不进行比对，请联系学籍部门",
+	"on_hold/admission_photo_disputed": "您已反馈录取照片有误或缺失，学籍部门处理前暂不进行比对，处理后将自动比对，无需重新拍摄",
 	"on_hold/ctid_unavailable":         "身份核验正在进行中，请稍后查看结果",
 	"blocked/portrait_score_low":       "人像比对分数低于 %[1]g 分，已被系统自动拦截，请重新拍摄照片比对",
-	"blocked/ctid_suspected":           "人证比对结果为疑似（照片质量、光线、尺寸太小或长相类似），请保证光线充足、人脸清晰后重新拍摄",
-	"blocked/ctid_not_same_person":     "人证比对结果为非同一人，请确定拍摄照片为本人后重新拍摄",
+	"blocked/ctid_suspected":           "人证比对结果为疑似（照片质量、光线、尺寸太小或长相类似），请保证光线充足、人脸清晰后重新拍摄。" + adviceRenewID,
+	"blocked/ctid_not_same_person":     "人证比对结果为非同一人，请确定拍摄照片为本人后重新拍摄。" + adviceRenewID,
 	"blocked/ctid_identity_invalid":    "身份信息无效或不匹配，请检查身份信息是否正确，或使用具有 NFC 功能的手机下载 CTID 官方 APP 开通网证后重新拍摄",
 	"pending_review":                   "人像比对通过，等待人工审核",
 	"approved":                         "审核通过，已完成新生入学资格复查线上采集",
@@ -37,6 +38,27 @@ var statusTexts = map[string]string{
 	"escalated/attempts_exhausted":     "已更换 %[2]d 张符合采集要求的照片，比对结果均不合格，已转学籍部门处理，请联系学籍部门",
 	"escalated/reviews_exhausted":      "人工审核未通过，免费重拍提交次数已用完，已转学籍部门处理，请联系学籍部门",
 	"failed":                           "照片处理暂时失败，工作人员正在处理，请稍后查看结果",
+	"superseded":                       "您已提交新的照片，本张照片不再使用",
+}
+
+// The CTID advice of the capture instructions (step 14), kept on every
+// text about a CTID outcome, the escalation included.
+const (
+	// adviceRenewID is the instructions' advice when the population
+	// database's photo is the problem (outcomes 2 and 3: suspected, not the
+	// same person).
+	adviceRenewID = "如重新拍摄后仍无法通过，可在当地公安机关更换新身份证，待人口库照片更新后再尝试"
+	// adviceOpenCTID is the advice for invalid or mismatched identity
+	// information (outcome 1).
+	adviceOpenCTID = "请检查身份信息是否正确，或使用具有 NFC 功能的手机下载 CTID 官方 APP 开通网证后，再重新进行人口库身份核验"
+)
+
+// escalationAdvice is what the escalation after the last failed attempt
+// adds for the CTID outcome that blocked it.
+var escalationAdvice = map[string]string{
+	ReasonCTIDIdentityInvalid: "身份核验未通过：" + adviceOpenCTID,
+	ReasonCTIDSuspected:       "人证比对结果为疑似：" + adviceRenewID,
+	ReasonCTIDNotSamePerson:   "人证比对结果为非同一人：" + adviceRenewID,
 }
 
 // StatusText is the status line the API shows for a capture under the
@@ -70,7 +92,34 @@ func StatusText(rec *Record, r Rules) string {
 	if rec.State == ReviewRejected && rec.Decision != nil && rec.Decision.Reason != "" {
 		t = "审核未通过：" + rec.Decision.Reason + "。可免费重拍提交"
 	}
+	if a := escalationAdvice[rec.BlockReason]; rec.State == Escalated && a != "" {
+		t += "。" + a
+	}
+	return withContacts(t, r.Help)
+}
+
+// withContacts adds to a text that sends the student to someone how to
+// reach them, as the school's rules give it: the records office
+// (学籍部门), the CTID hotline (网证客服) after the advice to open the
+// online ID, and customer service (客服) on a processing failure.
+func withContacts(t string, h Help) string {
+	if h.RecordsOffice != "" {
+		t = strings.ReplaceAll(t, "请联系学籍部门", "请联系学籍部门（"+h.RecordsOffice+"）")
+	}
+	if h.CTIDHotline != "" && strings.Contains(t, "开通网证") {
+		t += "。开通网证遇到问题可联系网证客服电话：" + h.CTIDHotline + hours(h.CTIDHours)
+	}
+	if h.ServicePhone != "" && strings.Contains(t, "工作人员正在处理") {
+		t += "。如有疑问可拨打客服电话：" + h.ServicePhone + hours(h.ServiceHours)
+	}
 	return t
+}
+
+func hours(h string) string {
+	if h == "" {
+		return ""
+	}
+	return "（" + h + "）"
 }
 
 // noticeTexts are the notifications, keyed like statusTexts: a WeChat
@@ -87,7 +136,7 @@ var noticeTexts = map[string][2]string{
 	"review_rejected":                  {"审核未通过", "请按审核意见免费重拍提交"},
 	"on_hold/admission_photo_missing":  {"暂缓比对", "录取照片缺失，请联系学籍部门"},
 	"on_hold/admission_photo_unusable": {"暂缓比对", "录取照片无法使用，请联系学籍部门"},
-	NoticeCoolOff:                      {"冷静期", "次数已用完，%[4]s后再试"},
+	NoticeCoolOffEnded:                 {"可再次采集", "冷静期已结束，可以再次采集照片"},
 }
 
 // noticeFor names the message a transition sends, or "" when it sends
@@ -132,18 +181,19 @@ func NoticeFor(rec *Record, e Event, r Rules) (NoticeText, bool) {
 	if e.Notice == "review_rejected" && e.Note != "" {
 		n.Detail = Shorten("原因："+e.Note, 20)
 	}
+	if e.Notice == "escalated/attempts_exhausted" && rec.BlockReason == ReasonCTIDIdentityInvalid {
+		n.Detail = "身份核验失败，请开通网证并联系学籍部门"
+	}
 	return n, true
 }
 
 // JourneyNoticeFor returns the message of a journey notice.
-func JourneyNoticeFor(n Notice, r Rules) (NoticeText, bool) {
+func JourneyNoticeFor(n Notice) (NoticeText, bool) {
 	t, ok := noticeTexts[n.Key]
 	if !ok {
 		return NoticeText{}, false
 	}
-	until := n.Until.In(r.Location())
-	when := fmt.Sprintf("%d月%d日%02d:%02d", until.Month(), until.Day(), until.Hour(), until.Minute())
-	return NoticeText{Phrase: t[0], Detail: fill(t[1], 0, 0, 0, when)}, true
+	return NoticeText{Phrase: t[0], Detail: t[1]}, true
 }
 
 // fill puts the numbers into a text that has places for them (written
@@ -171,6 +221,15 @@ const (
 	RefusedEscalated  = "escalated"
 	RefusedInReview   = "capture_in_review"
 	RefusedComplete   = "journey_complete"
+	// RefusedInProgress: the student's current capture is being
+	// standardized or compared; one capture is in flight at a time.
+	RefusedInProgress = "capture_in_progress"
+	// RefusedOnHold: the current capture waits for the records office about
+	// the admission photo and will be compared without a new photo.
+	RefusedOnHold = "capture_on_hold"
+	// RefusedIdentityChanged: the document type or number differs from the
+	// one the student's first capture carried.
+	RefusedIdentityChanged = "identity_changed"
 )
 
 var refusalTexts = map[string][2]string{
@@ -182,6 +241,12 @@ var refusalTexts = map[string][2]string{
 		"您的照片正在人工审核中，请等待审核结果"},
 	RefusedComplete: {"a capture of the student is already approved",
 		"审核已通过，您已完成新生入学资格复查线上采集，无需再次提交"},
+	RefusedInProgress: {"the student's current capture is still being standardized or compared; one capture at a time",
+		"上一张照片正在检测或比对中，请等待结果后再拍摄提交"},
+	RefusedOnHold: {"the student's current capture waits for the records office about the admission photo; it will be compared without a new photo",
+		"您的照片正在等待学籍部门处理录取照片，处理后将自动比对，无需重新拍摄"},
+	RefusedIdentityChanged: {"the document type or number differs from the student's first capture; the records office corrects it",
+		"证件类型或证件号码与首次采集时填写的不一致；如需更正，请联系学籍部门"},
 }
 
 // RefusedError is a capture turned away by the student's journey: the day's
@@ -198,9 +263,9 @@ type RefusedError struct {
 // Error implements error.
 func (e *RefusedError) Error() string { return "capture refused: " + e.Code + ": " + e.Message }
 
-func refused(code string, retryAt time.Time) *RefusedError {
+func refused(code string, retryAt time.Time, r Rules) *RefusedError {
 	t := refusalTexts[code]
-	e := &RefusedError{Code: code, Message: t[0], MessageZH: t[1], RetryAt: retryAt}
+	e := &RefusedError{Code: code, Message: t[0], MessageZH: withContacts(t[1], r.Help), RetryAt: retryAt}
 	if !retryAt.IsZero() {
 		e.MessageZH = fmt.Sprintf(t[1], FormatTime(retryAt))
 	}
@@ -234,6 +299,8 @@ var conflictTexts = map[string]string{
 	"not_pending_review":        "该照片当前不在人工审核中",
 	"already_reviewed":          "该照片已审核，每张照片只审核一次",
 	"no_open_case":              "该学生没有待学籍部门处理的事项",
+	"admission_photo_needed":    "录取照片缺失或无法识别人脸，请先上传或更换录取照片，比对将自动进行",
+	"not_current_capture":       "该照片已被学生的新照片取代，请处理最新的照片",
 	"admission_photo_locked":    "录取照片已存档，不可更换；如有错误或缺失，请联系学籍部门",
 }
 

@@ -37,9 +37,10 @@ func TestNoticesFitWeChat(t *testing.T) {
 		}
 	}
 	require.Greater(t, sent, 8)
-	n, ok := capture.JourneyNoticeFor(capture.Notice{Key: capture.NoticeCoolOff, Until: time.Date(2026, 10, 2, 7, 1, 0, 0, time.UTC)}, r)
+	n, ok := capture.JourneyNoticeFor(capture.Notice{Key: capture.NoticeCoolOffEnded, Until: time.Date(2026, 10, 2, 7, 1, 0, 0, time.UTC)})
 	require.True(t, ok)
-	require.Equal(t, "次数已用完，10月2日15:01后再试", n.Detail, "Beijing time")
+	require.Equal(t, "可再次采集", n.Phrase, "the message says the cool-off is over, not that it began")
+	require.LessOrEqual(t, utf8.RuneCountInString(n.Phrase), 5)
 	require.LessOrEqual(t, utf8.RuneCountInString(n.Detail), 20)
 }
 

@@ -89,3 +89,37 @@ func BenchmarkCapture(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckQuality is a precheck's image and face work alone on the
+// 12 MP phone-like photo of BenchmarkCapture: the standardization's checks
+// and liveness, without the JPEG quality search (VerdictOnly), beside the
+// capture's whole standardization in the same run.
+func BenchmarkCheckQuality(b *testing.B) {
+	ctx := context.Background()
+	st := standardizer(b)
+	photo, err := loadtest.PhoneLike(testphotos.Read(b, "faces/deepface/img14.jpg"), 3000, 4000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		run  func() error
+	}{
+		{"precheck", func() error { _, err := st.CheckQuality(ctx, "cjlu", photo); return err }},
+		{"standardize", func() error { _, err := st.Standardize(ctx, "cjlu", photo); return err }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			if err := c.run(); err != nil {
+				b.Fatal(err)
+			}
+			start := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				if err := c.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+		})
+	}
+}

@@ -30,9 +30,17 @@ var _ worker.Standardizer = (*Standardizer)(nil)
 
 // Standardize implements worker.Standardizer.
 func (s *Standardizer) Standardize(ctx context.Context, school string, original []byte) (worker.Standardized, error) {
+	out, _, err := s.run(ctx, school, original, false)
+	return out, err
+}
+
+// run standardizes original for school and says whether the photo passed
+// every check; with verdictOnly it makes no photo
+// (imaging.Options.VerdictOnly), only the verdict.
+func (s *Standardizer) run(ctx context.Context, school string, original []byte, verdictOnly bool) (worker.Standardized, bool, error) {
 	opt := imaging.Options{
 		Profile: s.Profiles.For(school), Limits: s.Limits, Detector: s.Matcher.Detectors(), DetectSize: s.Config.DetectSize,
-		FaceReader: s.Matcher.FaceReader(),
+		FaceReader: s.Matcher.FaceReader(), VerdictOnly: verdictOnly,
 	}
 	if s.Config.LivenessLine > 0 {
 		opt.ViewSize = facematch.LivenessView // the liveness reads the detection's decode
@@ -40,22 +48,37 @@ func (s *Standardizer) Standardize(ctx context.Context, school string, original 
 	res, err := imaging.Standardize(ctx, original, opt)
 	var inErr *imaging.Error
 	if errors.As(err, &inErr) {
-		return worker.Standardized{Findings: []capture.Finding{{Code: inErr.Code, MessageZH: inErr.MessageZH}}}, nil
+		return worker.Standardized{Findings: []capture.Finding{{Code: inErr.Code, MessageZH: inErr.MessageZH}}}, false, nil
 	}
 	if err != nil {
-		return worker.Standardized{}, err
+		return worker.Standardized{}, false, err
 	}
 	out := worker.Standardized{
 		Findings: Findings(res.Findings), Face: FaceBox(res.Face), Measures: measures(res.Measures),
 		Input: &capture.PhotoInfo{Format: string(res.Input.Format), Width: res.Input.Width, Height: res.Input.Height, Bytes: len(original)},
 	}
 	if res.OK {
+		out.Review = append(Findings(res.Review), s.Flags(ctx, res)...)
+	}
+	if res.Output != nil {
 		out.Photo = res.Output.JPEG
 		f := res.Output.Face
 		out.PhotoFace = &[4]int{f.Min.X, f.Min.Y, f.Dx(), f.Dy()}
-		out.Review = append(Findings(res.Review), s.Flags(ctx, res)...)
 	}
-	return out, nil
+	return out, res.OK, nil
+}
+
+// CheckQuality implements intake.QualityChecker: the photo goes through
+// the standardization itself, so a precheck's verdict (findings, review
+// flags, whether it would be standardized) is the capture's for the same
+// bytes; only the JPEG quality search is left out (imaging's VerdictOnly:
+// one encode settles whether the school's size range can be met).
+func (s *Standardizer) CheckQuality(ctx context.Context, school string, photo []byte) (capture.QualityVerdict, error) {
+	out, ok, err := s.run(ctx, school, photo, true)
+	if err != nil {
+		return capture.QualityVerdict{}, err
+	}
+	return capture.QualityVerdict{Passed: ok, Findings: out.Findings, Review: out.Review, Measures: out.Measures, Input: out.Input}, nil
 }
 
 // Flags checks what only a person may decide on, for the standardized

@@ -14,10 +14,12 @@ import (
 )
 
 // postCapture accepts a capture: multipart photo and metadata. The request,
-// the photo's header and the student's journey (an open escalation, a
-// capture in review, the day's quota) are checked before anything is
-// stored; then the original is stored and the lifecycle creates the record
-// and charges the quota atomically, and the answer is 202 with the capture.
+// the photo's header and the student's journey (an open escalation, the
+// current capture still in flight, a changed identity document, the day's
+// quota) are checked before anything is stored; then the original is
+// stored and the lifecycle creates the record as the journey's current
+// capture, atomically with the same checks, and the answer is 202 with the
+// capture. The standardization is charged when it is made, not here.
 // With an Idempotency-Key, a repeated request returns the same capture.
 func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -93,13 +95,14 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 // what it stored and frees the Idempotency-Key claim (see abandon).
 func (a *API) createCapture(ctx context.Context, id string, f *captureForm, info imaging.Info, key string, c idemClaim) (*capture.Record, error) {
 	lc := a.deps.Lifecycle
-	if err := lc.Admit(ctx, f.School, f.StudentID); err != nil {
+	doc := capture.Document{Type: string(f.DocType), Number: f.DocNumber, Name: f.Name}
+	if err := lc.Admit(ctx, f.School, f.StudentID, &doc); err != nil {
 		a.release(context.WithoutCancel(ctx), key, c)
 		return nil, err
 	}
 	rec := &capture.Record{
 		ID: id, School: f.School, Cohort: f.Cohort, StudentID: f.StudentID, OpenID: f.OpenID,
-		Document: capture.Document{Type: string(f.DocType), Number: f.DocNumber, Name: f.Name},
+		Document: doc,
 		Findings: []capture.Finding{}, Stages: map[string]capture.Stage{},
 		Input: &capture.PhotoInfo{Format: string(info.Format), Width: info.Width, Height: info.Height, Bytes: len(f.Photo)},
 	}

@@ -497,7 +497,8 @@ func TestLostCommitAnswerKeepsTheCapture(t *testing.T) {
 	require.Len(t, ids, 1, "no second capture")
 	j, err := b.repo.Journey(ctx, "cjlu", "S2026001")
 	require.NoError(t, err)
-	require.Len(t, j.Slots, 1, "one standardization charged")
+	require.Equal(t, ids[0], j.Latest, "one capture in flight")
+	require.Empty(t, j.Slots, "nothing charged before a standardization is made")
 }
 
 // loseCommitAnswer lets the first transaction that creates a capture
@@ -653,7 +654,9 @@ func TestAdminUIRequiresAnAdmin(t *testing.T) {
 func TestViewShowsReasonsReviewAndCTID(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
-	_, err := b.lc.Submit(ctx, &capture.Record{ID: "c1", School: "cjlu", StudentID: "S1", OpenID: "o1",
+	_, err := b.lc.SetAdmissionPhoto(ctx, "cjlu", "S1", capture.AdmissionPhoto{Key: "k", SHA256: "abc"}, capture.ActorUpstream)
+	require.NoError(t, err)
+	_, err = b.lc.Submit(ctx, &capture.Record{ID: "c1", School: "cjlu", StudentID: "S1", OpenID: "o1",
 		Document: capture.Document{Type: "resident_id", Number: "11010519491231002X", Name: "张三"}})
 	require.NoError(t, err)
 	_, err = b.lc.Standardized(ctx, "c1", capture.StandardizeResult{OK: true,
@@ -669,6 +672,8 @@ func TestViewShowsReasonsReviewAndCTID(t *testing.T) {
 	require.Equal(t, "blocked", body["state"])
 	require.Equal(t, "ctid_not_same_person", body["block_reason"])
 	require.Contains(t, body["message_zh"], "非同一人")
+	require.Contains(t, body["message_zh"], "更换新身份证", "the instructions' advice when the population database's photo is the problem")
+	require.Equal(t, "居民身份证", body["document"].(map[string]any)["label_zh"])
 	require.Equal(t, true, body["needs_review"])
 	require.Equal(t, "rephotographed", body["review"].([]any)[0].(map[string]any)["code"])
 	m := body["match"].(map[string]any)

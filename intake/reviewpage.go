@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/identity"
 )
 
 //go:embed pages/*.html
@@ -41,9 +42,9 @@ var (
 	roleZH = map[string]string{RoleAdmin: "管理员", RoleReviewer: "审核员", RoleRecordsOffice: "学籍部门"}
 	ctidZH = map[string]string{"pass": "通过", "suspected": "疑似", "not_same_person": "非同一人",
 		"identity_invalid": "身份信息无效", "unavailable": "服务暂不可用", "": "未核验（港澳台及外籍学生或无需核验）"}
-	docZH  = map[string]string{"resident_id": "居民身份证", "passport": "护照", "hk_macau_permit": "港澳居民来往内地通行证", "taiwan_permit": "台湾居民来往大陆通行证"}
 	caseZH = map[string]string{capture.CaseAttemptsExhausted: "多次比对未通过", capture.CaseReviewsExhausted: "多次审核未通过",
-		capture.CaseAdmissionWrong: "录取照片非本人", capture.CaseAdmissionMissing: "录取照片缺失"}
+		capture.CaseAdmissionWrong: "录取照片非本人", capture.CaseAdmissionMissing: "学生反馈录取照片缺失",
+		capture.CaseAdmissionAbsent: "录取照片未存档", capture.CaseAdmissionUnusable: "录取照片无法识别人脸"}
 	measureZH = map[string]string{"sharpness": "清晰度", "face_luma": "面部亮度", "light_imbalance": "左右光照差", "wall_luma": "背景亮度",
 		"wall_spread": "背景均匀度", "roll_deg": "头部倾斜（度）", "yaw": "左右转头", "pitch": "俯仰", "upscale": "放大倍数",
 		"mouth_open": "张嘴程度", "eye_ring_luma": "镜片亮度", "forehead_luma": "额头亮度", "clothes_as_background": "衣服与背景相近"}
@@ -180,11 +181,8 @@ func (a *API) getReviewPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Next = next
 	for _, rec := range recs {
-		it := pageItem{reviewItem: reviewItemOf(rec), DocTypeZH: docZH[rec.Document.Type]}
+		it := pageItem{reviewItem: reviewItemOf(rec), DocTypeZH: identity.DocumentType(rec.Document.Type).LabelZH()}
 		it.EnteredAt = rec.Last().At.In(shanghai).Format("2006-01-02 15:04")
-		if it.DocTypeZH == "" {
-			it.DocTypeZH = rec.Document.Type
-		}
 		if it.CTID != nil {
 			it.CTIDCode = it.CTID.Outcome
 		}
@@ -220,9 +218,15 @@ func (a *API) postReviewPage(w http.ResponseWriter, r *http.Request) {
 	d := capture.Decision(r.PostFormValue("decision"))
 	saved, err := a.deps.Lifecycle.Review(r.Context(), rec.ID, d, r.PostFormValue("reason"), principalOf(r).Name)
 	var inv *capture.InvalidError
+	var ce *capture.ConflictError
 	switch {
 	case errors.As(err, &inv):
 		http.Redirect(w, r, back+"&error="+url.QueryEscape(reviewErrorZH(inv)), http.StatusSeeOther)
+		return
+	case errors.As(err, &ce):
+		// Reviewed meanwhile by someone else, or no longer the student's
+		// current capture: say so on the page.
+		http.Redirect(w, r, back+"&error="+url.QueryEscape(ce.MessageZH), http.StatusSeeOther)
 		return
 	case !a.committed(w, r, saved != nil, err):
 		return
@@ -277,9 +281,13 @@ func (a *API) postResolvePage(w http.ResponseWriter, r *http.Request) {
 	back := "/admin/escalations?school=" + url.QueryEscape(school)
 	j, err := a.deps.Lifecycle.Resolve(r.Context(), school, student, r.PostFormValue("note"), capture.RecordsOffice(principalOf(r).Name))
 	var inv *capture.InvalidError
+	var ce *capture.ConflictError
 	switch {
 	case errors.As(err, &inv):
 		http.Redirect(w, r, back+"&error="+url.QueryEscape("请填写处理说明"), http.StatusSeeOther)
+		return
+	case errors.As(err, &ce):
+		http.Redirect(w, r, back+"&error="+url.QueryEscape(ce.MessageZH), http.StatusSeeOther)
 		return
 	case !a.committed(w, r, j != nil, err):
 		return

@@ -58,6 +58,9 @@ type Config struct {
 	ReadTimeout       time.Duration `env:"RECHECK_HTTP_READ_TIMEOUT" default:"60s" help:"time a client has to send a whole request, body included"`
 	WriteTimeout      time.Duration `env:"RECHECK_HTTP_WRITE_TIMEOUT" default:"60s" help:"time to write a response"`
 	IdleTimeout       time.Duration `env:"RECHECK_HTTP_IDLE_TIMEOUT" default:"60s" help:"time a kept-alive connection may stay idle"`
+	// PrecheckSlots is how many prechecks run at once; over it a precheck
+	// is answered 503 at once. Zero means two per CPU.
+	PrecheckSlots int `env:"RECHECK_PRECHECK_SLOTS" default:"0" help:"prechecks (free quality checks) run at once; more get 503 with Retry-After at once (0: two per CPU)"`
 	// IdempotencyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration `env:"RECHECK_IDEMPOTENCY_TTL" default:"24h" help:"how long an Idempotency-Key maps to its capture"`
 }
@@ -69,6 +72,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdempotencyTTL < time.Minute {
 		return errors.New("intake: RECHECK_IDEMPOTENCY_TTL must be at least 1m")
+	}
+	if c.PrecheckSlots < 0 {
+		return errors.New("intake: RECHECK_PRECHECK_SLOTS must be 0 (two per CPU) or more")
 	}
 	if c.QueueHighWater < 0 {
 		return errors.New("intake: RECHECK_QUEUE_HIGH_WATER must be 0 (no limit) or more")
@@ -120,7 +126,10 @@ type Deps struct {
 	Limits imaging.Limits
 	// Faces counts the faces of admission photos at upload.
 	Faces FaceCounter
-	Log   zerolog.Logger
+	// Quality runs the quality checks of a precheck; nil answers prechecks
+	// with 503.
+	Quality QualityChecker
+	Log     zerolog.Logger
 	// AsynqRedis lets the admin UI reach the queues; nil leaves it out.
 	AsynqRedis asynq.RedisConnOpt
 	// Now returns the current time; nil means time.Now.
@@ -143,6 +152,8 @@ type API struct {
 	uploads *uploadGate
 	// queue enqueues batch tasks.
 	queue *asynq.Client
+	// prechecks holds a token per precheck running (PrecheckSlots).
+	prechecks chan struct{}
 	// csrf caches the forms' key once read from Redis.
 	csrf atomic.Pointer[[]byte]
 	// routes are the patterns handle registered, for the API description's
@@ -185,9 +196,10 @@ func New(cfg Config, deps Deps) (*API, error) {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = 64 << 20
 	}
-	a := &API{cfg: cfg, deps: deps, mux: http.NewServeMux(), uploads: &uploadGate{limit: cfg.MaxUploadBytes}, auth: &authenticator{
-		keys: keys, users: users, proxySecret: cfg.ProxySecret, redis: deps.Redis, now: deps.Now, verified: map[[32]byte]time.Time{},
-	}}
+	a := &API{cfg: cfg, deps: deps, mux: http.NewServeMux(), uploads: &uploadGate{limit: cfg.MaxUploadBytes},
+		prechecks: make(chan struct{}, PrecheckSlots(cfg.PrecheckSlots)), auth: &authenticator{
+			keys: keys, users: users, proxySecret: cfg.ProxySecret, redis: deps.Redis, now: deps.Now, verified: map[[32]byte]time.Time{},
+		}}
 	if deps.Redis != nil {
 		a.queue = asynq.NewClientFromRedisClient(deps.Redis)
 	}
@@ -198,6 +210,8 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a.handle("GET /v1/captures/{id}/photos/{name}", a.getCapturePhoto)
 	a.handle("POST /v1/captures/{id}/confirm", a.postConfirm)
 	a.handle("GET /v1/schools/{school}/students/{student}", a.getStudent)
+	a.handle("POST /v1/schools/{school}/students/{student}/precheck", a.bounded(a.postPrecheck))
+	a.handle("POST /v1/schools/{school}/students/{student}/identity", a.postIdentity)
 	a.handle("POST /v1/schools/{school}/students/{student}/admission-photo/replacement", a.bounded(a.postAdmissionReplacement))
 	a.handle("GET /v1/schools/{school}/reviews", a.getReviews)
 	a.handle("POST /v1/captures/{id}/review", a.postReview)

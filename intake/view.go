@@ -23,9 +23,11 @@ type captureView struct {
 	MessageZH    string                  `json:"message_zh"`
 	Confirmation *capture.Confirmation   `json:"confirmation,omitempty"`
 	Decision     *capture.ReviewDecision `json:"decision,omitempty"`
-	// FreeResubmission says the capture used a free resubmission instead
-	// of the day's quota.
+	// FreeResubmission says the capture's standardization was paid by a
+	// free resubmission instead of the day's quota.
 	FreeResubmission bool `json:"free_resubmission"`
+	// SupersededBy is the newer capture that replaced this one.
+	SupersededBy string `json:"superseded_by,omitempty"`
 	// Review lists what the manual reviewer should look at; NeedsReview
 	// says whether there is anything.
 	Review      []capture.Finding        `json:"review"`
@@ -48,6 +50,7 @@ type captureView struct {
 
 type documentView struct {
 	Type         string `json:"type"`
+	LabelZH      string `json:"label_zh"`
 	NumberMasked string `json:"number_masked"`
 }
 
@@ -56,10 +59,10 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 func (a *API) viewOf(r *capture.Record) captureView {
 	v := captureView{
 		ID: r.ID, School: r.School, Cohort: r.Cohort, StudentID: r.StudentID,
-		Document: documentView{Type: r.Document.Type, NumberMasked: identity.Mask(r.Document.Number)},
+		Document: documentView{Type: r.Document.Type, LabelZH: identity.DocumentType(r.Document.Type).LabelZH(), NumberMasked: identity.Mask(r.Document.Number)},
 		State:    r.State, HoldReason: r.HoldReason, BlockReason: r.BlockReason, Escalation: r.Escalation,
 		MessageZH:    capture.StatusText(r, a.deps.Lifecycle.Rules(r.School)),
-		Confirmation: r.Confirmation, Decision: r.Decision, FreeResubmission: r.FreeResubmission,
+		Confirmation: r.Confirmation, Decision: r.Decision, FreeResubmission: r.FreeResubmission, SupersededBy: r.SupersededBy,
 		Review: r.Review, NeedsReview: len(r.Review) > 0,
 		Findings: r.Findings, Failure: r.Failure, Input: r.Input, Face: r.Face, Measures: r.Measures,
 		Match: r.Match, Stages: r.Stages, History: r.History, Purged: r.Purged,

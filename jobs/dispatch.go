@@ -38,14 +38,19 @@ func Task(f capture.Followup) (*asynq.Task, error) {
 	return nil, fmt.Errorf("jobs: no task for follow-up %q", f.Kind)
 }
 
-// Dispatch implements capture.Dispatcher.
+// Dispatch implements capture.Dispatcher. A follow-up due later (its At)
+// is scheduled for then.
 func (d Dispatcher) Dispatch(ctx context.Context, f capture.Followup) error {
 	t, err := Task(f)
 	if err != nil {
 		return err
 	}
+	var opts []asynq.Option
 	if d.Retention > 0 {
-		return Enqueue(ctx, d.Queue, t, asynq.Retention(d.Retention))
+		opts = append(opts, asynq.Retention(d.Retention))
 	}
-	return Enqueue(ctx, d.Queue, t)
+	if !f.At.IsZero() {
+		opts = append(opts, asynq.ProcessAt(f.At))
+	}
+	return Enqueue(ctx, d.Queue, t, opts...)
 }

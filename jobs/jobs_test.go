@@ -113,3 +113,18 @@ func TestDispatcherRetention(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, time.Minute, info.Retention, "completed tasks do not pile up for a day")
 }
+
+// TestDispatcherSchedulesWhatIsDueLater: a follow-up due later (the message
+// at the end of a cool-off) waits in the scheduled set until then.
+func TestDispatcherSchedulesWhatIsDueLater(t *testing.T) {
+	srv := redistest.Start(t)
+	d := jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(srv.Client)}
+	at := time.Now().Add(24 * time.Hour).Truncate(time.Second)
+	f := capture.Followup{Kind: capture.FollowNotifyStudent, School: "cjlu", StudentID: "S1", Seq: 1, At: at}
+	require.NoError(t, d.Dispatch(context.Background(), f))
+	require.NoError(t, d.Dispatch(context.Background(), f), "again: a no-op")
+	info, err := asynq.NewInspectorFromRedisClient(srv.Client).GetTaskInfo(jobs.QueueNotify, "notify:cjlu:S1:n1")
+	require.NoError(t, err)
+	require.Equal(t, asynq.TaskStateScheduled, info.State)
+	require.True(t, info.NextProcessAt.Equal(at), "due at %s, scheduled for %s", at, info.NextProcessAt)
+}

@@ -25,7 +25,7 @@ type Message struct {
 	// School is the school's code.
 	School string
 	// Key names the message in capture's catalogue (e.g. "approved",
-	// "blocked/portrait_score_low", "cool_off").
+	// "blocked/portrait_score_low", "cool_off_ended").
 	Key string
 	// Phrase is the short outcome (WeChat "phrase": at most 5 characters).
 	Phrase string

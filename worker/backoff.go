@@ -17,9 +17,15 @@ import (
 // to an hour, with a fifth of jitter, so that a busy WeChat (-1, 45009) or
 // an upstream that is down is not hammered; capture stages keep asynq's
 // default (n⁴ + 15 s + jitter).
+//
+// A message run before it is due (notYet) waits exactly the rest.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if errors.Is(err, asynq.ErrLeaseExpired) {
 		return time.Second
+	}
+	var ny *notYet
+	if errors.As(err, &ny) {
+		return ny.wait
 	}
 	switch t.Type() {
 	case jobs.TypeNotify, jobs.TypeNotifyStudent, jobs.TypeCallback:

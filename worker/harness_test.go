@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -82,6 +83,8 @@ type world struct {
 	logs   *syncbuf.Buffer
 	twice  bool
 	opts   worldOptions
+	// mu guards checked and last: requests may run at once.
+	mu sync.Mutex
 	// checked counts the answers validated against the API description.
 	checked int
 	stopped bool
@@ -132,7 +135,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	w.lc = w.lifecycle()
 	keys, users := writeCredentials(t)
 	api, err := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users, ProxySecret: proxySecret, QueueHighWater: o.highWater}, intake.Deps{
-		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{},
+		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{}, Quality: w.std,
 		Log: zerolog.New(w.logs), Now: w.clock.Now, AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
 	})
 	require.NoError(t, err)
@@ -216,10 +219,12 @@ func deliverTwice(next asynq.Handler) asynq.Handler {
 	})
 }
 
-// idle waits until no task is pending, running or waiting to run in any
-// queue: everything the last request set off is done. It reads asynq's
-// lists directly: after a Redis wipe a client that registered a queue
-// before does not register it again, and the inspector would not see it.
+// idle waits until no task is pending, running or waiting to run soon in
+// any queue: everything the last request set off is done, but for what is
+// scheduled for later (the message at the end of a cool-off, a day away).
+// It reads asynq's lists directly: after a Redis wipe a client that
+// registered a queue before does not register it again, and the inspector
+// would not see it.
 func (w *world) idle() {
 	w.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -233,8 +238,9 @@ func (w *world) idle() {
 				for _, k := range []string{"pending", "active"} {
 					counts = append(counts, p.LLen(w.ctx, base+k))
 				}
+				soon := strconv.FormatInt(time.Now().Add(5*time.Second).Unix(), 10)
 				for _, k := range []string{"scheduled", "retry"} {
-					counts = append(counts, p.ZCard(w.ctx, base+k))
+					counts = append(counts, p.ZCount(w.ctx, base+k, "-inf", soon))
 				}
 			}
 			return nil
@@ -252,6 +258,19 @@ func (w *world) idle() {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// runNotice runs journey notice seq of a student now, as asynq does when
+// its time comes (the world's clock is not asynq's), and waits for it.
+func (w *world) runNotice(student string, seq int) {
+	w.t.Helper()
+	id := fmt.Sprintf("notify:cjlu:%s:n%d", student, seq)
+	info, err := w.insp.GetTaskInfo(jobs.QueueNotify, id)
+	require.NoError(w.t, err, "notice %d of %s was dispatched", seq, student)
+	if info.State == asynq.TaskStateScheduled || info.State == asynq.TaskStateRetry {
+		require.NoError(w.t, w.insp.RunTask(jobs.QueueNotify, id))
+	}
+	w.idle()
 }
 
 type doc struct{ typ, number, name string }
@@ -427,13 +446,17 @@ func (w *world) asRaw(who, method, path, contentType string, body io.Reader) (*h
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(w.t, err)
 	defer resp.Body.Close()
+	w.mu.Lock()
 	w.last = resp
+	w.mu.Unlock()
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(w.t, err)
 	// Every JSON answer must match the API description.
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && !strings.HasPrefix(path, "/admin/asynq") {
 		require.NoError(w.t, apicheck.Check(method, path, resp.StatusCode, out), "%s %s", method, path)
+		w.mu.Lock()
 		w.checked++
+		w.mu.Unlock()
 	}
 	return resp, out
 }

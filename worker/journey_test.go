@@ -230,17 +230,25 @@ func TestQualityRefusalsDoNotCount(t *testing.T) {
 
 // TestDailyQuota: the 4th standardization of a day is refused with the
 // time the student may try again, 24 hours after the 3rd, and allowed
-// then; the refusal stores nothing and tells the student once.
+// then; the refusal stores nothing and sends nothing: the message that
+// the student may shoot again goes out when the cool-off ends, once.
 func TestDailyQuota(t *testing.T) {
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
+		w.putAdmission("S1", "person=alice")
+		var ids []string
 		third := time.Time{}
 		for i := range 3 {
-			w.accepted("S1", "person=alice")
+			ids = append(ids, w.accepted("S1", "person=alice;score=60"))
 			third = w.clock.Now()
 			if i < 2 {
 				w.clock.Advance(time.Hour)
 			}
 		}
+		require.Equal(t, "superseded", w.state(ids[0]), "a photo the student did not confirm is superseded by the next")
+		require.Equal(t, ids[1], w.capture(ids[0])["superseded_by"])
+		status, body := w.confirm(ids[2], "mine")
+		require.Equal(t, http.StatusOK, status, body)
+		require.Equal(t, "blocked", w.state(ids[2]), "below the line: the student must shoot again")
 		w.clock.Advance(time.Hour)
 		files := countFiles(t, w.dir)
 		resp, body := w.do(http.MethodGet, "/v1/schools/cjlu/students/S1", "", nil, false)
@@ -250,7 +258,7 @@ func TestDailyQuota(t *testing.T) {
 		want := third.Add(24 * time.Hour)
 		require.Equal(t, want.UTC().Format(time.RFC3339), q["next_allowed_at"])
 
-		status, body := w.submit("S1", "person=alice")
+		status, body = w.submit("S1", "person=alice")
 		require.Equal(t, http.StatusTooManyRequests, status)
 		require.Equal(t, "daily_limit_reached", errCode(t, body))
 		e := body["error"].(map[string]any)
@@ -258,16 +266,19 @@ func TestDailyQuota(t *testing.T) {
 		require.Contains(t, e["message_zh"], "2026年9月2日 10:00", "the time in Beijing")
 		require.Equal(t, files, countFiles(t, w.dir), "the 4th request stored nothing")
 		w.idle()
-		require.Equal(t, []string{"cool_off"}, w.notes.Keys(""), "the student is told when to come back")
-		_, _ = w.submit("S1", "person=alice")
-		w.idle()
-		require.Len(t, w.notes.Keys(""), 1, "once per cool-off")
-		require.Equal(t, "confirm", w.summary("S1")["stage"], "the latest capture still waits for the student")
+		require.Empty(t, w.notes.Keys(""), "nothing is sent when the cool-off starts: the subscription is kept for 审核通过")
 
 		w.clock.Advance(want.Sub(w.clock.Now()) - time.Minute)
 		status, _ = w.submit("S1", "person=alice")
 		require.Equal(t, http.StatusTooManyRequests, status, "a minute early")
+		w.runNotice("S1", 1)
+		require.Empty(t, w.notes.Keys(""), "not before the cool-off ends")
 		w.clock.Advance(time.Minute)
+		w.runNotice("S1", 1)
+		require.Equal(t, []string{"cool_off_ended"}, w.notes.Keys(""), "told once the cool-off is over")
+		require.Equal(t, "可再次采集", w.notes.Sent()[len(w.notes.Sent())-1].Phrase)
+		w.runNotice("S1", 1)
+		require.Len(t, w.notes.Keys(""), 1, "once")
 		status, body = w.submit("S1", "person=alice")
 		require.Equal(t, http.StatusAccepted, status, body)
 	})

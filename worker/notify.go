@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
@@ -64,7 +65,19 @@ func (h *handlers) notifyStudent(ctx context.Context, t *asynq.Task) error {
 		l.Info().Msg("already notified")
 		return nil
 	}
-	text, ok := capture.JourneyNoticeFor(n, h.Lifecycle.Rules(p.School))
+	wait, skip, err := h.Lifecycle.NoticeDue(ctx, p.School, p.StudentID, n)
+	switch {
+	case err != nil:
+		return err
+	case wait > 0:
+		// Woken early (a clock ahead of this one's): asynq runs it again then.
+		l.Info().Dur("wait", wait).Msg("notice not due yet")
+		return &notYet{wait: wait}
+	case skip != "":
+		l.Info().Str("skipped", skip).Msg("notice no longer needed")
+		return h.Lifecycle.MarkStudentNotified(ctx, p.School, p.StudentID, p.Seq, capture.Delivery{Skipped: skip})
+	}
+	text, ok := capture.JourneyNoticeFor(n)
 	if !ok || j.OpenID == "" {
 		return nil
 	}
@@ -132,4 +145,13 @@ func (h *handlers) recordDelivery(mark func(capture.Delivery) error, d capture.D
 		return fmt.Errorf("worker: record delivery: %w", err)
 	}
 	return nil
+}
+
+// notYet is a task run before it is due: asynq's next attempt waits the
+// rest (see retryDelay).
+type notYet struct{ wait time.Duration }
+
+// Error implements error.
+func (e *notYet) Error() string {
+	return fmt.Sprintf("worker: not due for another %s", e.wait.Round(time.Second))
 }

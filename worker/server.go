@@ -10,6 +10,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -125,7 +126,13 @@ func New(rdb redis.UniversalClient, cfg Config, deps Deps) *Server {
 	}
 	delay := asynq.RetryDelayFunc(retryDelay)
 	if deps.RetryDelay != nil {
-		delay = deps.RetryDelay
+		delay = func(n int, err error, t *asynq.Task) time.Duration {
+			var ny *notYet
+			if errors.As(err, &ny) {
+				return ny.wait // a message not due yet waits for its time in tests too
+			}
+			return deps.RetryDelay(n, err, t)
+		}
 	}
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
 		Concurrency:       cfg.Slots(),

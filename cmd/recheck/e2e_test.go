@@ -75,7 +75,7 @@ func scrape(t *testing.T, url string) (map[string]float64, string) {
 	return out, string(raw)
 }
 
-func startService(t *testing.T) *service {
+func startService(t testing.TB) *service {
 	t.Helper()
 	rs := redistest.Start(t)
 	dir := t.TempDir()
@@ -95,7 +95,7 @@ func registerCTID(t *testing.T, dir, photo string) {
 
 // startRoles starts one recheck process running r against a Redis and a
 // storage directory that other processes may share.
-func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles, extra ...map[string]string) *service {
+func startRoles(t testing.TB, rs *redistest.Server, dir string, r roles, extra ...map[string]string) *service {
 	t.Helper()
 	secret := devCredentials(t, dir)
 	env := serviceEnv(rs, dir)
@@ -137,7 +137,7 @@ func startRoles(t *testing.T, rs *redistest.Server, dir string, r roles, extra .
 // RECHECK_KEEP_LOGS=1) to a file that outlives the test (its directory
 // does not) and says where: the log tells which task did what when a
 // fault run fails or recovers slowly.
-func keepLogs(t *testing.T, logs string) {
+func keepLogs(t testing.TB, logs string) {
 	if (!t.Failed() && os.Getenv("RECHECK_KEEP_LOGS") != "1") || logs == "" {
 		return
 	}
@@ -173,7 +173,7 @@ func serviceEnv(rs *redistest.Server, dir string) map[string]string {
 
 // devCredentials writes the development credentials into dir/dev, as make
 // dev does, and returns the upstream key's secret.
-func devCredentials(t *testing.T, dir string) string {
+func devCredentials(t testing.TB, dir string) string {
 	t.Helper()
 	require.NoError(t, devInitCmd([]string{"--dir", filepath.Join(dir, "dev")}, io.Discard))
 	secret, created, err := devKey(filepath.Join(dir, "dev", devKeysFile))

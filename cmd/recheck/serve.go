@@ -70,8 +70,7 @@ type app struct {
 	rdb    *redis.Client
 	client *asynq.Client
 	match  *facematch.Matcher
-	dets   *facematch.Detectors // an intake-only process's face detectors
-	sim    *http.Server         // the in-process CTID simulator, when chosen (RECHECK_CTID_URL=sim)
+	sim    *http.Server // the in-process CTID simulator, when chosen (RECHECK_CTID_URL=sim)
 	worker *worker.Server
 	http   *http.Server
 	ln     net.Listener
@@ -131,17 +130,29 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	repo := capture.NewRepository(params)
 	lc := capture.NewLifecycle(repo, rules)
 
+	// The face models serve the workers' slots and, in an intake, the
+	// prechecks' slots and the admission photos' face count: one pool,
+	// whose models are made on first need, so prechecks never wait for a
+	// worker's slot.
+	slots := 0
 	if r.worker {
-		a.match, err = facematch.NewMatcher(cfg.Faces, cfg.Worker.Slots())
-		if err != nil {
-			a.close()
-			return nil, err
-		}
-		profiles, err := imaging.LoadProfileSet(cfg.Profiles)
-		if err != nil {
-			a.close()
-			return nil, err
-		}
+		slots += cfg.Worker.Slots()
+	}
+	if r.intake {
+		slots += intake.PrecheckSlots(cfg.Intake.PrecheckSlots)
+	}
+	if a.match, err = facematch.NewMatcher(cfg.Faces, slots); err != nil {
+		a.close()
+		return nil, err
+	}
+	profiles, err := imaging.LoadProfileSet(cfg.Profiles)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	standardizer := &engines.Standardizer{Matcher: a.match, Profiles: profiles, Limits: cfg.Limits, Config: cfg.Engines}
+
+	if r.worker {
 		if err := cfg.CTID.Require(); err != nil {
 			a.close()
 			return nil, err
@@ -165,7 +176,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		}
 		a.worker = worker.New(a.rdb, cfg.Worker, worker.Deps{
 			Lifecycle: lc, Store: store,
-			Standardizer: &engines.Standardizer{Matcher: a.match, Profiles: profiles, Limits: cfg.Limits, Config: cfg.Engines},
+			Standardizer: standardizer,
 			Scorer:       &engines.Scorer{Matcher: a.match, Cache: repo, Limits: cfg.Limits},
 			Identity:     ctid.NewClient(ctidURL, ctidCfg),
 			Notifier:     notifier,
@@ -175,22 +186,11 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		})
 	}
 	if r.intake {
-		// Admission photos are checked for one face at upload: the
-		// workers' detectors, or a small pool of the intake's own.
-		var dets *facematch.Detectors
-		if a.match != nil {
-			dets = a.match.Detectors()
-		} else {
-			if a.dets, err = facematch.NewDetectors(cfg.Faces.ModelsDir, 2); err != nil {
-				a.close()
-				return nil, err
-			}
-			dets = a.dets
-		}
 		api, err := intake.New(cfg.Intake, intake.Deps{
 			Redis: a.rdb, Lifecycle: lc, Store: store, Limits: cfg.Limits,
-			Faces: &engines.FaceCounter{Detectors: dets, Limits: cfg.Limits},
-			Log:   l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
+			Faces:   &engines.FaceCounter{Detectors: a.match.Detectors(), Limits: cfg.Limits},
+			Quality: standardizer,
+			Log:     l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
 			Metrics: a.metric, Ready: ready, MetricsToken: cfg.Ops.MetricsToken,
 		})
 		if err != nil {
@@ -314,9 +314,6 @@ func (a *app) close() {
 	}
 	if a.match != nil {
 		a.match.Close()
-	}
-	if a.dets != nil {
-		a.dets.Close()
 	}
 	if a.rdb != nil {
 		a.rdb.Close()

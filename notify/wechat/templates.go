@@ -29,7 +29,7 @@ type Template struct {
 var sources = map[string]bool{"phrase": true, "detail": true, "time": true, "date": true, "capture_id": true, "school": true}
 
 // Templates are the templates of every school: per school (or "default"),
-// per notice key of package capture ("approved", "blocked/…", "cool_off"),
+// per notice key of package capture ("approved", "blocked/…", "cool_off_ended"),
 // its state ("blocked" covers every "blocked/…") or "*" for any.
 type Templates struct {
 	// State is WeChat's miniprogram_state: "formal", "trial" or "developer".

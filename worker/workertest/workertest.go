@@ -9,7 +9,8 @@
 // 95 when the probe and the admission photo show the same person and 20
 // otherwise (score=<n> on the probe's tag overrides it), and reports an
 // admission photo tagged unusable=1 as unusable. The FaceCounter finds the
-// number of faces a tag's faces=<n> gives, one otherwise.
+// number of faces a tag's faces=<n> gives, one otherwise. A photo tagged
+// error=1 makes the Standardizer fail as a broken machine would.
 package workertest
 
 import (
@@ -74,20 +75,33 @@ func Tag(photo []byte) (map[string]string, error) {
 	return tag, nil
 }
 
-// Standardizer is a fake worker.Standardizer.
+// Standardizer is a fake worker.Standardizer and intake.QualityChecker.
 type Standardizer struct {
-	mu    sync.Mutex
-	calls int
+	mu        sync.Mutex
+	calls     int
+	prechecks int
 }
+
+// ErrMachine is the failure of a Standardizer given a photo tagged
+// error=1: the machine failed, not the photo.
+var ErrMachine = errors.New("workertest: the standardizer failed")
 
 // Standardize implements worker.Standardizer.
 func (s *Standardizer) Standardize(_ context.Context, _ string, original []byte) (worker.Standardized, error) {
 	s.mu.Lock()
 	s.calls++
 	s.mu.Unlock()
+	if tag, err := Tag(original); err == nil && tag["error"] == "1" {
+		return worker.Standardized{}, ErrMachine
+	}
+	return standardize(original), nil
+}
+
+// standardize is the fake standardization of a tagged photo.
+func standardize(original []byte) worker.Standardized {
 	tag, err := Tag(original)
 	if err != nil {
-		return worker.Standardized{Findings: []capture.Finding{{Code: "photo_unreadable", MessageZH: "照片无法读取，请重新拍摄上传"}}}, nil
+		return worker.Standardized{Findings: []capture.Finding{{Code: "photo_unreadable", MessageZH: "照片无法读取，请重新拍摄上传"}}}
 	}
 	out := worker.Standardized{
 		Input:    &capture.PhotoInfo{Format: "png", Width: 64, Height: 8, Bytes: len(original)},
@@ -97,13 +111,31 @@ func (s *Standardizer) Standardize(_ context.Context, _ string, original []byte)
 	}
 	if q := tag["quality"]; q != "" {
 		out.Findings = []capture.Finding{{Code: q, MessageZH: "照片不符合拍摄要求", Value: 1, Limit: 0}}
-		return out, nil
+		return out
 	}
 	if tag["print"] == "1" {
 		out.Review = []capture.Finding{{Code: capture.ReviewFlagRephotographed, MessageZH: capture.ReviewFlagText(capture.ReviewFlagRephotographed), Value: 0.01, Limit: 0.2}}
 	}
 	out.Photo = Photo("person=" + tag["person"] + ";score=" + tag["score"] + ";standardized=1")
-	return out, nil
+	return out
+}
+
+// CheckQuality implements intake.QualityChecker the way the engines do:
+// the fake standardization's verdict, the photo dropped. It counts in
+// Prechecks, not in Calls.
+func (s *Standardizer) CheckQuality(_ context.Context, _ string, photo []byte) (capture.QualityVerdict, error) {
+	s.mu.Lock()
+	s.prechecks++
+	s.mu.Unlock()
+	out := standardize(photo)
+	return capture.QualityVerdict{Passed: out.Photo != nil, Findings: out.Findings, Review: out.Review, Measures: out.Measures, Input: out.Input}, nil
+}
+
+// Prechecks counts the quality checks run for prechecks.
+func (s *Standardizer) Prechecks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.prechecks
 }
 
 // Calls counts the standardizations run.
