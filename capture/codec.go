@@ -24,10 +24,14 @@ type Sealer interface {
 }
 
 // The sealed fields, by name (the name is authenticated with the value).
+// Free text that people write about a student (a reviewer's reason, an
+// office's note, the reason of a replaced admission photo or a corrected
+// identity) is sealed as "note": it may name the student or their document.
 const (
 	fieldName   = "document.name"
 	fieldNumber = "document.number"
 	fieldOpenID = "openid"
+	fieldNote   = "note"
 )
 
 // clearText is the Sealer of a repository given none: values stay clear.
@@ -57,10 +61,83 @@ func (r *Repository) encodeRecord(rec *Record, indent bool) ([]byte, error) {
 	if c.OpenID, err = r.sealer.Seal(fieldOpenID, rec.OpenID); err != nil {
 		return nil, err
 	}
+	if err := r.notes(&c, r.sealer.Seal); err != nil {
+		return nil, err
+	}
 	if indent {
 		return json.MarshalIndent(&c, "", "  ")
 	}
 	return json.Marshal(&c)
+}
+
+// notes applies f (Seal or Open) to a record's free text: the reviewer's
+// reason and the note of every event. The record must be a copy whose
+// Decision and History may be replaced.
+func (r *Repository) notes(c *Record, f func(field, v string) (string, error)) error {
+	var err error
+	if c.Decision != nil {
+		d := *c.Decision
+		if d.Reason, err = f(fieldNote, d.Reason); err != nil {
+			return err
+		}
+		c.Decision = &d
+	}
+	if c.History != nil {
+		h := make([]Event, len(c.History))
+		copy(h, c.History)
+		for i := range h {
+			if h[i].Note, err = f(fieldNote, h[i].Note); err != nil {
+				return err
+			}
+		}
+		c.History = h
+	}
+	return nil
+}
+
+// journeyNotes applies f (Seal or Open) to a journey's free text: the
+// cases' notes, the reasons of admission photo replacements and identity
+// corrections. The journey must be a copy whose lists may be replaced.
+func (r *Repository) journeyNotes(c *Journey, f func(field, v string) (string, error)) error {
+	var err error
+	if c.Case != nil {
+		cs := *c.Case
+		if cs.Note, err = f(fieldNote, cs.Note); err != nil {
+			return err
+		}
+		c.Case = &cs
+	}
+	if c.Closed != nil {
+		closed := make([]Case, len(c.Closed))
+		copy(closed, c.Closed)
+		for i := range closed {
+			if closed[i].Note, err = f(fieldNote, closed[i].Note); err != nil {
+				return err
+			}
+		}
+		c.Closed = closed
+	}
+	if c.AdmissionPhotos != nil {
+		a := make([]AdmissionChange, len(c.AdmissionPhotos))
+		copy(a, c.AdmissionPhotos)
+		for i := range a {
+			if a[i].Reason, err = f(fieldNote, a[i].Reason); err != nil {
+				return err
+			}
+		}
+		c.AdmissionPhotos = a
+	}
+	if c.IdentityChanges != nil {
+		ic := make([]IdentityChange, len(c.IdentityChanges))
+		copy(ic, c.IdentityChanges)
+		for i := range ic {
+			if ic[i].Reason, err = f(fieldNote, ic[i].Reason); err != nil {
+				return err
+			}
+		}
+		c.IdentityChanges = ic
+	}
+	return nil
 }
 
 // decodeRecord reads a record as Redis and storage keep it, opening its
@@ -80,6 +157,9 @@ func (r *Repository) decodeRecord(data []byte) (*Record, error) {
 	if rec.OpenID, err = r.sealer.Open(fieldOpenID, rec.OpenID); err != nil {
 		return nil, fmt.Errorf("capture %s: %w", rec.ID, err)
 	}
+	if err := r.notes(&rec, r.sealer.Open); err != nil {
+		return nil, fmt.Errorf("capture %s: %w", rec.ID, err)
+	}
 	normalizeRecord(&rec)
 	return &rec, nil
 }
@@ -89,6 +169,9 @@ func (r *Repository) encodeJourney(j *Journey, indent bool) ([]byte, error) {
 	c := *j
 	var err error
 	if c.OpenID, err = r.sealer.Seal(fieldOpenID, j.OpenID); err != nil {
+		return nil, err
+	}
+	if err := r.journeyNotes(&c, r.sealer.Seal); err != nil {
 		return nil, err
 	}
 	if indent {
@@ -104,6 +187,9 @@ func (r *Repository) decodeJourney(data []byte, j *Journey) error {
 	}
 	var err error
 	if j.OpenID, err = r.sealer.Open(fieldOpenID, j.OpenID); err != nil {
+		return fmt.Errorf("journey of %s/%s: %w", j.School, j.StudentID, err)
+	}
+	if err := r.journeyNotes(j, r.sealer.Open); err != nil {
 		return fmt.Errorf("journey of %s/%s: %w", j.School, j.StudentID, err)
 	}
 	j.normalize()

@@ -33,21 +33,66 @@ func (rep *ResealReport) count(resealed, journey bool) {
 	}
 }
 
-// sealedFields are a stored document's personal fields, as stored.
+// sealedFields are a stored document's personal fields, as stored: a
+// capture's or a journey's (the fields of the other are empty).
 type sealedFields struct {
 	OpenID   string `json:"openid"`
 	Document struct {
 		Name   string `json:"name"`
 		Number string `json:"number"`
 	} `json:"document"`
+	Decision *struct {
+		Reason string `json:"reason"`
+	} `json:"decision"`
+	History []struct {
+		Note string `json:"note"`
+	} `json:"history"`
+	Case *struct {
+		Note string `json:"note"`
+	} `json:"case"`
+	Closed []struct {
+		Note string `json:"note"`
+	} `json:"closed_cases"`
+	AdmissionPhotos []struct {
+		Reason string `json:"reason"`
+	} `json:"admission_photos"`
+	IdentityChanges []struct {
+		Reason string `json:"reason"`
+	} `json:"identity_changes"`
 }
 
+// current reports whether every sealed value of a stored document is
+// sealed with the primary key.
 func (r *Repository) current(data []byte) bool {
 	var f sealedFields
 	if json.Unmarshal(data, &f) != nil {
 		return false
 	}
-	return r.sealer.Current(f.OpenID) && r.sealer.Current(f.Document.Name) && r.sealer.Current(f.Document.Number)
+	values := []string{f.OpenID, f.Document.Name, f.Document.Number}
+	if f.Decision != nil {
+		values = append(values, f.Decision.Reason)
+	}
+	if f.Case != nil {
+		values = append(values, f.Case.Note)
+	}
+	for _, e := range f.History {
+		values = append(values, e.Note)
+	}
+	for _, c := range f.Closed {
+		values = append(values, c.Note)
+	}
+	for _, a := range f.AdmissionPhotos {
+		values = append(values, a.Reason)
+	}
+	for _, c := range f.IdentityChanges {
+		values = append(values, c.Reason)
+	}
+	for _, v := range values {
+		if !r.sealer.Current(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // Reseal seals every capture and journey anew with the primary key, in
