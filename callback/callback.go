@@ -47,10 +47,12 @@ var OfficeStates = []capture.State{capture.Escalated, capture.Referred}
 
 // OfficeHolds are the holds delivered to the upstream and the records
 // office: a capture waiting because the admission photo is not on file,
-// cannot be used, or is disputed is the office's case. A hold for CTID is
+// cannot be used, or is disputed, or because its document number is
+// another student's, is the office's case. A hold for CTID is
 // the service's own and calls nobody.
 var OfficeHolds = []capture.HoldReason{
 	capture.HoldAdmissionPhotoMissing, capture.HoldAdmissionPhotoUnusable, capture.HoldAdmissionPhotoDisputed,
+	capture.HoldDocumentInUse,
 }
 
 // Endpoints are where one school's callbacks go.

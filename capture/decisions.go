@@ -124,7 +124,8 @@ func (l *Lifecycle) Review(ctx context.Context, id string, d Decision, reason, r
 // every failed attempt and free resubmission back and may submit. A
 // dispute about the admission photo closes with the photo on file taken as
 // right: a capture the student referred goes back to their confirmation,
-// one held for the dispute to the comparison. A case about an absent or
+// one held for the dispute to the comparison; so does one held because its
+// document number was another student's, once the office settled it. A case about an absent or
 // unusable photo is closed by a photo, not a note (admission_photo_needed).
 // Without an open case it is a *ConflictError.
 func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor string) (*Journey, error) {
@@ -140,9 +141,9 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 		if j.Case.needsPhoto() {
 			return conflict("admission_photo_needed", "the case is about an absent or unusable admission photo: replace the photo (POST …/admission-photo/replacement), which closes it", "")
 		}
-		disputed := j.Case.holdReason() == HoldAdmissionPhotoDisputed
+		held := j.Case.holdReason() != "" // a dispute, or a shared document number
 		j.close(actor, note, "resolved", t.Now())
-		if _, err := resume(t, CauseCaseResolved, actor, "", disputed); err != nil {
+		if _, err := resume(t, CauseCaseResolved, actor, "", held); err != nil {
 			return err
 		}
 		return nil
@@ -156,9 +157,12 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 // resume moves the student's captures that wait for the records office back
 // to the student's confirmation and, when held is set, those on hold for
 // the admission photo (missing, unusable or disputed) back to the
-// comparison, which holds them again if the photo still cannot be used;
-// it returns their IDs. Captures in any other state are left alone. The
-// case the office settled must be closed before.
+// comparison, which holds them again if the photo still cannot be used.
+// With cause admission_photo_replaced, captures waiting for review (or
+// being compared) go back to the comparison too: their score is against
+// the photo that was replaced. It returns their IDs. Captures in any other
+// state, decided ones included, are left alone. The case the office
+// settled must be closed before.
 func resume(t *Tx, cause Cause, actor, note string, held bool) ([]string, error) {
 	ids, err := t.CaptureIDs()
 	if err != nil {
@@ -171,6 +175,16 @@ func resume(t *Tx, cause Cause, actor, note string, held bool) ([]string, error)
 			return nil, err
 		}
 		switch {
+		case cause == CauseAdmissionReplaced && (rec.State == PendingReview || rec.State == Matching):
+			// Compared with the photo that was replaced: compared again
+			// with the new one, and the decision table decides again.
+			if rec.State == PendingReview {
+				j := t.Journey()
+				j.InReview = slices.DeleteFunc(j.InReview, func(c string) bool { return c == rec.ID })
+			}
+			if err := rec.Apply(Move{To: Matching, Cause: cause, Actor: actor, Note: note}, t.Now()); err != nil {
+				return nil, err
+			}
 		case held && rec.State == OnHold && rec.HoldReason.waitsForOffice():
 			if err := rec.Apply(Move{To: Matching, Cause: cause, Actor: actor, Note: note}, t.Now()); err != nil {
 				return nil, err
@@ -213,10 +227,12 @@ func (l *Lifecycle) SetAdmissionPhoto(ctx context.Context, school, student strin
 
 // ReplaceAdmissionPhoto replaces the admission photo on file: a records
 // office action, with its reason, recorded on the journey. It never
-// changes a capture already decided: only captures on hold for the photo
-// (missing, unusable or disputed) go back to the comparison, and those the
-// student referred back to the student's confirmation; the office's case
-// about the photo is closed.
+// changes a capture already decided: captures on hold for the photo
+// (missing, unusable or disputed) and captures waiting for review or being
+// compared (their score is against the old photo) go back to the
+// comparison, with the reason in their history; those the student
+// referred go back to the student's confirmation; the office's case about
+// the photo is closed.
 func (l *Lifecycle) ReplaceAdmissionPhoto(ctx context.Context, school, student string, ref AdmissionPhoto, actor, reason string) (AdmissionResult, error) {
 	reason, err := checkNote("reason", reason, true)
 	if err != nil {
@@ -277,6 +293,22 @@ func (l *Lifecycle) CorrectIdentity(ctx context.Context, school, student string,
 		if j.Identity != nil && j.Identity.same(to) {
 			return errUnchanged
 		}
+		owner, err := t.DocumentOwner(to.NumberHMAC)
+		if err != nil {
+			return err
+		}
+		if owner != "" && owner != student {
+			return conflict("document_in_use", "the document number is registered to another student of the school ("+owner+")", "")
+		}
+		old := ""
+		if j.Identity != nil {
+			if prev, err := t.DocumentOwner(j.Identity.NumberHMAC); err != nil {
+				return err
+			} else if prev == student {
+				old = j.Identity.NumberHMAC
+			}
+		}
+		t.Own(to.NumberHMAC, old)
 		to.At = t.Now()
 		j.IdentityChanges = append(j.IdentityChanges, IdentityChange{From: j.Identity, To: *to, At: t.Now(), Actor: actor, Reason: reason})
 		j.Identity = to

@@ -110,6 +110,9 @@ const (
 	// found no admission photo on file, or one without a single face.
 	CaseAdmissionAbsent   = "admission_photo_absent"
 	CaseAdmissionUnusable = "admission_photo_unusable"
+	// CaseDocumentInUse: the student's document number is one another
+	// student of the school registered (Rules.DuplicateDocument "case").
+	CaseDocumentInUse = "document_in_use"
 	// CaseAttemptsExhausted: the comparison blocked the last qualifying
 	// photo the rules allow.
 	CaseAttemptsExhausted = "attempts_exhausted"
@@ -156,6 +159,8 @@ func (c *Case) holdReason() HoldReason {
 		return HoldAdmissionPhotoMissing
 	case CaseAdmissionUnusable:
 		return HoldAdmissionPhotoUnusable
+	case CaseDocumentInUse:
+		return HoldDocumentInUse
 	}
 	return ""
 }

@@ -66,6 +66,8 @@ var Transitions = []Transition{
 	{OnHold, PendingReview, CauseMatchPassed},
 	{OnHold, Blocked, CauseMatchBlocked},
 	{OnHold, Escalated, CauseAttemptsExhausted},
+	{PendingReview, Matching, CauseAdmissionReplaced},
+	{Matching, Matching, CauseAdmissionReplaced},
 	{PendingReview, Approved, CauseReviewApproved},
 	{PendingReview, ReviewRejected, CauseReviewRejected},
 	{PendingReview, Escalated, CauseReviewsExhausted},

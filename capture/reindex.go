@@ -182,6 +182,12 @@ func (r *Repository) reindexJourney(ctx context.Context, key string, rep *Reinde
 	}
 	_, err = r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, journeyKey(j.School, j.StudentID), data, 0)
+		if j.Identity != nil {
+			// The document index: the first journey that claims a number
+			// keeps it, as at submission.
+			p.SetNX(ctx, documentKey(j.School, j.Identity.NumberHMAC), j.StudentID, 0)
+			p.SAdd(ctx, documentSchoolsKey(j.Identity.NumberHMAC), j.School)
+		}
 		if j.Case != nil {
 			p.ZAdd(ctx, casesKey(j.School), redis.Z{Score: float64(j.Case.OpenedAt.UnixMilli()), Member: j.StudentID})
 		} else {

@@ -31,6 +31,8 @@ var ErrExists = errors.New("capture: already exists")
 //	recheck:school:{school}:cases              students with an open records-office case, by opening time
 //	recheck:student:{school}:{student}:captures a student's capture IDs by creation time
 //	recheck:embedding:{embedder}:{sha256}      a cached face embedding
+//	recheck:school:{school}:document:{hmac}    the student who registered a document (by its keyed hash)
+//	recheck:document:{hmac}:schools            the schools a document was registered at
 //	recheck:outbox                             changes whose durable copy or follow-ups are not confirmed
 //
 // A change is one optimistic transaction (WATCH/MULTI) over a student's
@@ -104,6 +106,15 @@ func admissionKey(school, student string) string {
 func embeddingKey(embedder, sha string) string {
 	return prefix + "embedding:" + embedder + ":" + sha
 }
+
+// documentKey is the school's index of identity documents: the student who
+// registered the document with the keyed hash hmac.
+func documentKey(school, hmac string) string {
+	return prefix + "school:" + school + ":document:" + hmac
+}
+
+// documentSchoolsKey is the set of schools a document was registered at.
+func documentSchoolsKey(hmac string) string { return prefix + "document:" + hmac + ":schools" }
 
 // Get returns the record with the given ID.
 func (r *Repository) Get(ctx context.Context, id string) (*Record, error) {
@@ -234,6 +245,9 @@ type Tx struct {
 	order           []string
 	created         []*Record
 	admission       *AdmissionPhoto
+	// owns and disowns are the documents (keyed hashes) this change
+	// registers to the student, and those it gives up.
+	owns, disowns []string
 }
 
 type loaded struct {
@@ -311,6 +325,33 @@ func (t *Tx) current() (*Record, error) {
 		return nil, nil
 	}
 	return rec, err
+}
+
+// DocumentOwner returns the student of the school who registered the
+// document with keyed hash hmac ("" when none), watched like everything the
+// transaction reads.
+func (t *Tx) DocumentOwner(hmac string) (string, error) {
+	key := documentKey(t.school, hmac)
+	if err := t.rtx.Watch(t.ctx, key).Err(); err != nil {
+		return "", fmt.Errorf("capture: watch document: %w", err)
+	}
+	owner, err := t.rtx.Get(t.ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("capture: read document: %w", err)
+	}
+	return owner, nil
+}
+
+// Own registers the document with keyed hash hmac to the student, and
+// gives up the one with old (when set and not hmac).
+func (t *Tx) Own(hmac, old string) {
+	t.owns = append(t.owns, hmac)
+	if old != "" && old != hmac {
+		t.disowns = append(t.disowns, old)
+	}
 }
 
 // CaptureIDs returns the IDs of the student's captures, oldest first.
@@ -499,7 +540,18 @@ func (t *Tx) commit() (*Changes, error) {
 		marks = append(marks, outboxAdmission(t.school, t.student), outboxMark(0, now))
 		ch.Admission = t.admission
 	}
-	if len(writes) == 0 {
+	for _, h := range t.owns {
+		h := h
+		idx = append(idx, func(p redis.Pipeliner) {
+			p.Set(t.ctx, documentKey(t.school, h), t.student, 0)
+			p.SAdd(t.ctx, documentSchoolsKey(h), t.school)
+		})
+	}
+	for _, h := range t.disowns {
+		h := h
+		idx = append(idx, func(p redis.Pipeliner) { p.Del(t.ctx, documentKey(t.school, h)) })
+	}
+	if len(writes) == 0 && len(t.owns)+len(t.disowns) == 0 {
 		return ch, nil
 	}
 	_, err = t.rtx.TxPipelined(t.ctx, func(p redis.Pipeliner) error {
@@ -509,7 +561,9 @@ func (t *Tx) commit() (*Changes, error) {
 		for _, f := range idx {
 			f(p)
 		}
-		p.HSet(t.ctx, OutboxKey, marks...)
+		if len(marks) > 0 {
+			p.HSet(t.ctx, OutboxKey, marks...)
+		}
 		return nil
 	})
 	if err != nil {
@@ -617,4 +671,14 @@ func (r *Repository) owe(rec *Record, from int) {
 			e.Callbacks = append(e.Callbacks, Callback{Target: target})
 		}
 	}
+}
+
+// DocumentSchools returns the schools where the document with keyed hash
+// hmac was registered.
+func (r *Repository) DocumentSchools(ctx context.Context, hmac string) ([]string, error) {
+	out, err := r.rdb.SMembers(ctx, documentSchoolsKey(hmac)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("capture: document's schools: %w", err)
+	}
+	return out, nil
 }

@@ -85,10 +85,16 @@ func setup(t *testing.T) *bundle {
 	return b
 }
 
+// newRecord is a capture of student; S1's document is 11010519491231002X,
+// every other student's their own (one person, one student).
 func newRecord(id, student string) *capture.Record {
+	number := "11010519491231002X"
+	if student != "S1" {
+		number = "P" + student
+	}
 	return &capture.Record{
 		ID: id, School: "cjlu", Cohort: "2026", StudentID: student, OpenID: "o-abc",
-		Document: capture.Document{Type: "resident_id", Number: "11010519491231002X", Name: "张三"},
+		Document: capture.Document{Type: "resident_id", Number: number, Name: "张三"},
 	}
 }
 

@@ -39,9 +39,21 @@ type Rules struct {
 	TimeZone string `json:"time_zone"`
 	// Help is who the texts send a student to, and how to reach them.
 	Help Help `json:"help"`
+	// DuplicateDocument says what happens when a student's first capture
+	// carries a document number another student of the school registered:
+	// "refuse" the capture (the default), or accept it and open a
+	// records-office "case" that holds its comparison until the office
+	// settles who the number belongs to.
+	DuplicateDocument string `json:"duplicate_document"`
 
 	loc *time.Location
 }
+
+// The choices of Rules.DuplicateDocument.
+const (
+	DuplicateRefuse = "refuse"
+	DuplicateCase   = "case"
+)
 
 // Help is how a student reaches the people the texts send them to. Every
 // text that says "请联系学籍部门" adds the records office's contact, the
@@ -82,7 +94,8 @@ func DefaultRules() Rules {
 	r := Rules{
 		DailyStandardizations: 3, CoolOff: Duration(24 * time.Hour), FailedAttempts: 3,
 		FreeResubmissions: 2, PassScore: 80, TimeZone: "Asia/Shanghai",
-		Help: Help{CTIDHotline: "400-117-1166", CTIDHours: "工作日 8:30-20:30"},
+		Help:              Help{CTIDHotline: "400-117-1166", CTIDHours: "工作日 8:30-20:30"},
+		DuplicateDocument: DuplicateRefuse,
 	}
 	r.loc, _ = time.LoadLocation(r.TimeZone)
 	return r
@@ -113,6 +126,9 @@ func (r *Rules) Validate() error {
 	}
 	if err := r.Help.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if r.DuplicateDocument != DuplicateRefuse && r.DuplicateDocument != DuplicateCase {
+		errs = append(errs, fmt.Errorf("duplicate_document must be %q or %q, got %q", DuplicateRefuse, DuplicateCase, r.DuplicateDocument))
 	}
 	r.loc = loc
 	return errors.Join(errs...)
@@ -172,7 +188,7 @@ type RulesConfig struct {
 	// File is a JSON object: "*" holds the deployment's defaults, and each
 	// school code the fields that school sets; every field left out keeps
 	// the default (see Rules).
-	File string `env:"RECHECK_SCHOOL_RULES" help:"JSON file of journey rules: \"*\" for every school, or a school code, each with auto_confirm, daily_standardizations, cool_off, failed_attempts, free_resubmissions, pass_score, time_zone, help (records_office, service_phone, service_hours, ctid_hotline, ctid_hours); empty: the capture instructions' numbers"`
+	File string `env:"RECHECK_SCHOOL_RULES" help:"JSON file of journey rules: \"*\" for every school, or a school code, each with auto_confirm, daily_standardizations, cool_off, failed_attempts, free_resubmissions, pass_score, time_zone, help (records_office, service_phone, service_hours, ctid_hotline, ctid_hours), duplicate_document (refuse or case); empty: the capture instructions' numbers"`
 }
 
 // Validate reports a configuration that cannot work (it loads the rules).

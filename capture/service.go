@@ -136,6 +136,20 @@ func (l *Lifecycle) Submit(ctx context.Context, rec *Record) (*Record, error) {
 				return err
 			}
 		}
+		owner, err := t.DocumentOwner(id.NumberHMAC)
+		if err != nil {
+			return err
+		}
+		switch {
+		case owner == "":
+			t.Own(id.NumberHMAC, "")
+		case owner != rec.StudentID && j.Identity == nil:
+			// One person, one student: the number is another student's.
+			if r.DuplicateDocument != DuplicateCase {
+				return refused(RefusedDocumentInUse, time.Time{}, r)
+			}
+			j.open(CaseDocumentInUse, c.ID, t.Now())
+		}
 		if j.Identity == nil {
 			j.Identity = &Identity{Type: id.Type, NumberHMAC: id.NumberHMAC, CaptureID: c.ID, At: t.Now()}
 		}
@@ -292,6 +306,12 @@ func (l *Lifecycle) Matched(ctx context.Context, id string, m MatchResult) (*Rec
 			if err := rec.Apply(Move{To: Matching, Cause: CauseRetried}, t.Now()); err != nil {
 				return err
 			}
+		}
+		if adm, err := t.Admission(); err == nil && m.AdmissionSHA256 != "" && adm.SHA256 != m.AdmissionSHA256 {
+			// The admission photo was replaced while this comparison ran:
+			// the replacement sent the capture to a new comparison, whose
+			// outcome counts, not this one.
+			return errUnchanged
 		}
 		if h := t.Journey().Case.holdReason(); h != "" {
 			// The admission photo came into dispute while this comparison

@@ -85,6 +85,9 @@ const (
 	// not theirs or missing, and the records office has not settled it: no
 	// comparison runs against a disputed photo (先不要比对，以免产生错误结果).
 	HoldAdmissionPhotoDisputed HoldReason = "admission_photo_disputed"
+	// HoldDocumentInUse: the student's document number is another
+	// student's of the school; the records office settles whose it is.
+	HoldDocumentInUse HoldReason = "document_in_use"
 	// HoldCTIDUnavailable: the identity check could not be done; the
 	// comparison is retried and the student is not told of a failure.
 	HoldCTIDUnavailable HoldReason = "ctid_unavailable"
@@ -93,7 +96,7 @@ const (
 // waitsForOffice reports whether a capture on hold for reason waits for the
 // records office (the admission photo), rather than for a service.
 func (h HoldReason) waitsForOffice() bool {
-	return h == HoldAdmissionPhotoMissing || h == HoldAdmissionPhotoUnusable || h == HoldAdmissionPhotoDisputed
+	return h == HoldAdmissionPhotoMissing || h == HoldAdmissionPhotoUnusable || h == HoldAdmissionPhotoDisputed || h == HoldDocumentInUse
 }
 
 // Reasons a capture is blocked by the comparison (see Decide).

@@ -27,6 +27,7 @@ var statusTexts = map[string]string{
 	"on_hold/admission_photo_missing":  "录取照片缺失，暂不进行比对，请联系学籍部门",
 	"on_hold/admission_photo_unusable": "录取照片无法使用，暂不进行比对，请联系学籍部门",
 	"on_hold/admission_photo_disputed": "您已反馈录取照片有误或缺失，学籍部门处理前暂不进行比对，处理后将自动比对，无需重新拍摄",
+	"on_hold/document_in_use":          "您填写的证件号码与本校其他学生登记的相同，学籍部门核实前暂不进行比对，请联系学籍部门",
 	"on_hold/ctid_unavailable":         "身份核验正在进行中，请稍后查看结果",
 	"blocked/portrait_score_low":       "人像比对分数低于 %[1]g 分，已被系统自动拦截，请重新拍摄照片比对",
 	"blocked/ctid_suspected":           "人证比对结果为疑似（照片质量、光线、尺寸太小或长相类似），请保证光线充足、人脸清晰后重新拍摄。" + adviceRenewID,
@@ -136,6 +137,7 @@ var noticeTexts = map[string][2]string{
 	"review_rejected":                  {"审核未通过", "请按审核意见免费重拍提交"},
 	"on_hold/admission_photo_missing":  {"暂缓比对", "录取照片缺失，请联系学籍部门"},
 	"on_hold/admission_photo_unusable": {"暂缓比对", "录取照片无法使用，请联系学籍部门"},
+	"on_hold/document_in_use":          {"暂缓比对", "证件号码重复，请联系学籍部门"},
 	NoticeCoolOffEnded:                 {"可再次采集", "冷静期已结束，可以再次采集照片"},
 }
 
@@ -230,6 +232,9 @@ const (
 	// RefusedIdentityChanged: the document type or number differs from the
 	// one the student's first capture carried.
 	RefusedIdentityChanged = "identity_changed"
+	// RefusedDocumentInUse: the document number is another student's of
+	// the school (Rules.DuplicateDocument "refuse").
+	RefusedDocumentInUse = "document_in_use"
 )
 
 var refusalTexts = map[string][2]string{
@@ -247,6 +252,8 @@ var refusalTexts = map[string][2]string{
 		"您的照片正在等待学籍部门处理录取照片，处理后将自动比对，无需重新拍摄"},
 	RefusedIdentityChanged: {"the document type or number differs from the student's first capture; the records office corrects it",
 		"证件类型或证件号码与首次采集时填写的不一致；如需更正，请联系学籍部门"},
+	RefusedDocumentInUse: {"the document number is registered to another student of the school; check it, or the records office settles whose it is",
+		"该证件号码已被本校其他学生登记，请核对证件号码；如确为本人证件，请联系学籍部门"},
 }
 
 // RefusedError is a capture turned away by the student's journey: the day's
@@ -301,6 +308,7 @@ var conflictTexts = map[string]string{
 	"no_open_case":              "该学生没有待学籍部门处理的事项",
 	"admission_photo_needed":    "录取照片缺失或无法识别人脸，请先上传或更换录取照片，比对将自动进行",
 	"not_current_capture":       "该照片已被学生的新照片取代，请处理最新的照片",
+	"document_in_use":           "该证件号码已登记在本校另一名学生名下，请先核实",
 	"admission_photo_locked":    "录取照片已存档，不可更换；如有错误或缺失，请联系学籍部门",
 }
 
@@ -312,8 +320,13 @@ func conflict(code, message string, state State) *ConflictError {
 // photo of a printed photo or of a screen (严禁翻拍).
 const ReviewFlagRephotographed = "rephotographed"
 
+// FlagDocumentElsewhere is the review flag of a capture whose document
+// number was registered at another school too.
+const FlagDocumentElsewhere = "document_seen_elsewhere"
+
 var reviewFlagTexts = map[string]string{
 	ReviewFlagRephotographed: "疑似翻拍（纸质照片或屏幕），将由人工审核",
+	FlagDocumentElsewhere:    "该证件号码也在其他学校登记过，请核对是否本人",
 }
 
 // ReviewFlagText is the student-facing text of a review flag.

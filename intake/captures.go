@@ -20,7 +20,9 @@ import (
 // stored and the lifecycle creates the record as the journey's current
 // capture, atomically with the same checks, and the answer is 202 with the
 // capture. The standardization is charged when it is made, not here.
-// With an Idempotency-Key, a repeated request returns the same capture.
+// With an Idempotency-Key, a repeated request returns the same capture; a
+// key belongs to the upstream key that sent it and the capture's school,
+// so one key's requests never meet another's.
 func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	key := r.Header.Get("Idempotency-Key")
@@ -59,6 +61,7 @@ func (a *API) postCapture(w http.ResponseWriter, r *http.Request) {
 	id := newID()
 	var claimed idemClaim
 	if key != "" {
+		key = idemScope(principalOf(r).Name, form.School, key)
 		claimed = idemClaim{CaptureID: id, Fingerprint: fingerprint(form)}
 		existing, won, err := a.claim(ctx, key, claimed)
 		if err != nil {
@@ -192,11 +195,12 @@ func (a *API) getCapture(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.viewOf(rec))
 }
 
-// getCapturePhoto serves a capture's original or standardized photo.
+// getCapturePhoto serves a capture's original or standardized photo, or the
+// admission photo it was compared with.
 func (a *API) getCapturePhoto(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if name != "original" && name != "standardized" {
-		fail(w, r, newError(http.StatusNotFound, "not_found", "no such photo; use original or standardized"))
+	if name != "original" && name != "standardized" && name != "admission" {
+		fail(w, r, newError(http.StatusNotFound, "not_found", "no such photo; use original, standardized or admission"))
 		return
 	}
 	rec, ok := a.lookupCapture(w, r)
@@ -204,18 +208,29 @@ func (a *API) getCapturePhoto(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := capture.OriginalKey(rec.School, rec.ID)
-	if name == "standardized" {
+	switch name {
+	case "standardized":
 		if !rec.HasStandardized() {
 			fail(w, r, newError(http.StatusNotFound, "not_found", "capture "+rec.ID+" has no standardized photo"))
 			return
 		}
 		key = capture.StandardizedKey(rec.School, rec.ID)
+	case "admission":
+		// The admission photo the capture was compared with, by its
+		// SHA-256: it stays what the score was about after a replacement.
+		if rec.Match == nil || rec.Match.AdmissionSHA256 == "" {
+			fail(w, r, newError(http.StatusNotFound, "not_found", "capture "+rec.ID+" was not compared with an admission photo"))
+			return
+		}
+		key = capture.AdmissionKey(rec.School, rec.StudentID, rec.Match.AdmissionSHA256)
 	}
 	a.servePhoto(w, r, key)
 }
 
 // lookupCapture fetches the capture named by the {id} path value, writing
-// the error response and returning false when there is none.
+// the error response and returning false when there is none, or when the
+// caller may not read the capture's school: both are 404, so that a
+// capture ID of another school tells nothing, not even that it exists.
 func (a *API) lookupCapture(w http.ResponseWriter, r *http.Request) (*capture.Record, bool) {
 	id := r.PathValue("id")
 	if !capture.ValidID(id) {
@@ -223,6 +238,9 @@ func (a *API) lookupCapture(w http.ResponseWriter, r *http.Request) (*capture.Re
 		return nil, false
 	}
 	rec, err := a.deps.Lifecycle.Repo().Get(r.Context(), id)
+	if err == nil && !canRead(principalOf(r), rec.School) {
+		err = capture.ErrNotFound
+	}
 	if errors.Is(err, capture.ErrNotFound) {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+id))
 		return nil, false

@@ -2,10 +2,13 @@ package intake
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -82,6 +85,11 @@ type User struct {
 	// Schools are the schools a reviewer or records office works for; "*"
 	// is every school. An admin has every school.
 	Schools []string `json:"schools,omitempty"`
+	// APITokensSHA256 are the SHA-256 (hex) of the user's API tokens, for
+	// scripts (Authorization: Bearer; recheck new-token makes one). A
+	// token is no browser's ambient credential, so it needs no CSRF
+	// defence; several may be listed, for rotation.
+	APITokensSHA256 []string `json:"api_tokens_sha256,omitempty"`
 }
 
 // usersFile is the document RECHECK_ADMIN_USERS names.
@@ -96,6 +104,7 @@ func LoadUsers(path string) (map[string]User, error) {
 		return nil, fmt.Errorf("RECHECK_ADMIN_USERS: %w", err)
 	}
 	users := map[string]User{}
+	tokenOwners := map[string]string{}
 	for i, u := range f.Users {
 		switch {
 		case !capture.ValidID(u.Name):
@@ -112,6 +121,15 @@ func LoadUsers(path string) (map[string]User, error) {
 		}
 		if err := checkSchools(u.Schools); err != nil {
 			return nil, fmt.Errorf("RECHECK_ADMIN_USERS: user %s: %w", u.Name, err)
+		}
+		for _, h := range u.APITokensSHA256 {
+			if b, err := hex.DecodeString(h); err != nil || len(b) != sha256.Size || h != strings.ToLower(h) {
+				return nil, fmt.Errorf("RECHECK_ADMIN_USERS: user %s: api_tokens_sha256 holds %q, not a lower-case hex SHA-256 (recheck new-token prints one)", u.Name, truncate(h, 16))
+			}
+			if other, dup := tokenOwners[h]; dup {
+				return nil, fmt.Errorf("RECHECK_ADMIN_USERS: users %s and %s share an API token", other, u.Name)
+			}
+			tokenOwners[h] = u.Name
 		}
 		if _, dup := users[u.Name]; dup {
 			return nil, fmt.Errorf("RECHECK_ADMIN_USERS: user %s appears twice", u.Name)
@@ -142,4 +160,38 @@ func readStrict(path string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// apiTokens maps the SHA-256 of every user's API tokens to the user's name.
+func apiTokens(users map[string]User) map[string]string {
+	out := map[string]string{}
+	for _, u := range users {
+		for _, h := range u.APITokensSHA256 {
+			out[h] = u.Name
+		}
+	}
+	return out
+}
+
+// NewAPIToken makes a user's API token and the SHA-256 (hex) that
+// RECHECK_ADMIN_USERS lists for it.
+func NewAPIToken() (token, sum string) {
+	token = "rct_" + randomToken(32)
+	h := sha256.Sum256([]byte(token))
+	return token, hex.EncodeToString(h[:])
+}
+
+// bcryptCost is the cost of the users' password hashes (the highest), so
+// that the dummy hash checked for unknown names costs as much.
+func bcryptCost(users map[string]User) int {
+	cost := 0
+	for _, u := range users {
+		if c, err := bcrypt.Cost([]byte(u.PasswordBcrypt)); err == nil && c > cost {
+			cost = c
+		}
+	}
+	if cost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return cost
 }

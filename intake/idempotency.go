@@ -24,6 +24,14 @@ type idemClaim struct {
 	Fingerprint string `json:"fingerprint"`
 }
 
+// idemScope is an Idempotency-Key within its scope: the upstream key that
+// sent it and the school it is for. Two upstream keys (or one key for two
+// schools) using the same Idempotency-Key never meet: neither learns that
+// the other used it, nor claims it first.
+func idemScope(upstream, school, key string) string {
+	return upstream + "\x00" + school + "\x00" + key
+}
+
 func idemKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "recheck:idempotency:" + hex.EncodeToString(sum[:])

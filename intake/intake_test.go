@@ -637,18 +637,31 @@ func TestNotFoundAndHealth(t *testing.T) {
 }
 
 func TestAdminUIRequiresAnAdmin(t *testing.T) {
-	b := setup(t)
-	resp, _ := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil))
+	off := setup(t)
+	req := mustReq(t, http.MethodGet, off.srv.URL+"/admin/asynq/api/queues", nil)
+	req.SetBasicAuth("admin", "secret")
+	resp, body := off.do(t, req)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "basic auth is off unless asked for")
+	require.Equal(t, "basic_auth_off", errorOf(t, body)["code"])
+	require.Empty(t, resp.Header.Get("WWW-Authenticate"), "no browser is invited to remember a password")
+
+	b := setup(t, func(c *intake.Config, _ *intake.Deps) { c.AdminBasicAuth = true })
+	resp, _ = b.do(t, mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil))
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "the upstream service is no admin")
-	req := mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil)
+	req = mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil)
+	req.SetBasicAuth("admin", "secret")
+	resp, body = b.do(t, req)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.Contains(t, body, "queues")
+	req = mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil)
 	req.SetBasicAuth("admin", "wrong")
 	resp, _ = b.do(t, req)
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	req = mustReq(t, http.MethodGet, b.srv.URL+"/admin/asynq/api/queues", nil)
 	req.SetBasicAuth("admin", "secret")
-	resp, body := b.do(t, req)
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	require.Contains(t, body, "queues")
+	resp, _ = b.do(t, req)
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "basic auth is throttled as the login page is")
+	require.Equal(t, "1", resp.Header.Get("Retry-After"))
 }
 
 func TestViewShowsReasonsReviewAndCTID(t *testing.T) {

@@ -14,8 +14,13 @@ type Principal struct {
 	// Name is the key's ID or the user's name.
 	Name string
 	// Role is "upstream" or the user's role.
-	Role    string
+	Role string
+	// Via says how the principal proved who it is: signed, session, token,
+	// basic or proxy.
+	Via     string
 	schools []string
+	// session is a browser's staff session (Via session).
+	session *session
 }
 
 // Allows reports whether the principal may act for school.
@@ -52,11 +57,17 @@ func forbidden(msg string) *apiError { return newError(http.StatusForbidden, "fo
 // students; it writes the 403 and returns false otherwise.
 func mayRead(w http.ResponseWriter, r *http.Request, school string) bool {
 	p := principalOf(r)
-	if (p.Upstream || p.Is(RoleReviewer, RoleRecordsOffice)) && p.Allows(school) {
+	if canRead(p, school) {
 		return true
 	}
 	fail(w, r, forbidden(p.Name+" may not read school "+school))
 	return false
+}
+
+// canRead reports whether p may read school's captures, photos and
+// students.
+func canRead(p *Principal, school string) bool {
+	return (p.Upstream || p.Is(RoleReviewer, RoleRecordsOffice)) && p.Allows(school)
 }
 
 // mayAct lets the upstream act for its schools (submit, confirm, the first

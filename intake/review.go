@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+
+	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
 )
@@ -82,12 +85,28 @@ func (a *API) getReviews(w http.ResponseWriter, r *http.Request) {
 	}
 	page := listPage[reviewItem]{School: school, State: name, Items: []reviewItem{}, NextCursor: next}
 	for _, rec := range recs {
-		page.Items = append(page.Items, reviewItemOf(rec))
+		page.Items = append(page.Items, a.reviewItemOf(r.Context(), rec))
 	}
 	writeJSON(w, http.StatusOK, page)
 }
 
-func reviewItemOf(rec *capture.Record) reviewItem {
+// reviewItemOf is a capture as the review lists show it, flagged when its
+// document number was registered at another school too.
+func (a *API) reviewItemOf(ctx context.Context, rec *capture.Record) reviewItem {
+	it := reviewItemOfRecord(rec)
+	if h := rec.Document.NumberHMAC; h != "" {
+		schools, err := a.deps.Lifecycle.Repo().DocumentSchools(ctx, h)
+		if err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Str("capture_id", rec.ID).Msg("the document's other schools are unknown")
+		}
+		if slices.ContainsFunc(schools, func(s string) bool { return s != rec.School }) {
+			it.ReviewFlags = append(it.ReviewFlags, capture.Finding{Code: capture.FlagDocumentElsewhere, MessageZH: capture.ReviewFlagText(capture.FlagDocumentElsewhere)})
+		}
+	}
+	return it
+}
+
+func reviewItemOfRecord(rec *capture.Record) reviewItem {
 	it := reviewItem{
 		CaptureID: rec.ID, StudentID: rec.StudentID, Cohort: rec.Cohort, DocType: rec.Document.Type,
 		CreatedAt: formatTime(rec.CreatedAt), EnteredAt: formatTime(rec.Last().At),
@@ -100,6 +119,10 @@ func reviewItemOf(rec *capture.Record) reviewItem {
 	}
 	if rec.Match != nil {
 		it.Score, it.PassScore, it.CTID = rec.Match.Score, rec.Match.PassScore, rec.Match.CTID
+		if rec.Match.AdmissionSHA256 != "" {
+			// The photo the score is about (the one on file is "admission").
+			it.Photos["admission_compared"] = photoPath(rec.ID, "admission")
+		}
 	}
 	if it.ReviewFlags == nil {
 		it.ReviewFlags = []capture.Finding{}

@@ -44,7 +44,8 @@ var (
 		"identity_invalid": "身份信息无效", "unavailable": "服务暂不可用", "": "未核验（港澳台及外籍学生或无需核验）"}
 	caseZH = map[string]string{capture.CaseAttemptsExhausted: "多次比对未通过", capture.CaseReviewsExhausted: "多次审核未通过",
 		capture.CaseAdmissionWrong: "录取照片非本人", capture.CaseAdmissionMissing: "学生反馈录取照片缺失",
-		capture.CaseAdmissionAbsent: "录取照片未存档", capture.CaseAdmissionUnusable: "录取照片无法识别人脸"}
+		capture.CaseAdmissionAbsent: "录取照片未存档", capture.CaseAdmissionUnusable: "录取照片无法识别人脸",
+		capture.CaseDocumentInUse: "证件号码与本校其他学生重复"}
 	measureZH = map[string]string{"sharpness": "清晰度", "face_luma": "面部亮度", "light_imbalance": "左右光照差", "wall_luma": "背景亮度",
 		"wall_spread": "背景均匀度", "roll_deg": "头部倾斜（度）", "yaw": "左右转头", "pitch": "俯仰", "upscale": "放大倍数",
 		"mouth_open": "张嘴程度", "eye_ring_luma": "镜片亮度", "forehead_luma": "额头亮度", "clothes_as_background": "衣服与背景相近"}
@@ -55,10 +56,14 @@ type flash struct{ Kind, Text string }
 // pageData is what the layout shows.
 type pageData struct {
 	Title, Path, School, User, Role, RoleZH, CSRF string
-	Flash                                         *flash
-	Items                                         []pageItem
-	Cases                                         []pageCase
-	Next                                          string
+	// Session is true for a user logged in on the login page (who may log
+	// out); LockAfter is the wrong passwords that lock a user.
+	Session   bool
+	LockAfter int
+	Flash     *flash
+	Items     []pageItem
+	Cases     []pageCase
+	Next      string
 }
 
 type measureRow struct{ Code, Label, Value string }
@@ -98,27 +103,28 @@ func (a *API) csrfKey(ctx context.Context) ([]byte, error) {
 	return k, nil
 }
 
-// csrfToken binds a form to its user.
-func (a *API) csrfToken(ctx context.Context, user string) (string, error) {
-	key, err := a.csrfKey(ctx)
+// formToken is the token the admin pages' forms carry: the session's own,
+// made at login and gone with the session; a user of the reverse proxy (or
+// of basic auth) has no session here, and gets a keyed hash of their name.
+func (a *API) formToken(r *http.Request) (string, error) {
+	p := principalOf(r)
+	if p.session != nil {
+		return p.session.CSRF, nil
+	}
+	key, err := a.csrfKey(r.Context())
 	if err != nil {
 		return "", err
 	}
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte("csrf:" + user))
+	m.Write([]byte("csrf:" + p.Via + ":" + p.Name))
 	return hex.EncodeToString(m.Sum(nil)), nil
 }
 
-// checkForm refuses a form post that is not this user's own form from this
-// site: a missing or wrong token, or another origin.
+// checkForm refuses a form post without this session's token (the origin
+// was checked for every such request before: see sameOrigin).
 func (a *API) checkForm(r *http.Request) error {
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
-		u, err := url.Parse(o)
-		if err != nil || u.Host != r.Host {
-			return newError(http.StatusForbidden, "csrf_invalid", "the form was posted from another site")
-		}
-	}
-	want, err := a.csrfToken(r.Context(), principalOf(r).Name)
+	r.Body = http.MaxBytesReader(nil, r.Body, maxJSONBody)
+	want, err := a.formToken(r)
 	if err != nil {
 		return err
 	}
@@ -132,8 +138,9 @@ func (a *API) checkForm(r *http.Request) error {
 func (a *API) page(w http.ResponseWriter, r *http.Request, name string, d pageData) {
 	p := principalOf(r)
 	d.User, d.Role, d.RoleZH, d.Path = p.Name, p.Role, roleZH[p.Role], r.URL.Path
+	d.Session, d.LockAfter = p.session != nil, a.cfg.LoginLockAfter
 	var err error
-	if d.CSRF, err = a.csrfToken(r.Context(), p.Name); err != nil {
+	if d.CSRF, err = a.formToken(r); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -181,7 +188,7 @@ func (a *API) getReviewPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Next = next
 	for _, rec := range recs {
-		it := pageItem{reviewItem: reviewItemOf(rec), DocTypeZH: identity.DocumentType(rec.Document.Type).LabelZH()}
+		it := pageItem{reviewItem: a.reviewItemOf(r.Context(), rec), DocTypeZH: identity.DocumentType(rec.Document.Type).LabelZH()}
 		it.EnteredAt = rec.Last().At.In(shanghai).Format("2006-01-02 15:04")
 		if it.CTID != nil {
 			it.CTIDCode = it.CTID.Outcome

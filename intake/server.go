@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"github.com/hibiken/asynqmon"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/imaging"
@@ -41,11 +43,24 @@ type Config struct {
 	// AdminUsers names the file of users (admins, reviewers, records
 	// offices) with their bcrypt password hashes and roles; empty: no user
 	// may log in.
-	AdminUsers string `env:"RECHECK_ADMIN_USERS" help:"JSON file of users ({\"users\":[{\"name\",\"password_bcrypt\",\"role\",\"schools\"}]}; roles admin, reviewer, records_office); empty: nobody logs in"`
+	AdminUsers string `env:"RECHECK_ADMIN_USERS" help:"JSON file of users ({\"users\":[{\"name\",\"password_bcrypt\",\"role\",\"schools\",\"api_tokens_sha256\"}]}; roles admin, reviewer, records_office); empty: nobody logs in"`
 	// ProxySecret lets a trusted reverse proxy that authenticates people
 	// itself pass the user's name (X-Recheck-User) with this secret
 	// (X-Recheck-Proxy-Secret); empty: no proxy is trusted.
 	ProxySecret string `env:"RECHECK_ADMIN_PROXY_SECRET" help:"secret a trusted reverse proxy sends in X-Recheck-Proxy-Secret with the user's name in X-Recheck-User; empty: no proxy is trusted" secret:"true"`
+	// AdminBasicAuth lets scripts log in with HTTP basic auth (throttled
+	// as the login page is); off, users log in on the login page (a
+	// session) or send an API token.
+	AdminBasicAuth bool `env:"RECHECK_ADMIN_BASIC_AUTH" default:"false" help:"accept HTTP basic auth from users' scripts (throttled like the login page); off: browsers log in on /admin/login, scripts send an API token (Authorization: Bearer)"`
+	// SessionIdle and SessionMaxAge end a staff session unused that long,
+	// and any session that old.
+	SessionIdle   time.Duration `env:"RECHECK_SESSION_IDLE" default:"30m" help:"a staff session unused this long ends (log in again)"`
+	SessionMaxAge time.Duration `env:"RECHECK_SESSION_MAX_AGE" default:"12h" help:"a staff session this old ends, however used"`
+	// AdminOrigins are the origins, besides the service's own, that staff
+	// browsers reach it at (behind a proxy that changes the Host).
+	AdminOrigins string `env:"RECHECK_ADMIN_ORIGINS" help:"comma-separated origins (https://host[:port]) staff browsers reach the service at when a reverse proxy changes the Host; state-changing requests from any other origin are refused"`
+	// LoginLockAfter is how many wrong passwords in a row lock a user name.
+	LoginLockAfter int `env:"RECHECK_LOGIN_LOCK_AFTER" default:"10" help:"wrong passwords in a row that lock a user until an admin or the records office unlocks it (before that, each attempt waits twice as long as the last: 1 s, 2 s, 4 s, …)"`
 	// MaxUploadBytes bounds the bytes of uploads handled at once; over it,
 	// uploads are refused with 503 before their bodies are read.
 	// QueueHighWater is how many capture tasks may wait before new
@@ -90,6 +105,15 @@ func (c Config) Validate() error {
 			return fmt.Errorf("intake: %s must be positive", name)
 		}
 	}
+	if c.SessionIdle < time.Minute || c.SessionMaxAge < c.SessionIdle {
+		return errors.New("intake: RECHECK_SESSION_IDLE must be at least 1m and RECHECK_SESSION_MAX_AGE at least as long")
+	}
+	if c.LoginLockAfter < 3 {
+		return errors.New("intake: RECHECK_LOGIN_LOCK_AFTER must be at least 3")
+	}
+	if err := checkOrigins(c.origins()); err != nil {
+		return err
+	}
 	if c.ProxySecret != "" && len(c.ProxySecret) < 32 {
 		return errors.New("intake: RECHECK_ADMIN_PROXY_SECRET must have at least 32 characters")
 	}
@@ -104,6 +128,17 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// origins lists AdminOrigins.
+func (c Config) origins() []string {
+	var out []string
+	for _, o := range strings.Split(c.AdminOrigins, ",") {
+		if o = strings.TrimSuffix(strings.TrimSpace(o), "/"); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // Require reports what an intake API cannot start without: the upstream
@@ -154,6 +189,8 @@ type API struct {
 	queue *asynq.Client
 	// prechecks holds a token per precheck running (PrecheckSlots).
 	prechecks chan struct{}
+	// origins are the other origins staff browsers may come from.
+	origins []string
 	// csrf caches the forms' key once read from Redis.
 	csrf atomic.Pointer[[]byte]
 	// routes are the patterns handle registered, for the API description's
@@ -196,9 +233,25 @@ func New(cfg Config, deps Deps) (*API, error) {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = 64 << 20
 	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = 30 * time.Minute
+	}
+	if cfg.SessionMaxAge < cfg.SessionIdle {
+		cfg.SessionMaxAge = max(12*time.Hour, cfg.SessionIdle)
+	}
+	if cfg.LoginLockAfter <= 0 {
+		cfg.LoginLockAfter = defaultLockAfter
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte(newID()), bcryptCost(users))
+	if err != nil {
+		return nil, fmt.Errorf("intake: dummy password hash: %w", err)
+	}
 	a := &API{cfg: cfg, deps: deps, mux: http.NewServeMux(), uploads: &uploadGate{limit: cfg.MaxUploadBytes},
-		prechecks: make(chan struct{}, PrecheckSlots(cfg.PrecheckSlots)), auth: &authenticator{
-			keys: keys, users: users, proxySecret: cfg.ProxySecret, redis: deps.Redis, now: deps.Now, verified: map[[32]byte]time.Time{},
+		prechecks: make(chan struct{}, PrecheckSlots(cfg.PrecheckSlots)), origins: cfg.origins(), auth: &authenticator{
+			keys: keys, users: users, tokens: apiTokens(users), proxySecret: cfg.ProxySecret, basic: cfg.AdminBasicAuth,
+			redis: deps.Redis, now: deps.Now, verified: map[[32]byte]time.Time{}, metrics: deps.Metrics, dummy: dummy,
+			sessions: &sessions{redis: deps.Redis, now: deps.Now, idle: cfg.SessionIdle, maxAge: cfg.SessionMaxAge},
+			throttle: &loginThrottle{redis: deps.Redis, now: deps.Now, lockAfter: cfg.LoginLockAfter, addrFree: defaultAddrFree, maxDelay: defaultMaxDelay},
 		}}
 	if deps.Redis != nil {
 		a.queue = asynq.NewClientFromRedisClient(deps.Redis)
@@ -220,6 +273,12 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a.handle("GET /v1/schools/{school}/export", a.getExport)
 	a.handle("POST /v1/schools/{school}/reprocess", a.postReprocess)
 	a.handle("GET /v1/batches/{id}", a.getBatch)
+	a.handle("GET /admin/login", a.getLogin)
+	a.handle("POST /admin/login", a.postLogin)
+	a.handle("POST /admin/logout", a.postLogout)
+	a.handle("POST /v1/users/{user}/unlock", a.postUnlock)
+	a.handle("POST /admin/unlock", a.postUnlockPage)
+	a.handle("GET /v1/audit/logins", a.getLoginAudit)
 	a.handle("GET /admin/review", a.getReviewPage)
 	a.handle("POST /admin/review/{id}", a.postReviewPage)
 	a.handle("GET /admin/escalations", a.getEscalationsPage)
@@ -240,7 +299,7 @@ func New(cfg Config, deps Deps) (*API, error) {
 }
 
 // public lists the routes that answer without credentials.
-var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
+var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /admin/login": true, "POST /admin/login": true}
 
 // Server returns an HTTP server for the API with the configured timeouts.
 func (a *API) Server() *http.Server {
@@ -364,7 +423,11 @@ func adminOnly(next http.Handler) http.Handler {
 }
 
 // authenticated runs h for requests that prove who they are (routes in
-// public excepted), with the principal in the context; others get 401.
+// public excepted), with the principal in the context; others get 401, or,
+// for a browser asking for a page, the login page. A request that may
+// change something and was authenticated by what a browser sends on its
+// own (a session, basic auth, the reverse proxy's login) must come from
+// this origin (sameOrigin).
 func (a *API) authenticated(w http.ResponseWriter, r *http.Request, h http.Handler) {
 	if _, pattern := a.mux.Handler(r); public[pattern] {
 		h.ServeHTTP(w, r)
@@ -372,7 +435,11 @@ func (a *API) authenticated(w http.ResponseWriter, r *http.Request, h http.Handl
 	}
 	p, r, err := a.auth.authenticate(r)
 	if err != nil {
-		if r.Header.Get("X-Recheck-Key") == "" {
+		if wantsPage(r) && (err == errNoCredentials || err.Code == "session_expired") {
+			http.Redirect(w, r, "/admin/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if a.cfg.AdminBasicAuth && r.Header.Get("X-Recheck-Key") == "" && r.Header.Get("Authorization") == "" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="recheck", charset="UTF-8"`)
 		}
 		fail(w, r, err)
@@ -380,6 +447,13 @@ func (a *API) authenticated(w http.ResponseWriter, r *http.Request, h http.Handl
 	}
 	if ri, ok := r.Context().Value(requestInfoKey{}).(*requestInfo); ok {
 		ri.principal = p.Name
+	}
+	switch p.Via {
+	case viaSession, viaProxy, viaBasic:
+		if e := sameOrigin(r, a.origins, p.Via != viaBasic); e != nil {
+			fail(w, r, e)
+			return
+		}
 	}
 	r = r.WithContext(withPrincipal(r.Context(), p))
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -389,6 +463,14 @@ func (a *API) authenticated(w http.ResponseWriter, r *http.Request, h http.Handl
 		}
 	}
 	h.ServeHTTP(w, r)
+}
+
+// wantsPage reports whether r is a browser asking for one of the admin
+// pages (the review page, the queue UI): it is sent to log in rather than
+// answered 401.
+func wantsPage(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/admin/") &&
+		!strings.HasPrefix(r.URL.Path, "/admin/asynq/api/") && strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // RedisCheck is the readiness check of Redis: it answers a ping.

@@ -85,6 +85,9 @@ func (a *API) viewOf(r *capture.Record) captureView {
 	if r.HasStandardized() {
 		v.Photos["standardized"] = photoPath(r.ID, "standardized")
 	}
+	if r.Match != nil && r.Match.AdmissionSHA256 != "" {
+		v.Photos["admission"] = photoPath(r.ID, "admission")
+	}
 	if r.Purged != nil {
 		v.Photos = map[string]string{}
 	}

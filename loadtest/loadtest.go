@@ -32,9 +32,9 @@ import (
 type Options struct {
 	// Base is the intake API's URL; KeyID and Secret an upstream key.
 	Base, KeyID, Secret string
-	// Reviewer and Password approve captures waiting for review (basic
-	// auth) and read /metrics.
-	Reviewer, Password    string
+	// Token is an admin's API token: it approves captures waiting for
+	// review and reads /metrics.
+	Token                 string
 	Captures, Concurrency int
 	// Rate, when set, starts a capture every 1/Rate seconds (an open
 	// loop, as students arrive) instead of keeping Concurrency busy; at
@@ -395,7 +395,7 @@ func approveOnce(ctx context.Context, opt Options, id string) (string, bool, err
 		return "", false, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth(opt.Reviewer, opt.Password)
+	req.Header.Set("Authorization", "Bearer "+opt.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", false, err
@@ -419,14 +419,14 @@ func scrape(ctx context.Context, opt Options) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.SetBasicAuth(opt.Reviewer, opt.Password)
+	req.Header.Set("Authorization", "Bearer "+opt.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("loadtest: metrics: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("loadtest: metrics: HTTP %d (the reviewer must be an admin)", resp.StatusCode)
+		return nil, fmt.Errorf("loadtest: metrics: HTTP %d (the token must be an admin's)", resp.StatusCode)
 	}
 	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)

@@ -30,6 +30,7 @@ type Metrics struct {
 	wechat    *prometheus.CounterVec
 	requests  *prometheus.CounterVec
 	apiErrors *prometheus.CounterVec
+	logins    *prometheus.CounterVec
 }
 
 // New returns a process's metrics, with the Go runtime's and the
@@ -61,7 +62,10 @@ func New() *Metrics {
 	m.apiErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "recheck_http_errors_total", Help: "Intake API error answers, by error code (quota_exceeded counts quota refusals).",
 	}, []string{"code"})
-	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors,
+	m.logins = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_logins_total", Help: "Staff logins (login page and basic auth), by outcome: ok, wrong_password (an unknown user counts so too), throttled, locked.",
+	}, []string{"outcome"})
+	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -146,6 +150,13 @@ func (m *Metrics) Request(route string, status int) {
 func (m *Metrics) APIError(code string) {
 	if m != nil {
 		m.apiErrors.WithLabelValues(code).Inc()
+	}
+}
+
+// Login counts a staff login attempt by outcome.
+func (m *Metrics) Login(outcome string) {
+	if m != nil {
+		m.logins.WithLabelValues(outcome).Inc()
 	}
 }
 

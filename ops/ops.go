@@ -24,7 +24,7 @@ type Config struct {
 	Addr string `env:"RECHECK_OPS_ADDR" default:"127.0.0.1:9464" help:"listen address of a worker's /healthz, /readyz and /metrics (the intake API serves them on its own address)"`
 	// MetricsToken lets a Prometheus scraper read /metrics with
 	// "Authorization: Bearer <token>"; admins may read it too.
-	MetricsToken string `env:"RECHECK_METRICS_TOKEN" help:"bearer token of /metrics (at least 32 characters; admins may read it with their password); empty: admins only" secret:"true"`
+	MetricsToken string `env:"RECHECK_METRICS_TOKEN" help:"bearer token of /metrics (at least 32 characters; admins may read it with their session or API token); empty: admins only" secret:"true"`
 	// ProfileDir, when set, receives a Go CPU profile of the whole run
 	// (cpu.pprof) and a heap profile at shutdown (heap.pprof).
 	ProfileDir string `env:"RECHECK_PROFILE_DIR" help:"directory for cpu.pprof (the whole run) and heap.pprof (at shutdown), for go tool pprof and PGO; empty: no profiling"`

@@ -28,6 +28,7 @@ import (
 
 	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/intake/signing"
@@ -83,6 +84,10 @@ type world struct {
 	logs   *syncbuf.Buffer
 	twice  bool
 	opts   worldOptions
+	// tokens are the users' API tokens, by name.
+	tokens map[string]string
+	// numbers are the students' resident ID numbers (docOf).
+	numbers map[string]string
 	// mu guards checked and last: requests may run at once.
 	mu sync.Mutex
 	// checked counts the answers validated against the API description.
@@ -133,7 +138,8 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		require.NoError(t, err)
 	}
 	w.lc = w.lifecycle()
-	keys, users := writeCredentials(t)
+	keys, users, tokens := writeCredentials(t)
+	w.tokens = tokens
 	api, err := intake.New(intake.Config{Addr: "127.0.0.1:0", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users, ProxySecret: proxySecret, QueueHighWater: o.highWater}, intake.Deps{
 		Redis: rs.Client, Lifecycle: w.lc, Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{}, Quality: w.std,
 		Log: zerolog.New(w.logs), Now: w.clock.Now, AsynqRedis: asynq.RedisClientOpt{Network: "unix", Addr: rs.Socket},
@@ -153,7 +159,9 @@ const (
 	proxySecret    = "reverse-proxy-secret-reverse-proxy-0003"
 )
 
-func writeCredentials(t *testing.T) (keys, users string) {
+// writeCredentials writes the keys and users files; every user's password
+// is "secret", and each has an API token (tokens, by name).
+func writeCredentials(t *testing.T) (keys, users string, tokens map[string]string) {
 	t.Helper()
 	dir := t.TempDir()
 	keys = filepath.Join(dir, "keys.json")
@@ -162,12 +170,17 @@ func writeCredentials(t *testing.T) (keys, users string) {
 		{"id": "other", "secret": "`+otherSecret+`", "schools": ["other"]}]}`), 0o600))
 	hash, err := bcrypt.GenerateFromPassword([]byte("secret"), bcrypt.MinCost)
 	require.NoError(t, err)
+	tokens = map[string]string{}
+	sums := map[string]string{}
+	for _, u := range []string{"admin", "li", "wang"} {
+		tokens[u], sums[u] = intake.NewAPIToken()
+	}
 	users = filepath.Join(dir, "users.json")
 	require.NoError(t, os.WriteFile(users, []byte(`{"users": [
-		{"name": "admin", "password_bcrypt": "`+string(hash)+`", "role": "admin"},
-		{"name": "li", "password_bcrypt": "`+string(hash)+`", "role": "reviewer", "schools": ["cjlu"]},
-		{"name": "wang", "password_bcrypt": "`+string(hash)+`", "role": "records_office", "schools": ["cjlu"]}]}`), 0o600))
-	return keys, users
+		{"name": "admin", "password_bcrypt": "`+string(hash)+`", "role": "admin", "api_tokens_sha256": ["`+sums["admin"]+`"]},
+		{"name": "li", "password_bcrypt": "`+string(hash)+`", "role": "reviewer", "schools": ["cjlu"], "api_tokens_sha256": ["`+sums["li"]+`"]},
+		{"name": "wang", "password_bcrypt": "`+string(hash)+`", "role": "records_office", "schools": ["cjlu"], "api_tokens_sha256": ["`+sums["wang"]+`"]}]}`), 0o600))
+	return keys, users, tokens
 }
 
 func (w *world) lifecycle() *capture.Lifecycle {
@@ -277,9 +290,30 @@ type doc struct{ typ, number, name string }
 
 var residentID = doc{"resident_id", "11010519491231002X", "张三"}
 
-// submit posts a capture of a photo tagged tag, as the upstream does.
+// submit posts a capture of a photo tagged tag, as the upstream does,
+// with the student's own resident ID (docOf).
 func (w *world) submit(student, tag string) (int, map[string]any) {
-	return w.submitAs(student, tag, residentID)
+	return w.submitAs(student, tag, w.docOf(student))
+}
+
+// docOf is a student's resident ID card: residentID for S1, another valid
+// number for each other student (one person, one student).
+func (w *world) docOf(student string) doc {
+	if student == "S1" {
+		return residentID
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.numbers == nil {
+		w.numbers = map[string]string{}
+	}
+	n, ok := w.numbers[student]
+	if !ok {
+		first17 := fmt.Sprintf("42010220050301%03d", 100+len(w.numbers))
+		n = first17 + string(identity.ResidentIDCheck(first17))
+		w.numbers[student] = n
+	}
+	return doc{"resident_id", n, residentID.name}
 }
 
 func (w *world) submitAs(student, tag string, d doc) (int, map[string]any) {
@@ -406,8 +440,8 @@ func (w *world) do(method, path, contentType string, body io.Reader, admin bool)
 }
 
 // as sends a request signed with key "upstream" or "other", as user
-// "admin", "li" (reviewer) or "wang" (records office), or anonymously
-// ("").
+// "admin", "li" (reviewer) or "wang" (records office) with the user's API
+// token, or anonymously ("").
 func (w *world) as(who, method, path, contentType string, body io.Reader) (*http.Response, map[string]any) {
 	w.t.Helper()
 	resp, out := w.asRaw(who, method, path, contentType, body)
@@ -441,7 +475,7 @@ func (w *world) asRaw(who, method, path, contentType string, body io.Reader) (*h
 		}
 	case "":
 	default:
-		req.SetBasicAuth(who, "secret")
+		req.Header.Set("Authorization", "Bearer "+w.tokens[who])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(w.t, err)

@@ -384,12 +384,73 @@ func TestDecidedCaptureUntouchedByNewAdmissionPhoto(t *testing.T) {
 		res := w.replaceAdmission("S1", "person=alice", "录取照片有误")
 		require.Equal(t, 0.0, res["resumed"])
 		require.Equal(t, before, w.capture(blocked), "not a byte changed")
-		passed := w.pass("S1", "person=alice")
-		require.Equal(t, "pending_review", w.state(passed))
-		before = w.capture(passed)
+		approved := w.pass("S1", "person=alice")
+		status, body := w.review(approved, "approve", "")
+		require.Equal(t, http.StatusOK, status, body)
+		before = w.capture(approved)
 		w.replaceAdmission("S1", "person=mallory", "再次更换")
-		require.Equal(t, before, w.capture(passed))
+		require.Equal(t, before, w.capture(approved), "an approved capture is never changed")
 	})
+}
+
+// TestReplacedAdmissionPhotoRescoresPendingReviews: a capture waiting for
+// review was scored against the photo on file; when the records office
+// replaces it, the capture is compared again with the new one (the history
+// says why) and the decision table decides again, as the journey allows;
+// the capture keeps serving the photo it was compared with.
+func TestReplacedAdmissionPhotoRescoresPendingReviews(t *testing.T) {
+	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
+		w.putAdmission("S1", "person=alice")
+		id := w.pass("S1", "person=alice")
+		c := w.capture(id)
+		require.Equal(t, "pending_review", c["state"])
+		old := c["match"].(map[string]any)["admission_sha256"].(string)
+		require.Equal(t, 95.0, c["match"].(map[string]any)["score"])
+		resp, oldPhoto := w.asRaw("li", http.MethodGet, "/v1/captures/"+id+"/photos/admission", "", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+
+		res := w.replaceAdmission("S1", "person=mallory", "招生办更正的录取照片")
+		require.Equal(t, 1.0, res["resumed"])
+		c = w.capture(id)
+		require.Equal(t, "blocked", c["state"], "compared with the new photo: another person, below the line")
+		require.Equal(t, "portrait_score_low", c["block_reason"])
+		hist := causes(c)
+		require.Equal(t, []string{"admission_photo_replaced", "match_blocked"}, hist[len(hist)-2:])
+		replaced := c["history"].([]any)[len(hist)-2].(map[string]any)
+		require.Equal(t, "records_office:wang", replaced["actor"])
+		require.Equal(t, "招生办更正的录取照片", replaced["note"])
+		require.NotEqual(t, old, c["match"].(map[string]any)["admission_sha256"])
+		require.Equal(t, 1.0, w.summary("S1")["attempts"].(map[string]any)["failed"], "the new block counts as the journey's rules say")
+		require.Empty(t, w.admin("/v1/schools/cjlu/reviews?state=pending")["items"], "it left the review list")
+
+		// The photo it was compared with, beside the one on file now.
+		resp, compared := w.asRaw("li", http.MethodGet, "/v1/captures/"+id+"/photos/admission", "", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		resp, current := w.asRaw("li", http.MethodGet, "/v1/schools/cjlu/students/S1/admission-photo", "", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, current, compared, "compared with the photo on file now")
+		require.NotEqual(t, oldPhoto, compared)
+		require.Equal(t, "/v1/captures/"+id+"/photos/admission", c["photos"].(map[string]any)["admission"])
+	})
+}
+
+// TestApprovedCaptureServesTheComparedPhoto: an approved capture keeps
+// showing the admission photo it was compared with after a replacement.
+func TestApprovedCaptureServesTheComparedPhoto(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.putAdmission("S1", "person=alice")
+	id := w.pass("S1", "person=alice")
+	_, _ = w.review(id, "approve", "")
+	_, before := w.asRaw("li", http.MethodGet, "/v1/captures/"+id+"/photos/admission", "", nil)
+	w.replaceAdmission("S1", "person=alicia", "更换为更清晰的录取照片")
+	resp, after := w.asRaw("li", http.MethodGet, "/v1/captures/"+id+"/photos/admission", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, before, after, "the photo it was compared with, not the current one")
+	_, current := w.asRaw("li", http.MethodGet, "/v1/schools/cjlu/students/S1/admission-photo", "", nil)
+	require.NotEqual(t, current, after)
+	tag, err := workertest.Tag(after)
+	require.NoError(t, err)
+	require.Equal(t, "alice", tag["person"])
 }
 
 // TestNoCTIDOutsideMainlandResidentIDs: Hong Kong, Taiwan, permit and

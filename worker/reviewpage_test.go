@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
 
-// browser starts headless Chromium (Debian's, which make setup installs)
-// logged in as user.
-func browser(t *testing.T, user string) context.Context {
+// chromium starts headless Chromium (Debian's, which make setup installs)
+// with a fresh profile.
+func chromium(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	require.NoError(t, err, "the review page is tested in Debian's chromium: run make setup")
@@ -33,12 +31,38 @@ func browser(t *testing.T, user string) context.Context {
 	t.Cleanup(cancel2)
 	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(cancel3)
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":secret"))
-	_, err = chromedp.Call(ctx, network.Enable, network.EnableParams{})
-	require.NoError(t, err)
-	_, err = chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Authorization": auth}})
-	require.NoError(t, err)
 	return ctx
+}
+
+// browser starts headless Chromium logged in as user on the login page
+// (every test user's password is "secret"), showing page.
+func browser(t *testing.T, w *world, user, page string) context.Context {
+	t.Helper()
+	ctx := chromium(t)
+	login(t, ctx, w, user, "secret", page)
+	return ctx
+}
+
+// login fills in the login page, sent there by asking for page, and waits
+// for page.
+func login(t *testing.T, ctx context.Context, w *world, user, password, page string) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(w.api.URL+page),
+		chromedp.WaitVisible(chromedp.CSS(`#password`)),
+		chromedp.SendKeys(chromedp.CSS(`#user`), user),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		chromedp.WaitVisible(chromedp.CSS(`header`)),
+	))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		require.NoError(t, err)
+		if strings.HasSuffix(loc, page) {
+			return
+		}
+		require.False(t, time.Now().After(deadline), "logged in, the browser is at %s, not %s", loc, page)
+	}
 }
 
 // shot writes a PNG of the page to $RECHECK_SCREENSHOTS (make screenshots).
@@ -92,10 +116,8 @@ func TestReviewPageInABrowser(t *testing.T) {
 	status, body := w.confirm(disputed, "wrong")
 	require.Equal(t, http.StatusOK, status, body)
 
-	ctx := browser(t, "li")
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(w.api.URL+"/admin/review?school=cjlu"),
-		chromedp.WaitVisible(chromedp.CSS(`section.card`))))
+	ctx := browser(t, w, "li", "/admin/review?school=cjlu")
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`section.card`))))
 	shot(t, ctx, "review-page.png")
 	require.Equal(t, 2, eval[int](t, ctx, `document.querySelectorAll('section.card').length`))
 	require.Equal(t, first, eval[string](t, ctx, `document.querySelector('section.card').dataset.capture`), "oldest first")
@@ -125,10 +147,8 @@ func TestReviewPageInABrowser(t *testing.T) {
 	require.Equal(t, "背景有阴影", c["decision"].(map[string]any)["reason"])
 
 	// The records office closes the case with a note.
-	office := browser(t, "wang")
-	require.NoError(t, chromedp.Do(office,
-		chromedp.Navigate(w.api.URL+"/admin/escalations?school=cjlu"),
-		chromedp.WaitVisible(chromedp.CSS(`#s-S3`))))
+	office := browser(t, w, "wang", "/admin/escalations?school=cjlu")
+	require.NoError(t, chromedp.Do(office, chromedp.WaitVisible(chromedp.CSS(`#s-S3`))))
 	shot(t, office, "escalations-page.png")
 	require.NoError(t, chromedp.Do(office,
 		chromedp.SendKeys(chromedp.CSS(`#s-S3 input[name=note]`), "已核实本人，录取照片有误，已联系招生办更换"),
@@ -141,7 +161,7 @@ func TestReviewPageInABrowser(t *testing.T) {
 	form := url.Values{"decision": {"approve"}, "school": {"cjlu"}}
 	req, _ := http.NewRequest(http.MethodPost, w.api.URL+"/admin/review/"+second, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("li", "secret")
+	req.Header.Set("Authorization", "Bearer "+w.tokens["li"])
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -149,5 +169,5 @@ func TestReviewPageInABrowser(t *testing.T) {
 	resp, _ = w.as("upstream", http.MethodGet, "/admin/review?school=cjlu", "", nil)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "the upstream is not a reviewer")
 	resp, _ = w.as("", http.MethodGet, "/admin/review?school=cjlu", "", nil)
-	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "a script without credentials is refused")
 }

@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +43,8 @@ func send(t *testing.T, req *http.Request) (int, string) {
 }
 
 // TestEveryEndpointButHealthNeedsCredentials: anonymous requests are
-// refused everywhere but /healthz.
+// refused everywhere but /healthz, /readyz and the login page, and no
+// browser is invited to remember a password (basic auth is off).
 func TestEveryEndpointButHealthNeedsCredentials(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
@@ -59,13 +63,21 @@ func TestEveryEndpointButHealthNeedsCredentials(t *testing.T) {
 		{http.MethodPost, "/v1/captures/" + id + "/review"},
 		{http.MethodGet, "/v1/schools/cjlu/escalations"},
 		{http.MethodPost, "/v1/schools/cjlu/students/S1/escalation/resolve"},
+		{http.MethodPost, "/v1/schools/cjlu/students/S1/precheck"},
+		{http.MethodPost, "/v1/schools/cjlu/students/S1/identity"},
+		{http.MethodPost, "/v1/users/li/unlock"},
+		{http.MethodGet, "/v1/audit/logins"},
+		{http.MethodPost, "/admin/logout"},
+		{http.MethodPost, "/admin/unlock"},
+		{http.MethodPost, "/admin/review/" + id},
 		{http.MethodGet, "/admin/asynq/api/queues"},
+		{http.MethodPost, "/admin/asynq/api/queues/capture:pause"},
 		{http.MethodGet, "/nothing-here"},
 	} {
 		resp, body := w.as("", r.method, r.path, "application/json", bytes.NewReader([]byte(`{"admission_photo":"mine"}`)))
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%s %s", r.method, r.path)
 		require.Equal(t, "unauthorized", errCode(t, body))
-		require.Contains(t, resp.Header.Get("WWW-Authenticate"), "Basic")
+		require.Empty(t, resp.Header.Get("WWW-Authenticate"), "no basic-auth prompt")
 	}
 	require.Equal(t, "awaiting_confirmation", w.state(id), "nothing changed")
 	resp, _ := w.as("", http.MethodGet, "/healthz", "", nil)
@@ -131,13 +143,22 @@ func TestKeysAndRolesStayInTheirSchools(t *testing.T) {
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")
-	for _, path := range []string{"/v1/captures/" + id, "/v1/captures/" + id + "/photos/original", "/v1/schools/cjlu/students/S1", "/v1/schools/cjlu/students/S1/admission-photo"} {
+	for _, path := range []string{"/v1/schools/cjlu/students/S1", "/v1/schools/cjlu/students/S1/admission-photo"} {
 		resp, body := w.as("other", http.MethodGet, path, "", nil)
 		require.Equal(t, http.StatusForbidden, resp.StatusCode, path)
 		require.Equal(t, "forbidden", errCode(t, body))
 	}
+	// Another school's capture answers as an unknown one does: its ID
+	// tells nothing, not even that it exists.
+	_, unknown := w.as("other", http.MethodGet, "/v1/captures/01a2516e-0000-7000-8000-000000000000", "", nil)
+	for _, path := range []string{"/v1/captures/" + id, "/v1/captures/" + id + "/photos/original"} {
+		resp, body := w.as("other", http.MethodGet, path, "", nil)
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		require.Equal(t, "not_found", errCode(t, body))
+		require.Equal(t, errCode(t, unknown), errCode(t, body))
+	}
 	resp, body := w.as("other", http.MethodPost, "/v1/captures/"+id+"/confirm", "application/json", bytes.NewReader([]byte(`{"admission_photo":"wrong"}`)))
-	require.Equal(t, http.StatusForbidden, resp.StatusCode, body)
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, body)
 	require.Equal(t, "pending_review", w.state(id), "nothing changed")
 
 	// The reviewer reviews; the records office does not.
@@ -245,12 +266,25 @@ func TestTrustedReverseProxy(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, get(proxySecret, "nobody"), "not in the users file")
 	require.Equal(t, http.StatusUnauthorized, get("wrong-secret", "li"))
 
-	req, err := http.NewRequest(http.MethodPost, w.api.URL+"/v1/captures/"+id+"/review", bytes.NewReader([]byte(`{"decision":"approve"}`)))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Recheck-Proxy-Secret", proxySecret)
-	req.Header.Set("X-Recheck-User", "li")
-	status, body := send(t, req)
+	// The proxy's users are browsers: a change must come from this origin.
+	review := func(origin string) (int, string) {
+		req, err := http.NewRequest(http.MethodPost, w.api.URL+"/v1/captures/"+id+"/review", bytes.NewReader([]byte(`{"decision":"approve"}`)))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Recheck-Proxy-Secret", proxySecret)
+		req.Header.Set("X-Recheck-User", "li")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		return send(t, req)
+	}
+	for _, origin := range []string{"", "null", "http://evil.example", strings.Replace(w.api.URL, "127.0.0.1", "localhost", 1)} {
+		status, body := review(origin)
+		require.Equal(t, http.StatusForbidden, status, "Origin %q", origin)
+		require.Contains(t, body, `"cross_site_request"`)
+	}
+	require.Equal(t, "pending_review", w.state(id), "nothing changed")
+	status, body := review(w.api.URL)
 	require.Equal(t, http.StatusOK, status, body)
 	require.Equal(t, "reviewer:li", w.capture(id)["decision"].(map[string]any)["reviewer"])
 }
@@ -283,4 +317,150 @@ func TestQueueHighWater(t *testing.T) {
 	}
 	status, body = w.submit("S4", "person=alice")
 	require.Equal(t, http.StatusAccepted, status, body, "taken again once the queue drained")
+}
+
+// TestOneDocumentOneStudent: a document number another student of the
+// school registered is refused at a student's first capture, or, where the
+// school's rules say "case", accepted and held for the records office,
+// which settles it; a number registered at another school flags the
+// capture for the reviewer.
+func TestOneDocumentOneStudent(t *testing.T) {
+	t.Run("refuse", func(t *testing.T) {
+		w := newWorld(t, worldOptions{})
+		w.putAdmission("S1", "person=alice")
+		w.pass("S1", "person=alice")
+		files := countFiles(t, w.dir)
+		status, body := w.submitAs("S2", "person=bob", residentID)
+		require.Equal(t, http.StatusConflict, status, body)
+		require.Equal(t, "document_in_use", errCode(t, body))
+		require.Contains(t, body["error"].(map[string]any)["message_zh"], "本校其他学生")
+		require.Equal(t, files, countFiles(t, w.dir), "nothing stored")
+		status, body = w.submitAs("S1", "person=alice", residentID)
+		require.NotEqual(t, "document_in_use", body["error"], "the student's own number is theirs: %d %v", status, body)
+
+		// The office cannot give the number to a second student either.
+		w.putAdmission("S2", "person=bob")
+		w.pass("S2", "person=bob")
+		resp, body := w.as("wang", http.MethodPost, "/v1/schools/cjlu/students/S2/identity", "application/json",
+			jsonBody(map[string]string{"document_type": "resident_id", "document_number": residentID.number, "reason": "学生反映证件号码登记错误"}))
+		require.Equal(t, http.StatusConflict, resp.StatusCode, body)
+		require.Equal(t, "document_in_use", errCode(t, body))
+	})
+	t.Run("case", func(t *testing.T) {
+		settings, _, office := sinks(t)
+		bothDeliveries(t, worldOptions{rules: `{"cjlu": {"duplicate_document": "case"}}`, callbacks: settings, fastRetry: true}, func(t *testing.T, w *world) {
+			w.putAdmission("S1", "person=alice")
+			w.pass("S1", "person=alice")
+			w.putAdmission("S2", "person=bob")
+			status, body := w.submitAs("S2", "person=bob", residentID)
+			require.Equal(t, http.StatusAccepted, status, body)
+			w.idle()
+			id := body["id"].(string)
+			_, _ = w.confirm(id, "mine")
+			c := w.capture(id)
+			require.Equal(t, "on_hold", c["state"])
+			require.Equal(t, "document_in_use", c["hold_reason"])
+			require.Contains(t, c["message_zh"], "学籍部门")
+			require.Equal(t, "document_in_use", w.summary("S2")["case"].(map[string]any)["reason"])
+			w.idle()
+			require.Contains(t, states(office.Received()), "on_hold", "the records office is called")
+			status, body = w.resolve("S2", "已核实：两名学生为同一人重复注册，已注销另一学号")
+			require.Equal(t, http.StatusOK, status, body)
+			require.Equal(t, "pending_review", w.state(id), "compared once the office settled it")
+		})
+	})
+	t.Run("another school", func(t *testing.T) {
+		w := newWorld(t, worldOptions{})
+		w.putAdmission("S1", "person=alice")
+		id := w.pass("S1", "person=alice")
+		flags := func() []string {
+			items := w.admin("/v1/schools/cjlu/reviews?state=pending")["items"].([]any)
+			require.Len(t, items, 1)
+			var out []string
+			for _, f := range items[0].(map[string]any)["review_flags"].([]any) {
+				out = append(out, f.(map[string]any)["code"].(string))
+			}
+			return out
+		}
+		require.NotContains(t, flags(), "document_seen_elsewhere")
+		// The same number at another school.
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for k, v := range map[string]string{"school": "other", "cohort": "2026", "student_id": "X9", "openid": "o-x9",
+			"document_type": "resident_id", "document_number": residentID.number, "name": residentID.name} {
+			require.NoError(t, mw.WriteField(k, v))
+		}
+		fw, err := mw.CreateFormFile("photo", "p.png")
+		require.NoError(t, err)
+		_, err = fw.Write(workertest.Photo("person=alice"))
+		require.NoError(t, err)
+		require.NoError(t, mw.Close())
+		resp, body := w.as("other", http.MethodPost, "/v1/captures", mw.FormDataContentType(), &b)
+		require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+		require.Contains(t, flags(), "document_seen_elsewhere", "the reviewer sees the number was used at another school")
+		require.Equal(t, "pending_review", w.state(id))
+	})
+}
+
+// TestIdempotencyKeysAreScoped: the same Idempotency-Key sent by two
+// upstream keys (for their own schools) makes two captures: neither learns
+// that the other used it, nor takes it first.
+func TestIdempotencyKeysAreScoped(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	post := func(who, school, student string) (int, map[string]any) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for k, v := range map[string]string{"school": school, "cohort": "2026", "student_id": student, "openid": "o-" + student,
+			"document_type": "passport", "document_number": "E" + student + "0000", "name": "Kim"} {
+			require.NoError(t, mw.WriteField(k, v))
+		}
+		fw, err := mw.CreateFormFile("photo", "p.png")
+		require.NoError(t, err)
+		_, err = fw.Write(workertest.Photo("person=" + student))
+		require.NoError(t, err)
+		require.NoError(t, mw.Close())
+		req, err := http.NewRequest(http.MethodPost, w.api.URL+"/v1/captures", &b)
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Idempotency-Key", "order-0001")
+		raw, err := io.ReadAll(req.Body)
+		require.NoError(t, err)
+		req.Body = io.NopCloser(bytes.NewReader(raw))
+		sum := sha256.Sum256(raw)
+		secret := map[string]string{"upstream": upstreamSecret, "other": otherSecret}[who]
+		for k, v := range signing.Headers(who, []byte(secret), http.MethodPost, "/v1/captures", hex.EncodeToString(sum[:]), w.clock.Now()) {
+			req.Header.Set(k, v)
+		}
+		status, out := send(t, req)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(out), &m), out)
+		return status, m
+	}
+	status, mine := post("upstream", "cjlu", "A1")
+	require.Equal(t, http.StatusAccepted, status, mine)
+	status, theirs := post("other", "other", "B1")
+	require.Equal(t, http.StatusAccepted, status, theirs, "not idempotency_key_reused: another key's space")
+	require.NotEqual(t, mine["id"], theirs["id"])
+	status, again := post("upstream", "cjlu", "A1")
+	require.Equal(t, http.StatusAccepted, status)
+	require.Equal(t, mine["id"], again["id"], "within its own scope the key replays")
+}
+
+// TestStrictJSONBodies: a JSON body with a key given twice (which would
+// otherwise be settled silently, the last one winning) or an unknown field
+// is refused with a 400 that names it.
+func TestStrictJSONBodies(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	w.putAdmission("S1", "person=alice")
+	id := w.pass("S1", "person=alice")
+	for _, tc := range []struct{ body, want string }{
+		{`{"decision":"approve","decision":"reject","reason":"x"}`, `"decision" is given twice`},
+		{`{"decision":"approve","verdict":"reject"}`, `unknown field "verdict"`},
+	} {
+		resp, body := w.as("li", http.MethodPost, "/v1/captures/"+id+"/review", "application/json", strings.NewReader(tc.body))
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, tc.body)
+		require.Equal(t, "invalid_request", errCode(t, body))
+		require.Contains(t, body["error"].(map[string]any)["message"], tc.want)
+	}
+	require.Equal(t, "pending_review", w.state(id), "nothing changed")
 }

@@ -151,7 +151,7 @@ func TestWorkerCrash(t *testing.T) {
 		}
 	}()
 	rep, err := loadtest.Run(ctx, loadtest.Options{
-		Base: api.base, KeyID: devKeyID, Secret: secret, Reviewer: "admin", Password: devPassword,
+		Base: api.base, KeyID: devKeyID, Secret: secret, Token: adminToken(t, dir),
 		Captures: n, Concurrency: 4, School: "load", Photos: loadPhotos(t), Size: loadtest.Size1MP, Redis: rs.Client,
 		Progress: func(d, _ int, _ map[string]int) { done.Store(int64(d)) },
 	})
@@ -280,7 +280,7 @@ func TestRedisRestart(t *testing.T) {
 		rs.Relaunch(t)
 	}()
 	rep, err := loadtest.Run(ctx, loadtest.Options{
-		Base: s.base, KeyID: devKeyID, Secret: secret, Reviewer: "admin", Password: devPassword,
+		Base: s.base, KeyID: devKeyID, Secret: secret, Token: adminToken(t, dir),
 		Captures: n, Concurrency: 4, School: "load", Photos: loadPhotos(t), Size: loadtest.Size1MP,
 		Progress: func(d, _ int, _ map[string]int) { done.Store(int64(d)) },
 	})
@@ -357,7 +357,7 @@ func TestWorkerShutdown(t *testing.T) {
 		stops <- stop{at: at, took: time.Since(at), second: startChaosWorker(t, env, filepath.Join(logDir, "worker-1.log"))}
 	}()
 	rep, err := loadtest.Run(ctx, loadtest.Options{
-		Base: api.base, KeyID: devKeyID, Secret: secret, Reviewer: "admin", Password: devPassword,
+		Base: api.base, KeyID: devKeyID, Secret: secret, Token: adminToken(t, dir),
 		Captures: n, Concurrency: 4, School: "load", Photos: loadPhotos(t), Size: loadtest.Size1MP,
 		Progress: func(d, _ int, _ map[string]int) { done.Store(int64(d)) },
 	})

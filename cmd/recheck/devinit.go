@@ -11,9 +11,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/seal"
 )
 
@@ -24,12 +26,14 @@ const (
 	devDataKeys  = "data-keys.json"
 	devKeyID     = "dev"
 	devPassword  = "dev"
+	devTokensDir = "tokens"
 )
 
 // devInitCmd: recheck dev-init [--dir DIR]. Writes the credentials of a
 // development machine into DIR (./data/dev), each only when missing: an
 // upstream key (id "dev", a random secret) for every school, and the users
-// admin, reviewer and office, all with password "dev". make dev runs it
+// admin, reviewer and office, all with password "dev" (for the login page)
+// and an API token each (DIR/tokens/<user>, for curl). make dev runs it
 // and points the service at the files. Never for production.
 func devInitCmd(args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("dev-init", flag.ContinueOnError)
@@ -46,7 +50,7 @@ func devInitCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	users := filepath.Join(*dir, devUsersFile)
-	if err := devUsers(users); err != nil {
+	if err := devUsers(users, filepath.Join(*dir, devTokensDir)); err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(*dir, devDataKeys)); errors.Is(err, fs.ErrNotExist) {
@@ -60,7 +64,8 @@ func devInitCmd(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "dev-init: %s development credentials in %s (never use them in production)\n", verb, *dir)
 	fmt.Fprintf(stdout, "  upstream key:  id %s, secret %s (every school; sign with bin/recheck call)\n", devKeyID, secret)
-	fmt.Fprintf(stdout, "  users:         admin (admin), reviewer (reviewer), office (records_office), password %q\n", devPassword)
+	fmt.Fprintf(stdout, "  users:         admin (admin), reviewer (reviewer), office (records_office), password %q on /admin/login\n", devPassword)
+	fmt.Fprintf(stdout, "  API tokens:    %s/<user> (curl -H \"Authorization: Bearer $(cat %s/reviewer)\")\n", filepath.Join(*dir, devTokensDir), filepath.Join(*dir, devTokensDir))
 	fmt.Fprintf(stdout, "  data keys:     %s (seals names, document numbers and openids)\n", filepath.Join(*dir, devDataKeys))
 	return nil
 }
@@ -90,21 +95,59 @@ func devKey(path string) (secret string, created bool, err error) {
 	return secret, true, writeJSON(path, doc)
 }
 
-// devUsers writes the development users when the file is missing.
-func devUsers(path string) error {
-	if _, err := os.Stat(path); err == nil {
-		return nil
+// devUsers writes the development users when the file is missing, each
+// with an API token in tokensDir; a users file of an earlier dev-init that
+// lists no tokens gets them.
+func devUsers(path, tokensDir string) error {
+	var f struct {
+		Users []map[string]any `json:"users"`
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(devPassword), bcrypt.DefaultCost)
-	if err != nil {
+	raw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return fmt.Errorf("dev-init: %s is not a users file; delete it to start again", path)
+		}
+		for _, u := range f.Users {
+			if _, ok := u["api_tokens_sha256"]; ok {
+				return nil
+			}
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		hash, err := bcrypt.GenerateFromPassword([]byte(devPassword), bcrypt.DefaultCost)
+		if err != nil {
+			return err
+		}
+		h := string(hash)
+		f.Users = []map[string]any{
+			{"name": "admin", "password_bcrypt": h, "role": "admin"},
+			{"name": "reviewer", "password_bcrypt": h, "role": "reviewer", "schools": []string{"*"}},
+			{"name": "office", "password_bcrypt": h, "role": "records_office", "schools": []string{"*"}},
+		}
+	default:
 		return err
 	}
-	h := string(hash)
-	return writeJSON(path, map[string]any{"users": []map[string]any{
-		{"name": "admin", "password_bcrypt": h, "role": "admin"},
-		{"name": "reviewer", "password_bcrypt": h, "role": "reviewer", "schools": []string{"*"}},
-		{"name": "office", "password_bcrypt": h, "role": "records_office", "schools": []string{"*"}},
-	}})
+	if err := os.MkdirAll(tokensDir, 0o700); err != nil {
+		return err
+	}
+	for _, u := range f.Users {
+		name, _ := u["name"].(string)
+		token, sum := intake.NewAPIToken()
+		if err := os.WriteFile(filepath.Join(tokensDir, name), []byte(token+"\n"), 0o600); err != nil {
+			return err
+		}
+		u["api_tokens_sha256"] = []string{sum}
+	}
+	return writeJSON(path, f)
+}
+
+// devToken reads a development user's API token.
+func devToken(dir, user string) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, devTokensDir, user))
+	if err != nil {
+		return "", fmt.Errorf("the development API token of %s: %w (run make dev or recheck dev-init)", user, err)
+	}
+	return strings.TrimSpace(string(raw)), nil
 }
 
 func writeJSON(path string, v any) error {
@@ -155,4 +198,13 @@ func readLine(r io.Reader) (string, error) {
 		b = b[:len(b)-1]
 	}
 	return string(b), nil
+}
+
+// newTokenCmd: recheck new-token. Prints a new API token for a user and the
+// SHA-256 that RECHECK_ADMIN_USERS lists for it (api_tokens_sha256); the
+// token itself is kept by the user only.
+func newTokenCmd(stdout io.Writer) error {
+	token, sum := intake.NewAPIToken()
+	_, err := fmt.Fprintf(stdout, "token:  %s\napi_tokens_sha256: %s\n", token, sum)
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 
+	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake/client"
 	"github.com/recheck/recheck/internal/redistest"
@@ -44,6 +46,8 @@ type service struct {
 	logs *syncbuf.Buffer
 	// ops is a worker-only process's ops listener.
 	ops string
+	// admin is the development admin's API token.
+	admin string
 }
 
 // metricsToken is the tests' RECHECK_METRICS_TOKEN.
@@ -83,14 +87,44 @@ func startService(t testing.TB) *service {
 }
 
 // registerCTID writes the CTID simulator's registry into dir: the
-// test's student (11010519491231002X, 张三) with a registry photo.
-func registerCTID(t *testing.T, dir, photo string) {
+// test's student S1 (11010519491231002X, 张三) and each of students (their
+// numberOf, 张三 too), with a registry photo.
+func registerCTID(t *testing.T, dir, photo string, students ...string) {
 	t.Helper()
 	reg := filepath.Join(dir, "ctid-registry")
 	require.NoError(t, os.MkdirAll(reg, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(reg, "zhang.jpg"), testphotos.Read(t, photo), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(reg, "registry.json"),
-		[]byte(`{"11010519491231002X": {"name": "张三", "photo": "zhang.jpg"}}`), 0o644))
+	people := map[string]map[string]string{numberOf("S1"): {"name": "张三", "photo": "zhang.jpg"}}
+	for _, s := range students {
+		people[numberOf(s)] = map[string]string{"name": "张三", "photo": "zhang.jpg"}
+	}
+	raw, err := json.Marshal(people)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(reg, "registry.json"), raw, 0o644))
+}
+
+// numbers are the test students' resident ID numbers (numberOf).
+var numbers = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+// numberOf is a test student's resident ID number: 11010519491231002X for
+// S1, another valid one for each other student name (one person, one
+// student of a school).
+func numberOf(student string) string {
+	if student == "S1" {
+		return "11010519491231002X"
+	}
+	numbers.Lock()
+	defer numbers.Unlock()
+	n, ok := numbers.m[student]
+	if !ok {
+		first17 := fmt.Sprintf("42010220050301%03d", 100+len(numbers.m))
+		n = first17 + string(identity.ResidentIDCheck(first17))
+		numbers.m[student] = n
+	}
+	return n
 }
 
 // startRoles starts one recheck process running r against a Redis and a
@@ -126,7 +160,7 @@ func startRoles(t testing.TB, rs *redistest.Server, dir string, r roles, extra .
 	t.Cleanup(func() { _ = stop() })
 	t.Cleanup(func() { keepLogs(t, logs.String()) })
 	base := "http://" + a.addr()
-	s := &service{base: base, redis: rs, store: filepath.Join(dir, "data"), stop: stop, up: client.New(base, devKeyID, secret), logs: logs}
+	s := &service{base: base, redis: rs, store: filepath.Join(dir, "data"), stop: stop, up: client.New(base, devKeyID, secret), logs: logs, admin: adminToken(t, dir)}
 	if a.opsLn != nil {
 		s.ops = "http://" + a.opsLn.Addr().String()
 	}
@@ -171,6 +205,14 @@ func serviceEnv(rs *redistest.Server, dir string) map[string]string {
 	}
 }
 
+// adminToken is the development admin's API token in dir/dev.
+func adminToken(t testing.TB, dir string) string {
+	t.Helper()
+	token, err := devToken(filepath.Join(dir, "dev"), "admin")
+	require.NoError(t, err)
+	return token
+}
+
 // devCredentials writes the development credentials into dir/dev, as make
 // dev does, and returns the upstream key's secret.
 func devCredentials(t testing.TB, dir string) string {
@@ -191,7 +233,7 @@ func (s *service) putAdmission(t *testing.T, student, rel string) {
 
 func (s *service) postCapture(t *testing.T, student string, photo []byte) (int, map[string]any) {
 	t.Helper()
-	return s.postCaptureAs(t, student, "张三", "resident_id", "11010519491231002X", photo)
+	return s.postCaptureAs(t, student, "张三", "resident_id", numberOf(student), photo)
 }
 
 func (s *service) postCaptureAs(t *testing.T, student, name, docType, number string, photo []byte) (int, map[string]any) {
@@ -248,7 +290,7 @@ func (s *service) post(t *testing.T, path string, body any, admin bool) (int, ma
 	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(raw))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth("admin", devPassword)
+	req.Header.Set("Authorization", "Bearer "+s.admin)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -273,7 +315,7 @@ func (s *service) confirmed(t *testing.T, status int, body map[string]any) map[s
 func TestEndToEnd(t *testing.T) {
 	rs := redistest.Start(t)
 	dir := t.TempDir()
-	registerCTID(t, dir, "faces/deepface/img15.jpg") // the same person, another photo
+	registerCTID(t, dir, "faces/deepface/img15.jpg", "S1c", "S2") // the same person, another photo
 	s := startRoles(t, rs, dir, roles{intake: true, worker: true})
 	// deepface G04: img13 on file, img14 shot now (both on plain walls).
 	for _, st := range []string{"S1", "S1b", "S1c", "S1d"} {
@@ -336,7 +378,7 @@ func TestEndToEnd(t *testing.T) {
 	require.Less(t, other["match"].(map[string]any)["score"].(float64), 80.0)
 
 	// A wrong name for the number: CTID says the identity is invalid.
-	status, body = s.postCaptureAs(t, "S1c", "张四", "resident_id", "11010519491231002X", testphotos.Read(t, "faces/deepface/img14.jpg"))
+	status, body = s.postCaptureAs(t, "S1c", "张四", "resident_id", numberOf("S1c"), testphotos.Read(t, "faces/deepface/img14.jpg"))
 	invalid := s.confirmed(t, status, body)
 	require.Equal(t, "blocked", invalid["state"], invalid)
 	require.Equal(t, "ctid_identity_invalid", invalid["block_reason"], invalid)
@@ -665,7 +707,7 @@ func TestLoadCommand(t *testing.T) {
 	} {
 		var out, errOut bytes.Buffer
 		args := append([]string{"load", "--url", s.base, "--captures", "6", "--size", "1mp",
-			"--photos", photos, "--password", devPassword, "--json"}, mode...)
+			"--photos", photos, "--token-file", filepath.Join(dir, "dev", devTokensDir, "admin"), "--json"}, mode...)
 		code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
 		require.Equal(t, exitOK, code, errOut.String()+out.String())
 		var rep loadtest.Report

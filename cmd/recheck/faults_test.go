@@ -134,7 +134,7 @@ func TestDependencyFaults(t *testing.T) {
 		ctidUp = time.Now()
 	}()
 	rep, err := loadtest.Run(ctx, loadtest.Options{
-		Base: s.base, KeyID: devKeyID, Secret: secret, Reviewer: "admin", Password: devPassword,
+		Base: s.base, KeyID: devKeyID, Secret: secret, Token: adminToken(t, dir),
 		Captures: n, Concurrency: 4, School: "load", Photos: loadPhotos(t), Size: loadtest.Size1MP, Redis: rs.Client,
 		Progress: func(d, _ int, o map[string]int) {
 			done.Store(int64(d))

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -35,8 +36,7 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&opt.School, "school", "load", "the school code the synthetic students belong to")
 	fs.StringVar(&opt.Photos, "photos", "/tmp/recheck-load-photos", "a labelled folder: one subfolder per person (first photo on file, last one shot), or <person>__… files; scripts/load-photos.sh makes one from the shared portraits")
 	fs.StringVar(&opt.Size, "size", loadtest.Size1MP, "captured photos: 12mp, 1mp (phone-like JPEGs made from the folder's) or as-is")
-	fs.StringVar(&opt.Reviewer, "reviewer", "admin", "the admin who approves and reads /metrics")
-	fs.StringVar(&opt.Password, "password", "dev", "that admin's password (make dev: dev)")
+	tokenFile := fs.String("token-file", "./data/dev/tokens/admin", "file holding an admin's API token, who approves and reads /metrics (make dev writes this one)")
 	asJSON := fs.Bool("json", false, "end with one JSON object")
 	if _, err := parseArgs(fs, args); err != nil {
 		return exitFailure, err
@@ -44,6 +44,11 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if opt.Base == "" {
 		opt.Base = "http://" + cfg.Intake.Addr
 	}
+	token, err := os.ReadFile(*tokenFile)
+	if err != nil {
+		return exitFailure, usageError{fmt.Sprintf("load approves as an admin with an API token: %v (make dev writes one; or recheck new-token and --token-file)", err)}
+	}
+	opt.Token = strings.TrimSpace(string(token))
 	if cfg.Intake.UpstreamKeys == "" {
 		return exitFailure, usageError{"load signs with a key of RECHECK_UPSTREAM_KEYS, which is not set"}
 	}

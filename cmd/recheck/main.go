@@ -13,6 +13,7 @@
 //	recheck call         METHOD TARGET  one signed request to the intake API
 //	recheck dev-init     write development credentials (make dev)
 //	recheck hash-password  bcrypt hash of the password on stdin
+//	recheck new-token      a user's API token and its SHA-256
 //	recheck config       print every setting as a Markdown table
 //
 // Settings come from RECHECK_* environment variables, mirrored by flags.
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = devInitCmd(rest, stdout)
 	case "hash-password":
 		err = hashPasswordCmd(os.Stdin, stdout)
+	case "new-token":
+		err = newTokenCmd(stdout)
 	case "config":
 		_, err = io.WriteString(stdout, configTable())
 	case "help", "-h", "--help":
@@ -146,6 +149,7 @@ func usage(w io.Writer) {
   rotate-key new|use|reseal     rotate the key that seals personal data (see the README)
   dev-init [--dir D]            write development credentials (make dev runs it)
   hash-password                 bcrypt hash of the password on stdin, for RECHECK_ADMIN_USERS
+  new-token                     a user's API token and its SHA-256 (api_tokens_sha256 in RECHECK_ADMIN_USERS)
   config                        print every setting (env variable, flag, default)
   load --captures N             drive a running service as the upstream does and measure it (--concurrency, --size 12mp|1mp|as-is, --json)
   healthcheck                   exit 0 when this host's recheck answers /readyz (the image's HEALTHCHECK)

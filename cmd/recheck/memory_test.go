@@ -103,7 +103,7 @@ func TestIntakeMemoryIsBounded(t *testing.T) {
 			defer wg.Done()
 			resp, err := c.SubmitCapture(context.Background(), client.Capture{
 				School: "cjlu", Cohort: "2026", StudentID: fmt.Sprintf("S%02d", i), OpenID: "o-mem",
-				DocumentType: "passport", DocumentNumber: "E12345678", Name: "Load Test",
+				DocumentType: "passport", DocumentNumber: fmt.Sprintf("E123456%02d", i), Name: "Load Test",
 			}, photo, "")
 			mu.Lock()
 			defer mu.Unlock()
