@@ -19,7 +19,8 @@ setup:
 
 ## dev: intake API on 127.0.0.1:8080 and workers in one process, console logs,
 ## development credentials in ./data/dev (printed at start: an upstream key,
-## users admin, reviewer and office with password dev), the CTID simulator.
+## users admin, reviewer and office with password dev on /admin/login and an API
+## token each in ./data/dev/tokens), the CTID simulator.
 DEV_DIR ?= ./data/dev
 dev: build
 	bin/recheck dev-init --dir $(DEV_DIR)
