@@ -32,7 +32,7 @@ RUN apt-get update \
 COPY --from=build /out/recheck /usr/local/bin/recheck
 COPY --from=build /out/models /usr/share/recheck/models
 # MALLOC_ARENA_MAX=2: glibc's per-thread arenas otherwise hold freed libvips
-# and dlib buffers (README: Personal data, memory and Redis).
+# and dlib buffers (docs/privacy.md: memory).
 ENV RECHECK_MODELS_DIR=/usr/share/recheck/models \
     RECHECK_STORAGE_DIR=/var/lib/recheck/data \
     RECHECK_HTTP_ADDR=0.0.0.0:8080 \

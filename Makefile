@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: chaos load screenshots setup dev build test vet fuzz sheet bench bench-capture bench-match calibrate
+.PHONY: chaos load screenshots setup dev build test check vet fuzz sheet bench bench-capture bench-match calibrate
 
 setup:
 	@scripts/setup.sh
@@ -36,10 +36,15 @@ build: setup
 	$(GO) build -o bin/recheck ./cmd/recheck
 
 ## test: formatting, vet, every test with the race detector, then the fuzz
-## targets for a bounded number of runs.
+## targets for a bounded number of runs. The full gate: CI runs it.
 test: setup vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=150000x
+
+## check: the edit loop: formatting, vet and the unit tests with -short (the
+## fault, memory and model-sweep tests skip), without the race detector.
+check: setup vet
+	$(GO) test -short -count=1 -timeout 10m ./...
 
 vet:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
@@ -73,7 +78,7 @@ sheet: build
 	bin/recheck sheet $(SHEET_PHOTOS) --out sheet.html --png sheet.png --cols 3
 
 ## screenshots: the review and escalations pages in headless Chromium, as
-## the browser test drives them (docs/*.png, shown in the README). Installs
+## the browser test drives them (docs/*.png, shown in docs/operations.md). Installs
 ## a Chinese font for legible screenshots when missing.
 screenshots: setup
 	@dpkg-query -W -f='$${Status}' fonts-wqy-zenhei 2>/dev/null | grep -q "install ok installed" || \
@@ -129,7 +134,7 @@ bench-match: setup
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 1 ./facematch
 
 ## calibrate: fit the face scores on the shared labelled pairs (never the
-## holdout), rewrite facematch/calibration.json and print the README's
+## holdout), rewrite facematch/calibration.json and print docs/face-comparison.md's
 ## calibration and liveness tables.
 calibrate: build
 	bin/recheck calibrate --shared $(SHARED)/.. --write facematch/calibration.json

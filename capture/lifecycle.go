@@ -45,7 +45,7 @@ type Transition struct {
 }
 
 // Transitions is the capture's whole lifecycle: every legal move and its
-// cause. Nothing else moves a capture; README.md draws the same table as a
+// cause. Nothing else moves a capture; docs/journey.md draws the same table as a
 // diagram (a test compares them).
 var Transitions = []Transition{
 	{"", Queued, CauseSubmitted},

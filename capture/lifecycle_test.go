@@ -11,15 +11,15 @@ import (
 	"github.com/recheck/recheck/capture"
 )
 
-// TestReadmeDiagramMatchesTheTable fails when the lifecycle diagram in
-// README.md and the transition table differ: regenerate the README's
+// TestDocsDiagramMatchesTheTable fails when the lifecycle diagram in
+// docs/journey.md and the transition table differ: regenerate the doc's
 // block with capture.Mermaid() (the failure prints it).
-func TestReadmeDiagramMatchesTheTable(t *testing.T) {
-	raw, err := os.ReadFile("../README.md")
+func TestDocsDiagramMatchesTheTable(t *testing.T) {
+	raw, err := os.ReadFile("../docs/journey.md")
 	require.NoError(t, err)
 	m := regexp.MustCompile("(?s)```mermaid\n(stateDiagram-v2\n.*?)```").FindSubmatch(raw)
-	require.NotNil(t, m, "README.md has a mermaid stateDiagram-v2 block")
-	require.Equal(t, capture.Mermaid(), string(m[1]), "README.md's diagram must be capture.Mermaid():\n%s", capture.Mermaid())
+	require.NotNil(t, m, "docs/journey.md has a mermaid stateDiagram-v2 block")
+	require.Equal(t, capture.Mermaid(), string(m[1]), "docs/journey.md's diagram must be capture.Mermaid():\n%s", capture.Mermaid())
 }
 
 // TestTransitionTable walks the table: every state is reachable from the

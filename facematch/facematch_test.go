@@ -157,6 +157,9 @@ func TestArcFaceAlignsOnItsOwnLandmarks(t *testing.T) {
 // live frames not, at the rates recheck calibrate reported (90.5 % and
 // 3.4 %), with a little room.
 func TestLivenessTellsPrintsFromLiveFaces(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test scores the liveness of every NUAA photo; make test runs it")
+	}
 	m := testmodels.Matcher(t)
 	ctx := context.Background()
 	const line = 0.2

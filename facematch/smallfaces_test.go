@@ -19,6 +19,9 @@ import (
 // 1.1 and 1.4 times it, and 120 and 200 pixels wide, as provincial exam
 // systems keep admission photos): at least 99 % at every width.
 func TestFindsFacesInSmallTightPhotos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test detects faces in every small copy of the shared sets (a minute); make test runs it")
+	}
 	det := testmodels.Matcher(t).Detectors()
 	lim := imaging.DefaultLimits()
 	var files []string

@@ -181,8 +181,11 @@ var partDefects = []struct {
 // TestSyntheticPartDefects alters photos that pass (an open mouth, tinted
 // glasses, a reflection, a fringe, a white top), standardizes the altered
 // copies with the face reader, and checks that each raises its finding or review flag on enough of
-// them, while the unaltered frames raise none; the rates are in the README.
+// them, while the unaltered frames raise none; the rates are in docs/standardization.md.
 func TestSyntheticPartDefects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test standardizes a hundred altered portraits (a minute); make test runs it")
+	}
 	m := testmodels.Matcher(t)
 	opt := imaging.Options{Detector: m.Detectors(), FaceReader: m.FaceReader()}
 	run := func(data []byte) *imaging.Result {
@@ -238,7 +241,7 @@ func TestSyntheticPartDefects(t *testing.T) {
 		least := 0.8
 		if d.want == imaging.FindingMouthOpen {
 			// The landmark model follows a painted jaw drop only partly,
-			// as it follows real open mouths (≈ 80 %, README): 15 of 19.
+			// as it follows real open mouths (≈ 80 %, docs/standardization.md): 15 of 19.
 			least = 0.7
 		}
 		require.GreaterOrEqual(t, float64(hits[i])/float64(n), least, "%s raises %s", d.name, d.want)

@@ -38,7 +38,7 @@ type Profile struct {
 
 // Checks are the limits of the quality checks, per profile. The defaults
 // (DefaultChecks) were set on the shared photos and variants of them made
-// darker, brighter, blurred, shadowed and turned; the README gives the
+// darker, brighter, blurred, shadowed and turned; docs/standardization.md gives the
 // measured values.
 type Checks struct {
 	// MaxUpscale is the largest factor by which the face may be enlarged

@@ -112,6 +112,9 @@ func envInt(name string, def int) int {
 // object left in storage without its capture. make test kills once;
 // make chaos (RECHECK_CHAOS_CAPTURES, RECHECK_CHAOS_KILLS) more.
 func TestWorkerCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test kills a worker process amid captures (a minute or two); make test runs it")
+	}
 	n, kills := envInt("RECHECK_CHAOS_CAPTURES", 16), envInt("RECHECK_CHAOS_KILLS", 1)
 	rs, dir, api, env := splitService(t)
 	env["RECHECK_POLL_INTERVAL"] = "100ms"
@@ -249,6 +252,9 @@ func verifyRun(t *testing.T, ctx context.Context, env map[string]string, rs *red
 // 503 with Retry-After (not 500, not a hang), the workers reconnect, and
 // the run completes with the same guarantees as TestWorkerCrash.
 func TestRedisRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test restarts Redis amid captures; make test runs it")
+	}
 	n := envInt("RECHECK_CHAOS_CAPTURES", 16)
 	rs := redistest.StartWith(t, redistest.Options{AOF: true})
 	dir := t.TempDir()
@@ -332,6 +338,9 @@ func report(t *testing.T, line string) {
 // it was running, so that a new worker goes on at once (no lease to wait
 // out) and the run completes with the same guarantees.
 func TestWorkerShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test stops worker processes amid captures; make test runs it")
+	}
 	n := envInt("RECHECK_CHAOS_CAPTURES", 12)
 	rs, dir, api, env := splitService(t)
 	logDir := t.TempDir()

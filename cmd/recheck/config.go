@@ -83,5 +83,5 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	return cfg, settings.Load(cfg, fs, getenv, map[string]string{"RECHECK_REDIS_URL": "REDIS_URL"})
 }
 
-// configTable writes the settings as a Markdown table for the README.
+// configTable writes the settings as a Markdown table for docs/operations.md.
 func configTable() string { return settings.Table(&Config{}) }

@@ -696,6 +696,9 @@ func TestRotateKeyCommand(t *testing.T) {
 // TestLoadCommand: recheck load drives a running service with phone-like
 // photos of the shared volunteers and accounts for every capture.
 func TestLoadCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test drives two load runs through the real engines; make test runs it")
+	}
 	rs := redistest.Start(t)
 	dir := t.TempDir()
 	s := startRoles(t, rs, dir, roles{intake: true, worker: true})

@@ -17,7 +17,7 @@ func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
 // evalPairsCmd: recheck eval-pairs PAIRS.csv (a,b,same rows), or recheck
 // eval-pairs --folders DIR (one folder per person, every pair of photos).
 // Scores every pair with every embedder and prints, per embedder, the
-// figures the README's calibration table gives (false accepts and false
+// figures docs/face-comparison.md's calibration table gives (false accepts and false
 // rejects at 80, false rejects at false-accept rates of 0.1 % and 0.01 %
 // when there are enough different-person pairs to show them) and the ROC
 // points (rates as the line moves), so that a school can check the line on

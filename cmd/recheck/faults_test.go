@@ -58,6 +58,9 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // owe reaches WeChat exactly once, and no object is left in storage
 // without its capture. make chaos runs it with RECHECK_CHAOS_CAPTURES.
 func TestDependencyFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: this test a minute of storage, CTID and WeChat faults; make test runs it")
+	}
 	n := envInt("RECHECK_CHAOS_CAPTURES", 12)
 	const outage = 10 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)

@@ -146,7 +146,7 @@ func usage(w io.Writer) {
   export --school S --out F.zip  the school's approved photos for CHSI (<document number>.jpg, manifest.csv)
   reindex [--school S]          rebuild Redis from the durable copies in storage (--json)
   call METHOD TARGET            one signed request to the intake API (--file F, --json S, -F k=v, -F photo=@F)
-  rotate-key new|use|reseal     rotate the key that seals personal data (see the README)
+  rotate-key new|use|reseal     rotate the key that seals personal data (see docs/privacy.md)
   dev-init [--dir D]            write development credentials (make dev runs it)
   hash-password                 bcrypt hash of the password on stdin, for RECHECK_ADMIN_USERS
   new-token                     a user's API token and its SHA-256 (api_tokens_sha256 in RECHECK_ADMIN_USERS)

@@ -14,12 +14,12 @@ import (
 	"github.com/recheck/recheck/internal/testphotos"
 )
 
-// TestMatchReproducesTheReadmeRates scores every pair of the shared
+// TestMatchReproducesTheDocumentedRates scores every pair of the shared
 // per-person folders with `recheck match --pairs --json` (the configured
 // embedder) and checks that its false accepts and false rejects at 80 are
-// exactly those of the README's calibration table: a recalibration, a
+// exactly those of docs/face-comparison.md's calibration table: a recalibration, a
 // changed model or a changed pipeline must update the table with it.
-func TestMatchReproducesTheReadmeRates(t *testing.T) {
+func TestMatchReproducesTheDocumentedRates(t *testing.T) {
 	faces := filepath.Dir(testphotos.Path(t, "faces/MANIFEST.md"))
 	ids := calibrate.PerPersonFolders(faces, "face_recognition-knn_train-", "dlib-johns-")
 	require.Greater(t, len(ids), 50, "the shared per-person folders")
@@ -62,8 +62,8 @@ func TestMatchReproducesTheReadmeRates(t *testing.T) {
 	frr := float64(falseRejects) / float64(genuine)
 	row := fmt.Sprintf("| %s | arcface | %d / %d | %s | %s |", set.Name, genuine, impostor, calibrate.Rate(far, impostor), calibrate.Rate(frr, genuine))
 
-	readme, err := os.ReadFile("../../README.md")
+	doc, err := os.ReadFile("../../docs/face-comparison.md")
 	require.NoError(t, err)
-	require.True(t, strings.Contains(string(readme), row),
-		"the README's calibration table must state what recheck match measures: %s", row)
+	require.True(t, strings.Contains(string(doc), row),
+		"docs/face-comparison.md's calibration table must state what recheck match measures: %s", row)
 }

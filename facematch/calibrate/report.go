@@ -11,7 +11,7 @@ import (
 )
 
 // Report scores every pair of set with every embedder of m (calibrated)
-// and prints, per embedder, the figures the README's calibration table
+// and prints, per embedder, the figures docs/face-comparison.md's calibration table
 // gives (false accepts and false rejects at 80, false rejects at
 // false-accept rates of 0.1 % and 0.01 % when there are enough
 // different-person pairs to show them) and the ROC points. Same-person

@@ -136,7 +136,7 @@ func (f fieldValue) Set(s string) error { return setValue(f.v, s) }
 func (f fieldValue) IsBoolFlag() bool { return f.v.IsValid() && f.v.Kind() == reflect.Bool }
 
 // Table writes the settings of cfg as a Markdown table (variable, flag,
-// default, meaning) for a README.
+// default, meaning) for the operations doc.
 func Table(cfg any) string {
 	var b strings.Builder
 	b.WriteString("| variable | flag | default | meaning |\n|---|---|---|---|\n")

@@ -31,7 +31,7 @@ type Config struct {
 	AppID  string `env:"RECHECK_WECHAT_APPID" help:"the mini program's AppID (required with RECHECK_WECHAT_URL)"`
 	Secret string `env:"RECHECK_WECHAT_SECRET" help:"the mini program's AppSecret (required with RECHECK_WECHAT_URL)" secret:"true"`
 	// Templates is the file of subscribe-message templates per school.
-	Templates string `env:"RECHECK_WECHAT_TEMPLATES" help:"JSON file of subscribe-message templates per school and notice (required with RECHECK_WECHAT_URL; see README)"`
+	Templates string `env:"RECHECK_WECHAT_TEMPLATES" help:"JSON file of subscribe-message templates per school and notice (required with RECHECK_WECHAT_URL; see docs/integrations.md)"`
 	// Timeout bounds each HTTP request.
 	Timeout time.Duration `env:"RECHECK_WECHAT_TIMEOUT" default:"10s" help:"timeout of each WeChat request"`
 }
