@@ -4,15 +4,14 @@
 // approved capture of each student is exported; photos are read from
 // storage and written one at a time, so memory does not grow with the
 // number of photos; entries are in student-ID order with fixed times, so
-// the same data gives the same bytes. Each export is recorded with its
-// user.
+// the same data gives the same bytes. The caller logs each export with its
+// user (the audit line).
 package export
 
 import (
 	"archive/zip"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,8 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/storage"
@@ -32,7 +29,7 @@ type Options struct {
 	School string
 	// Cohort, when set, keeps only captures of that cohort.
 	Cohort string
-	// User is who asked (recorded with the export).
+	// User is who asked (in the Summary, which the caller logs).
 	User string
 	// Progress, when set, is called after each photo with the count done
 	// and the total.
@@ -54,7 +51,6 @@ type Summary struct {
 type Exporter struct {
 	Repo  *capture.Repository
 	Store storage.Store
-	Redis redis.UniversalClient
 	Now   func() time.Time
 }
 
@@ -202,39 +198,5 @@ func (e *Exporter) Write(ctx context.Context, opt Options, w io.Writer) (Summary
 	if err := zw.Close(); err != nil {
 		return sum, fmt.Errorf("export: %w", err)
 	}
-	return sum, e.record(ctx, sum)
-}
-
-// record appends the export to the school's list (the last 1,000 kept).
-func (e *Exporter) record(ctx context.Context, s Summary) error {
-	if e.Redis == nil {
-		return nil
-	}
-	data, _ := json.Marshal(s)
-	key := "recheck:school:" + s.School + ":exports"
-	_, err := e.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.LPush(ctx, key, data)
-		p.LTrim(ctx, key, 0, 999)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("export: record the export: %w", err)
-	}
-	return nil
-}
-
-// History returns a school's exports, newest first.
-func History(ctx context.Context, rdb redis.UniversalClient, school string) ([]Summary, error) {
-	raw, err := rdb.LRange(ctx, "recheck:school:"+school+":exports", 0, -1).Result()
-	if err != nil {
-		return nil, fmt.Errorf("export: read history: %w", err)
-	}
-	out := make([]Summary, 0, len(raw))
-	for _, r := range raw {
-		var s Summary
-		if json.Unmarshal([]byte(r), &s) == nil {
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	return sum, nil
 }

@@ -46,7 +46,7 @@ func (a *API) getExport(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r)
 	rc := http.NewResponseController(w)
 	out := &startOnWrite{w: w, name: school + "-chsi-photos.zip"}
-	ex := &export.Exporter{Repo: a.deps.Lifecycle.Repo(), Store: a.deps.Store, Redis: a.deps.Redis, Now: a.deps.Now}
+	ex := &export.Exporter{Repo: a.deps.Lifecycle.Repo(), Store: a.deps.Store, Now: a.deps.Now}
 	start := time.Now()
 	sum, err := ex.Write(r.Context(), export.Options{
 		School: school, Cohort: cohort, User: p.Role + ":" + p.Name,
@@ -70,7 +70,7 @@ func (a *API) getExport(w http.ResponseWriter, r *http.Request) {
 		l.Error().Err(err).Str("school", school).Msg("export broken off")
 		panic(http.ErrAbortHandler)
 	default:
-		l.Info().Str("school", school).Str("user", p.Name).Int("photos", sum.Photos).Int("skipped", sum.Skipped).
+		l.Info().Bool("audit", true).Str("school", school).Str("cohort", cohort).Str("user", p.Name).Int("photos", sum.Photos).Int("skipped", sum.Skipped).
 			Float64("duration_ms", float64(time.Since(start).Microseconds())/1000).Msg("export")
 	}
 }

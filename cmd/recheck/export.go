@@ -26,7 +26,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	school := fs.String("school", "", "the school's code (required)")
 	cohort := fs.String("cohort", "", "only this cohort (e.g. 2026级本科新生)")
 	out := fs.String("out", "", "the zip to write (required)")
-	user := fs.String("user", os.Getenv("USER"), "who exports, recorded with the export")
+	user := fs.String("user", os.Getenv("USER"), "who exports, printed with the summary")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return exitFailure, err
@@ -55,7 +55,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	defer os.Remove(tmp.Name())
 	start := time.Now()
 	p := newProgress(stderr, "export")
-	sum, err := (&export.Exporter{Repo: repo, Store: store, Redis: rdb}).Write(ctx, export.Options{
+	sum, err := (&export.Exporter{Repo: repo, Store: store}).Write(ctx, export.Options{
 		School: *school, Cohort: *cohort, User: "cli:" + *user,
 		Progress: func(done, total int) { p.update(done, total, "") },
 	}, tmp)
@@ -77,7 +77,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return exitFailure, err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d photos of %d students (%d skipped, see manifest.csv) in %s\n",
-		*out, sum.Photos, sum.Students, sum.Skipped, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "wrote %s: %d photos of %d students (%d skipped, see manifest.csv) in %s, for %s\n",
+		*out, sum.Photos, sum.Students, sum.Skipped, time.Since(start).Round(time.Millisecond), *user)
 	return exitOK, nil
 }
