@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 // FollowupKind names a piece of work a saved change calls for.
@@ -119,11 +121,6 @@ func (j *Journey) Followups() []Followup {
 // or dispatch its follow-ups. The change stands; the outbox keeps it, and
 // the next Sync of it (a redelivered task, or SyncPending) completes it.
 var ErrNotSynced = errors.New("capture: committed, but the durable copy or follow-ups are pending")
-
-// OutboxKey is the Redis hash of committed changes whose durable copy or
-// follow-ups are not done yet (Pending counts it). A tool that must see
-// the system at rest reads it in the same transaction as the task queues.
-const OutboxKey = prefix + "outbox"
 
 func outboxRecord(id string) string { return "c:" + id }
 func outboxJourney(school, student string) string {
@@ -251,7 +248,7 @@ func (r *Repository) syncAdmission(ctx context.Context, school, student string) 
 // clears the outbox mark it read; on a newer version it writes again.
 func (r *Repository) syncLoop(ctx context.Context, field string, write, current func() (int, error)) error {
 	for attempt := 0; attempt < 5; attempt++ {
-		mark, err := r.rdb.HGet(ctx, OutboxKey, field).Result()
+		mark, err := r.rdb.HGet(ctx, keyspace.Outbox, field).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("%w: read outbox: %w", ErrNotSynced, err)
 		}
@@ -269,7 +266,7 @@ func (r *Repository) syncLoop(ctx context.Context, field string, write, current 
 			}
 		}
 		if mark != "" {
-			if err := clearMark.Run(ctx, r.rdb, []string{OutboxKey}, field, mark).Err(); err != nil {
+			if err := clearMark.Run(ctx, r.rdb, []string{keyspace.Outbox}, field, mark).Err(); err != nil {
 				return fmt.Errorf("%w: clear outbox mark: %w", ErrNotSynced, err)
 			}
 		}
@@ -288,7 +285,7 @@ func (r *Repository) SyncPending(ctx context.Context, age time.Duration) (int, e
 	done := 0
 	var errs []error
 	for {
-		kv, next, err := r.rdb.HScan(ctx, OutboxKey, cursor, "", 200).Result()
+		kv, next, err := r.rdb.HScan(ctx, keyspace.Outbox, cursor, "", 200).Result()
 		if err != nil {
 			return done, fmt.Errorf("capture: scan outbox: %w", err)
 		}
@@ -310,7 +307,7 @@ func (r *Repository) SyncPending(ctx context.Context, age time.Duration) (int, e
 				school, student, _ := strings.Cut(rest, "/")
 				err = r.syncAdmission(ctx, school, student)
 			default:
-				err = r.rdb.HDel(ctx, OutboxKey, field).Err()
+				err = r.rdb.HDel(ctx, keyspace.Outbox, field).Err()
 			}
 			if err != nil {
 				errs = append(errs, err)
@@ -328,7 +325,7 @@ func (r *Repository) SyncPending(ctx context.Context, age time.Duration) (int, e
 
 // Pending returns how many changes wait in the outbox.
 func (r *Repository) Pending(ctx context.Context) (int64, error) {
-	n, err := r.rdb.HLen(ctx, OutboxKey).Result()
+	n, err := r.rdb.HLen(ctx, keyspace.Outbox).Result()
 	if err != nil {
 		return 0, fmt.Errorf("capture: outbox length: %w", err)
 	}

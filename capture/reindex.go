@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 // ReindexReport counts what Reindex read and rebuilt.
@@ -133,13 +135,13 @@ func (r *Repository) reindexCapture(ctx context.Context, key string, rep *Reinde
 		entered = rec.Last().At
 	}
 	_, err = r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, captureKey(rec.ID), data, 0)
+		p.Set(ctx, keyspace.Capture(rec.ID), data, 0)
 		if old != nil {
-			p.ZRem(ctx, stateKey(old.School, old.State), rec.ID)
+			p.ZRem(ctx, keyspace.SchoolState(old.School, string(old.State)), rec.ID)
 		}
-		p.ZAdd(ctx, stateKey(rec.School, rec.State), redis.Z{Score: float64(entered.UnixMilli()), Member: rec.ID})
-		p.ZAdd(ctx, schoolKey(rec.School), redis.Z{Score: float64(rec.CreatedAt.UnixMilli()), Member: rec.ID})
-		p.ZAdd(ctx, studentKey(rec.School, rec.StudentID), redis.Z{Score: float64(rec.CreatedAt.UnixMilli()), Member: rec.ID})
+		p.ZAdd(ctx, keyspace.SchoolState(rec.School, string(rec.State)), redis.Z{Score: float64(entered.UnixMilli()), Member: rec.ID})
+		p.ZAdd(ctx, keyspace.SchoolCaptures(rec.School), redis.Z{Score: float64(rec.CreatedAt.UnixMilli()), Member: rec.ID})
+		p.ZAdd(ctx, keyspace.StudentCaptures(rec.School, rec.StudentID), redis.Z{Score: float64(rec.CreatedAt.UnixMilli()), Member: rec.ID})
 		return nil
 	})
 	if err != nil {
@@ -181,17 +183,17 @@ func (r *Repository) reindexJourney(ctx context.Context, key string, rep *Reinde
 		return fmt.Errorf("capture: reindex: encode journey: %w", err)
 	}
 	_, err = r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, journeyKey(j.School, j.StudentID), data, 0)
+		p.Set(ctx, keyspace.Journey(j.School, j.StudentID), data, 0)
 		if j.Identity != nil {
 			// The document index: the first journey that claims a number
 			// keeps it, as at submission.
-			p.SetNX(ctx, documentKey(j.School, j.Identity.NumberHMAC), j.StudentID, 0)
-			p.SAdd(ctx, documentSchoolsKey(j.Identity.NumberHMAC), j.School)
+			p.SetNX(ctx, keyspace.Document(j.School, j.Identity.NumberHMAC), j.StudentID, 0)
+			p.SAdd(ctx, keyspace.DocumentSchools(j.Identity.NumberHMAC), j.School)
 		}
 		if j.Case != nil {
-			p.ZAdd(ctx, casesKey(j.School), redis.Z{Score: float64(j.Case.OpenedAt.UnixMilli()), Member: j.StudentID})
+			p.ZAdd(ctx, keyspace.SchoolCases(j.School), redis.Z{Score: float64(j.Case.OpenedAt.UnixMilli()), Member: j.StudentID})
 		} else {
-			p.ZRem(ctx, casesKey(j.School), j.StudentID)
+			p.ZRem(ctx, keyspace.SchoolCases(j.School), j.StudentID)
 		}
 		return nil
 	})
@@ -228,7 +230,7 @@ func (r *Repository) reindexAdmission(ctx context.Context, key, school, student 
 	if err != nil {
 		return fmt.Errorf("capture: reindex: encode admission photo: %w", err)
 	}
-	if err := r.rdb.Set(ctx, admissionKey(school, student), data, 0).Err(); err != nil {
+	if err := r.rdb.Set(ctx, keyspace.Admission(school, student), data, 0).Err(); err != nil {
 		return fmt.Errorf("capture: reindex admission photo: %w", err)
 	}
 	rep.AdmissionPhotos++

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/storage"
 )
 
@@ -84,45 +85,13 @@ func NewRepository(p RepositoryParams) *Repository {
 // Now returns the repository's clock reading.
 func (r *Repository) Now() time.Time { return r.now() }
 
-const prefix = "recheck:"
-
-func captureKey(id string) string { return prefix + "capture:" + id }
-func schoolKey(school string) string {
-	return prefix + "school:" + school + ":captures"
-}
-func stateKey(school string, s State) string {
-	return prefix + "school:" + school + ":state:" + string(s)
-}
-func casesKey(school string) string { return prefix + "school:" + school + ":cases" }
-func studentKey(school, student string) string {
-	return prefix + "student:" + school + ":" + student + ":captures"
-}
-func journeyKey(school, student string) string {
-	return prefix + "journey:" + school + ":" + student
-}
-func admissionKey(school, student string) string {
-	return prefix + "admission:" + school + ":" + student
-}
-func embeddingKey(embedder, sha string) string {
-	return prefix + "embedding:" + embedder + ":" + sha
-}
-
-// documentKey is the school's index of identity documents: the student who
-// registered the document with the keyed hash hmac.
-func documentKey(school, hmac string) string {
-	return prefix + "school:" + school + ":document:" + hmac
-}
-
-// documentSchoolsKey is the set of schools a document was registered at.
-func documentSchoolsKey(hmac string) string { return prefix + "document:" + hmac + ":schools" }
-
 // Get returns the record with the given ID.
 func (r *Repository) Get(ctx context.Context, id string) (*Record, error) {
 	return r.getRecord(ctx, r.rdb, id)
 }
 
 func (r *Repository) getRecord(ctx context.Context, c redis.Cmdable, id string) (*Record, error) {
-	data, err := c.Get(ctx, captureKey(id)).Bytes()
+	data, err := c.Get(ctx, keyspace.Capture(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
 	}
@@ -145,7 +114,7 @@ func (r *Repository) Journey(ctx context.Context, school, student string) (*Jour
 
 // getJourney returns a student's journey and whether one is stored.
 func (r *Repository) getJourney(ctx context.Context, c redis.Cmdable, school, student string) (*Journey, bool, error) {
-	data, err := c.Get(ctx, journeyKey(school, student)).Bytes()
+	data, err := c.Get(ctx, keyspace.Journey(school, student)).Bytes()
 	j := &Journey{School: school, StudentID: student}
 	if errors.Is(err, redis.Nil) {
 		j.normalize()
@@ -167,7 +136,7 @@ func (r *Repository) AdmissionPhoto(ctx context.Context, school, student string)
 }
 
 func getAdmission(ctx context.Context, c redis.Cmdable, school, student string) (*AdmissionPhoto, error) {
-	data, err := c.Get(ctx, admissionKey(school, student)).Bytes()
+	data, err := c.Get(ctx, keyspace.Admission(school, student)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("admission photo: %w", ErrNotFound)
 	}
@@ -184,7 +153,7 @@ func getAdmission(ctx context.Context, c redis.Cmdable, school, student string) 
 // SchoolCaptures returns up to limit capture IDs of a school, oldest first,
 // starting at offset.
 func (r *Repository) SchoolCaptures(ctx context.Context, school string, offset, limit int64) ([]string, error) {
-	ids, err := r.rdb.ZRange(ctx, schoolKey(school), offset, offset+limit-1).Result()
+	ids, err := r.rdb.ZRange(ctx, keyspace.SchoolCaptures(school), offset, offset+limit-1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("capture: list school %s: %w", school, err)
 	}
@@ -193,7 +162,7 @@ func (r *Repository) SchoolCaptures(ctx context.Context, school string, offset, 
 
 // StudentCaptures returns the IDs of a student's captures, oldest first.
 func (r *Repository) StudentCaptures(ctx context.Context, school, student string) ([]string, error) {
-	ids, err := r.rdb.ZRange(ctx, studentKey(school, student), 0, -1).Result()
+	ids, err := r.rdb.ZRange(ctx, keyspace.StudentCaptures(school, student), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("capture: list student captures: %w", err)
 	}
@@ -203,7 +172,7 @@ func (r *Repository) StudentCaptures(ctx context.Context, school, student string
 // Embedding returns a cached face embedding of the photo with the given
 // SHA-256, computed by the named embedder; ok is false when none is cached.
 func (r *Repository) Embedding(ctx context.Context, embedder, sha string) (vec []float32, ok bool, err error) {
-	data, err := r.rdb.Get(ctx, embeddingKey(embedder, sha)).Bytes()
+	data, err := r.rdb.Get(ctx, keyspace.Embedding(embedder, sha)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil
 	}
@@ -223,7 +192,7 @@ func (r *Repository) SetEmbedding(ctx context.Context, embedder, sha string, vec
 	if err != nil {
 		return fmt.Errorf("capture: encode embedding: %w", err)
 	}
-	if err := r.rdb.Set(ctx, embeddingKey(embedder, sha), data, ttl).Err(); err != nil {
+	if err := r.rdb.Set(ctx, keyspace.Embedding(embedder, sha), data, ttl).Err(); err != nil {
 		return fmt.Errorf("capture: set embedding: %w", err)
 	}
 	return nil
@@ -270,10 +239,10 @@ func (t *Tx) Load(id string) (*Record, error) {
 	if l, ok := t.recs[id]; ok {
 		return l.rec, nil
 	}
-	if err := t.rtx.Watch(t.ctx, captureKey(id)).Err(); err != nil {
+	if err := t.rtx.Watch(t.ctx, keyspace.Capture(id)).Err(); err != nil {
 		return nil, fmt.Errorf("capture: watch %s: %w", id, err)
 	}
-	data, err := t.rtx.Get(t.ctx, captureKey(id)).Bytes()
+	data, err := t.rtx.Get(t.ctx, keyspace.Capture(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
 	}
@@ -299,10 +268,10 @@ func (t *Tx) Create(rec *Record) error {
 	if rec.School != t.school || rec.StudentID != t.student {
 		return fmt.Errorf("capture: create %s for another student", rec.ID)
 	}
-	if err := t.rtx.Watch(t.ctx, captureKey(rec.ID)).Err(); err != nil {
+	if err := t.rtx.Watch(t.ctx, keyspace.Capture(rec.ID)).Err(); err != nil {
 		return fmt.Errorf("capture: watch %s: %w", rec.ID, err)
 	}
-	n, err := t.rtx.Exists(t.ctx, captureKey(rec.ID)).Result()
+	n, err := t.rtx.Exists(t.ctx, keyspace.Capture(rec.ID)).Result()
 	if err != nil {
 		return fmt.Errorf("capture: create %s: %w", rec.ID, err)
 	}
@@ -331,7 +300,7 @@ func (t *Tx) current() (*Record, error) {
 // document with keyed hash hmac ("" when none), watched like everything the
 // transaction reads.
 func (t *Tx) DocumentOwner(hmac string) (string, error) {
-	key := documentKey(t.school, hmac)
+	key := keyspace.Document(t.school, hmac)
 	if err := t.rtx.Watch(t.ctx, key).Err(); err != nil {
 		return "", fmt.Errorf("capture: watch document: %w", err)
 	}
@@ -356,7 +325,7 @@ func (t *Tx) Own(hmac, old string) {
 
 // CaptureIDs returns the IDs of the student's captures, oldest first.
 func (t *Tx) CaptureIDs() ([]string, error) {
-	key := studentKey(t.school, t.student)
+	key := keyspace.StudentCaptures(t.school, t.student)
 	if err := t.rtx.Watch(t.ctx, key).Err(); err != nil {
 		return nil, fmt.Errorf("capture: watch captures: %w", err)
 	}
@@ -373,7 +342,7 @@ func (t *Tx) Admission() (*AdmissionPhoto, error) {
 	if t.admission != nil {
 		return t.admission, nil
 	}
-	if err := t.rtx.Watch(t.ctx, admissionKey(t.school, t.student)).Err(); err != nil {
+	if err := t.rtx.Watch(t.ctx, keyspace.Admission(t.school, t.student)).Err(); err != nil {
 		return nil, fmt.Errorf("capture: watch admission photo: %w", err)
 	}
 	return getAdmission(t.ctx, t.rtx, t.school, t.student)
@@ -434,7 +403,7 @@ func (r *Repository) Do(ctx context.Context, school, student string, fn func(*Tx
 		return err
 	}
 	for attempt := 0; ; attempt++ {
-		err := r.rdb.Watch(ctx, txf, journeyKey(school, student))
+		err := r.rdb.Watch(ctx, txf, keyspace.Journey(school, student))
 		if errors.Is(err, redis.TxFailedErr) {
 			if attempt < 50 {
 				continue // another writer won; run again on fresh data
@@ -471,13 +440,13 @@ func (t *Tx) commit() (*Changes, error) {
 		if err != nil {
 			return nil, fmt.Errorf("capture: encode %s: %w", rec.ID, err)
 		}
-		writes = append(writes, write{captureKey(rec.ID), data})
+		writes = append(writes, write{keyspace.Capture(rec.ID), data})
 		marks = append(marks, outboxRecord(rec.ID), outboxMark(rec.Version, now))
 		rec := rec
 		idx = append(idx, func(p redis.Pipeliner) {
-			p.ZAdd(t.ctx, schoolKey(rec.School), redis.Z{Score: ms, Member: rec.ID})
-			p.ZAdd(t.ctx, studentKey(rec.School, rec.StudentID), redis.Z{Score: ms, Member: rec.ID})
-			p.ZAdd(t.ctx, stateKey(rec.School, rec.State), redis.Z{Score: ms, Member: rec.ID})
+			p.ZAdd(t.ctx, keyspace.SchoolCaptures(rec.School), redis.Z{Score: ms, Member: rec.ID})
+			p.ZAdd(t.ctx, keyspace.StudentCaptures(rec.School, rec.StudentID), redis.Z{Score: ms, Member: rec.ID})
+			p.ZAdd(t.ctx, keyspace.SchoolState(rec.School, string(rec.State)), redis.Z{Score: ms, Member: rec.ID})
 		})
 		ch.Records = append(ch.Records, rec)
 	}
@@ -497,13 +466,13 @@ func (t *Tx) commit() (*Changes, error) {
 		if data, err = t.repo.encodeRecord(l.rec, false); err != nil {
 			return nil, fmt.Errorf("capture: encode %s: %w", id, err)
 		}
-		writes = append(writes, write{captureKey(id), data})
+		writes = append(writes, write{keyspace.Capture(id), data})
 		marks = append(marks, outboxRecord(id), outboxMark(l.rec.Version, now))
 		if l.state != l.rec.State {
 			rec, from := l.rec, l.state
 			idx = append(idx, func(p redis.Pipeliner) {
-				p.ZRem(t.ctx, stateKey(rec.School, from), rec.ID)
-				p.ZAdd(t.ctx, stateKey(rec.School, rec.State), redis.Z{Score: ms, Member: rec.ID})
+				p.ZRem(t.ctx, keyspace.SchoolState(rec.School, string(from)), rec.ID)
+				p.ZAdd(t.ctx, keyspace.SchoolState(rec.School, string(rec.State)), redis.Z{Score: ms, Member: rec.ID})
 			})
 		}
 		ch.Records = append(ch.Records, l.rec)
@@ -520,13 +489,13 @@ func (t *Tx) commit() (*Changes, error) {
 		if jdata, err = t.repo.encodeJourney(j, false); err != nil {
 			return nil, fmt.Errorf("capture: encode journey: %w", err)
 		}
-		writes = append(writes, write{journeyKey(t.school, t.student), jdata})
+		writes = append(writes, write{keyspace.Journey(t.school, t.student), jdata})
 		marks = append(marks, outboxJourney(t.school, t.student), outboxMark(j.Version, now))
 		idx = append(idx, func(p redis.Pipeliner) {
 			if j.Case != nil {
-				p.ZAdd(t.ctx, casesKey(t.school), redis.Z{Score: float64(j.Case.OpenedAt.UnixMilli()), Member: t.student})
+				p.ZAdd(t.ctx, keyspace.SchoolCases(t.school), redis.Z{Score: float64(j.Case.OpenedAt.UnixMilli()), Member: t.student})
 			} else {
-				p.ZRem(t.ctx, casesKey(t.school), t.student)
+				p.ZRem(t.ctx, keyspace.SchoolCases(t.school), t.student)
 			}
 		})
 		ch.Journey = j
@@ -536,20 +505,20 @@ func (t *Tx) commit() (*Changes, error) {
 		if err != nil {
 			return nil, fmt.Errorf("capture: encode admission photo: %w", err)
 		}
-		writes = append(writes, write{admissionKey(t.school, t.student), data})
+		writes = append(writes, write{keyspace.Admission(t.school, t.student), data})
 		marks = append(marks, outboxAdmission(t.school, t.student), outboxMark(0, now))
 		ch.Admission = t.admission
 	}
 	for _, h := range t.owns {
 		h := h
 		idx = append(idx, func(p redis.Pipeliner) {
-			p.Set(t.ctx, documentKey(t.school, h), t.student, 0)
-			p.SAdd(t.ctx, documentSchoolsKey(h), t.school)
+			p.Set(t.ctx, keyspace.Document(t.school, h), t.student, 0)
+			p.SAdd(t.ctx, keyspace.DocumentSchools(h), t.school)
 		})
 	}
 	for _, h := range t.disowns {
 		h := h
-		idx = append(idx, func(p redis.Pipeliner) { p.Del(t.ctx, documentKey(t.school, h)) })
+		idx = append(idx, func(p redis.Pipeliner) { p.Del(t.ctx, keyspace.Document(t.school, h)) })
 	}
 	if len(writes) == 0 && len(t.owns)+len(t.disowns) == 0 {
 		return ch, nil
@@ -562,7 +531,7 @@ func (t *Tx) commit() (*Changes, error) {
 			f(p)
 		}
 		if len(marks) > 0 {
-			p.HSet(t.ctx, OutboxKey, marks...)
+			p.HSet(t.ctx, keyspace.Outbox, marks...)
 		}
 		return nil
 	})
@@ -590,14 +559,14 @@ func normalizeRecord(rec *Record) {
 // order they entered it, after the cursor (empty: from the start), and the
 // cursor of the next page (empty: no more).
 func (r *Repository) ListState(ctx context.Context, school string, s State, cursor string, limit int) ([]string, string, error) {
-	return r.page(ctx, stateKey(school, s), cursor, limit)
+	return r.page(ctx, keyspace.SchoolState(school, string(s)), cursor, limit)
 }
 
 // OpenCases returns up to limit students of a school with an open
 // records-office case, oldest case first, after the cursor, and the next
 // cursor.
 func (r *Repository) OpenCases(ctx context.Context, school, cursor string, limit int) ([]string, string, error) {
-	return r.page(ctx, casesKey(school), cursor, limit)
+	return r.page(ctx, keyspace.SchoolCases(school), cursor, limit)
 }
 
 // page reads a sorted set in score order from a cursor "<score>:<member>"
@@ -676,7 +645,7 @@ func (r *Repository) owe(rec *Record, from int) {
 // DocumentSchools returns the schools where the document with keyed hash
 // hmac was registered.
 func (r *Repository) DocumentSchools(ctx context.Context, hmac string) ([]string, error) {
-	out, err := r.rdb.SMembers(ctx, documentSchoolsKey(hmac)).Result()
+	out, err := r.rdb.SMembers(ctx, keyspace.DocumentSchools(hmac)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("capture: document's schools: %w", err)
 	}

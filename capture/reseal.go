@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 // ResealReport counts what Reseal rewrote.
@@ -121,10 +123,10 @@ func (r *Repository) Reseal(ctx context.Context, progress func(ResealReport)) (R
 		return nil
 	}
 	// Everything in Redis.
-	for _, pattern := range []string{prefix + "capture:*", prefix + "journey:*"} {
+	for _, pattern := range []string{keyspace.CapturePattern, keyspace.JourneyPattern} {
 		iter := r.rdb.Scan(ctx, 0, pattern, 500).Iterator()
 		for iter.Next(ctx) {
-			if err := visit(iter.Val(), strings.HasPrefix(iter.Val(), prefix+"journey:")); err != nil {
+			if err := visit(iter.Val(), strings.HasPrefix(iter.Val(), keyspace.JourneyPrefix)); err != nil {
 				return rep, err
 			}
 		}
@@ -143,9 +145,9 @@ func (r *Repository) Reseal(ctx context.Context, progress func(ResealReport)) (R
 			continue
 		}
 		journey := parts[4] == "journey.json"
-		rkey := captureKey(parts[3])
+		rkey := keyspace.Capture(parts[3])
 		if journey {
-			rkey = journeyKey(parts[1], parts[3])
+			rkey = keyspace.Journey(parts[1], parts[3])
 		}
 		if seen[rkey] {
 			continue

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/storage"
 )
 
@@ -40,7 +41,7 @@ func (l *Lifecycle) Purge(ctx context.Context, cutoff time.Time, limit int) (Pur
 	var rep PurgeReport
 	r := l.repo
 	for _, s := range finalStates {
-		iter := r.rdb.Scan(ctx, 0, prefix+"school:*:state:"+string(s), 100).Iterator()
+		iter := r.rdb.Scan(ctx, 0, keyspace.SchoolStatePattern(string(s)), 100).Iterator()
 		for iter.Next(ctx) && rep.Captures < limit {
 			n, err := l.purgeIndex(ctx, iter.Val(), cutoff, limit-rep.Captures)
 			rep.Captures += n
@@ -62,7 +63,7 @@ func (l *Lifecycle) Purge(ctx context.Context, cutoff time.Time, limit int) (Pur
 // is kept in Redis), so that each capture is looked at once.
 func (l *Lifecycle) purgeIndex(ctx context.Context, key string, cutoff time.Time, limit int) (int, error) {
 	r := l.repo
-	cursorKey := prefix + "purge-cursor:" + strings.TrimPrefix(key, prefix)
+	cursorKey := keyspace.PurgeCursor(key)
 	cursor, err := r.rdb.Get(ctx, cursorKey).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return 0, fmt.Errorf("capture: purge: %w", err)
@@ -138,9 +139,9 @@ func (l *Lifecycle) purgeCapture(ctx context.Context, id string) (bool, error) {
 // purgeJourneys erases the openid of journeys not changed since cutoff.
 func (l *Lifecycle) purgeJourneys(ctx context.Context, cutoff time.Time, limit int) (int, error) {
 	n := 0
-	iter := l.repo.rdb.Scan(ctx, 0, prefix+"journey:*", 200).Iterator()
+	iter := l.repo.rdb.Scan(ctx, 0, keyspace.JourneyPattern, 200).Iterator()
 	for iter.Next(ctx) && n < limit {
-		parts := strings.SplitN(strings.TrimPrefix(iter.Val(), prefix+"journey:"), ":", 2)
+		parts := strings.SplitN(strings.TrimPrefix(iter.Val(), keyspace.JourneyPrefix), ":", 2)
 		if len(parts) != 2 {
 			continue
 		}

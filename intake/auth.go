@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/recheck/recheck/intake/signing"
+	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/metrics"
 )
 
@@ -258,7 +259,7 @@ func (a *authenticator) upstream(r *http.Request, id string) (*Principal, *http.
 	if !signing.Equal(want, r.Header.Get(signing.HeaderSignature)) {
 		return invalid("the signature does not match: sign method, path with query, timestamp, nonce and body SHA-256, one per line")
 	}
-	fresh, err := a.redis.SetNX(r.Context(), "recheck:nonce:"+id+":"+nonce, 1, 2*signing.Window).Result()
+	fresh, err := a.redis.SetNX(r.Context(), keyspace.Nonce(id, nonce), 1, 2*signing.Window).Result()
 	if err != nil {
 		return nil, r, newError(http.StatusServiceUnavailable, "unavailable", "cannot check the nonce; retry later")
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
+
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 // claimTTL is how long an Idempotency-Key is held while its request is being
@@ -34,7 +36,7 @@ func idemScope(upstream, school, key string) string {
 
 func idemKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return "recheck:idempotency:" + hex.EncodeToString(sum[:])
+	return keyspace.Idempotency(hex.EncodeToString(sum[:]))
 }
 
 // validIdempotencyKey accepts 1-255 printable ASCII characters.

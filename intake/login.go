@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 // loginData is what the login page shows.
@@ -229,7 +230,7 @@ func (a *API) getLoginAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	raw, err := a.deps.Redis.LRange(r.Context(), auditLoginsKey, 0, int64(limit-1)).Result()
+	raw, err := a.deps.Redis.LRange(r.Context(), keyspace.AuditLogins, 0, int64(limit-1)).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		fail(w, r, err)
 		return

@@ -20,6 +20,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 //go:embed pages/*.html
@@ -87,7 +88,7 @@ func (a *API) csrfKey(ctx context.Context) ([]byte, error) {
 	}
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
-	key := "recheck:admin:csrf-key"
+	key := keyspace.FormKey
 	if err := a.deps.Redis.SetNX(ctx, key, hex.EncodeToString(b), 0).Err(); err != nil {
 		return nil, fmt.Errorf("intake: csrf key: %w", err)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 // Staff sessions: a browser logs in on the login page and carries a session
@@ -44,7 +46,7 @@ type session struct {
 // sessionKey is the Redis key of a session ID.
 func sessionKey(id string) string {
 	sum := sha256.Sum256([]byte(id))
-	return "recheck:session:" + hex.EncodeToString(sum[:])
+	return keyspace.Session(hex.EncodeToString(sum[:]))
 }
 
 // randomToken is n random bytes, URL-safe.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 // loginThrottle slows password guessing down, in Redis so that every
@@ -49,12 +51,8 @@ const (
 // SHA-256, since a name typed is sometimes a password.
 func throttleUserKey(name string) string {
 	sum := sha256.Sum256([]byte(name))
-	return "recheck:login:user:" + hex.EncodeToString(sum[:16])
+	return keyspace.LoginUser(hex.EncodeToString(sum[:16]))
 }
-func throttleAddrKey(addr string) string { return "recheck:login:addr:" + addr }
-
-// auditLoginsKey is the Redis list of recent login events, newest first.
-const auditLoginsKey = "recheck:audit:logins"
 
 // throttleState is where a name and an address stand.
 type throttleState struct {
@@ -79,7 +77,7 @@ func (t *loginThrottle) state(ctx context.Context, name, addr string) (throttleS
 	var u, a *redis.SliceCmd
 	_, err := t.redis.Pipelined(ctx, func(p redis.Pipeliner) error {
 		u = p.HMGet(ctx, throttleUserKey(name), "fails", "last", "locked")
-		a = p.HMGet(ctx, throttleAddrKey(addr), "fails", "last")
+		a = p.HMGet(ctx, keyspace.LoginAddr(addr), "fails", "last")
 		return nil
 	})
 	if err != nil {
@@ -113,9 +111,9 @@ func (t *loginThrottle) failed(ctx context.Context, name, addr string, known boo
 		fails = p.HIncrBy(ctx, throttleUserKey(name), "fails", 1)
 		p.HSet(ctx, throttleUserKey(name), "last", now)
 		p.Expire(ctx, throttleUserKey(name), userWindow)
-		p.HIncrBy(ctx, throttleAddrKey(addr), "fails", 1)
-		p.HSet(ctx, throttleAddrKey(addr), "last", now)
-		p.Expire(ctx, throttleAddrKey(addr), addrWindow)
+		p.HIncrBy(ctx, keyspace.LoginAddr(addr), "fails", 1)
+		p.HSet(ctx, keyspace.LoginAddr(addr), "last", now)
+		p.Expire(ctx, keyspace.LoginAddr(addr), addrWindow)
 		return nil
 	})
 	if err != nil {
@@ -170,8 +168,8 @@ type loginEvent struct {
 func (t *loginThrottle) audit(ctx context.Context, e loginEvent) error {
 	data, _ := json.Marshal(e)
 	_, err := t.redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.LPush(ctx, auditLoginsKey, data)
-		p.LTrim(ctx, auditLoginsKey, 0, auditKeep-1)
+		p.LPush(ctx, keyspace.AuditLogins, data)
+		p.LTrim(ctx, keyspace.AuditLogins, 0, auditKeep-1)
 		return nil
 	})
 	return err

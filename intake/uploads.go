@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/jobs"
 )
 
@@ -100,7 +101,7 @@ func (g *uploadGate) current() float64 { return float64(g.InFlight()) }
 func (a *API) belowHighWater(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if limit := a.cfg.QueueHighWater; limit > 0 && a.deps.Redis != nil {
-			n, err := a.deps.Redis.LLen(r.Context(), "asynq:{"+jobs.QueueCapture+"}:pending").Result()
+			n, err := a.deps.Redis.LLen(r.Context(), keyspace.PendingCaptures(jobs.QueueCapture)).Result()
 			if err != nil {
 				fail(w, r, newError(http.StatusServiceUnavailable, "unavailable", "cannot read the queue; retry later"))
 				return

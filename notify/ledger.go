@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/recheck/recheck/internal/keyspace"
 )
 
 // Mark is what the ledger knows of one delivery.
@@ -48,8 +50,6 @@ func NewLedger(rdb redis.UniversalClient) *Ledger {
 	return &Ledger{rdb: rdb, TTL: 30 * 24 * time.Hour}
 }
 
-func ledgerKey(id string) string { return "recheck:notify:delivery:" + id }
-
 // Begin reads delivery id's mark and, unless it was sent, marks an attempt
 // as sending; it returns the mark as it was before (State MarkSent: do
 // not send again).
@@ -57,7 +57,7 @@ func (l *Ledger) Begin(ctx context.Context, id string) (Mark, error) {
 	if id == "" {
 		return Mark{}, fmt.Errorf("notify: a delivery needs an ID")
 	}
-	key := ledgerKey(id)
+	key := keyspace.Delivery(id)
 	var prior Mark
 	err := l.rdb.Watch(ctx, func(tx *redis.Tx) error {
 		v, err := tx.HGetAll(ctx, key).Result()
@@ -85,7 +85,7 @@ func (l *Ledger) Begin(ctx context.Context, id string) (Mark, error) {
 
 // Sent marks delivery id as sent with the channel's message ID.
 func (l *Ledger) Sent(ctx context.Context, id, msgID string) error {
-	key := ledgerKey(id)
+	key := keyspace.Delivery(id)
 	_, err := l.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key, "state", MarkSent, "msgid", msgID, "at", time.Now().UnixMilli())
 		p.Expire(ctx, key, l.TTL)
@@ -100,7 +100,7 @@ func (l *Ledger) Sent(ctx context.Context, id, msgID string) error {
 // Forget drops delivery id's mark: a delivery that failed for good and is
 // recorded on the capture needs it no more.
 func (l *Ledger) Forget(ctx context.Context, id string) error {
-	if err := l.rdb.Del(ctx, ledgerKey(id)).Err(); err != nil {
+	if err := l.rdb.Del(ctx, keyspace.Delivery(id)).Err(); err != nil {
 		return fmt.Errorf("notify: forget delivery %s: %w", id, err)
 	}
 	return nil

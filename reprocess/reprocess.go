@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/jobs"
 )
 
@@ -135,9 +136,6 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func key(id string) string     { return "recheck:batch:" + id }
-func doneKey(id string) string { return "recheck:batch:" + id + ":done" }
-
 // batchTTL keeps a batch's record for a month after its last change.
 const batchTTL = 30 * 24 * time.Hour
 
@@ -190,7 +188,7 @@ func (s *Service) Start(ctx context.Context, p Params, by string) (Status, int, 
 	if err != nil {
 		return Status{}, 0, err
 	}
-	done, err := s.Redis.SMembers(ctx, doneKey(id)).Result()
+	done, err := s.Redis.SMembers(ctx, keyspace.BatchDone(id)).Result()
 	if err != nil {
 		return Status{}, 0, fmt.Errorf("reprocess: read batch: %w", err)
 	}
@@ -206,7 +204,7 @@ func (s *Service) Start(ctx context.Context, p Params, by string) (Status, int, 
 		}
 	}
 	params, _ := json.Marshal(p)
-	exists, err := s.Redis.Exists(ctx, key(id)).Result()
+	exists, err := s.Redis.Exists(ctx, keyspace.Batch(id)).Result()
 	if err != nil {
 		return Status{}, 0, fmt.Errorf("reprocess: read batch: %w", err)
 	}
@@ -214,10 +212,10 @@ func (s *Service) Start(ctx context.Context, p Params, by string) (Status, int, 
 	if exists == 0 {
 		fields = append(fields, "by", by, "created", s.now().UnixMilli())
 	}
-	if err := s.Redis.HSet(ctx, key(id), fields...).Err(); err != nil {
+	if err := s.Redis.HSet(ctx, keyspace.Batch(id), fields...).Err(); err != nil {
 		return Status{}, 0, fmt.Errorf("reprocess: save batch: %w", err)
 	}
-	s.Redis.Expire(ctx, key(id), batchTTL)
+	s.Redis.Expire(ctx, keyspace.Batch(id), batchTTL)
 	enqueued := 0
 	for _, c := range ids {
 		if isDone[c] {
@@ -240,7 +238,7 @@ var ErrNoBatch = errors.New("reprocess: no such batch")
 
 // Status reads a batch's progress.
 func (s *Service) Status(ctx context.Context, id string) (Status, error) {
-	v, err := s.Redis.HGetAll(ctx, key(id)).Result()
+	v, err := s.Redis.HGetAll(ctx, keyspace.Batch(id)).Result()
 	if err != nil {
 		return Status{}, fmt.Errorf("reprocess: read batch: %w", err)
 	}
@@ -286,7 +284,7 @@ return 0`)
 // Record counts the outcome of a batch's capture (changed, unchanged or
 // failed); a capture already counted is not counted again.
 func Record(ctx context.Context, rdb redis.UniversalClient, batch, captureID, outcome string, now time.Time) error {
-	err := record.Run(ctx, rdb, []string{key(batch), doneKey(batch)}, captureID, outcome, now.UnixMilli(), batchTTL.Milliseconds()).Err()
+	err := record.Run(ctx, rdb, []string{keyspace.Batch(batch), keyspace.BatchDone(batch)}, captureID, outcome, now.UnixMilli(), batchTTL.Milliseconds()).Err()
 	if err != nil {
 		return fmt.Errorf("reprocess: record %s: %w", captureID, err)
 	}
@@ -295,7 +293,7 @@ func Record(ctx context.Context, rdb redis.UniversalClient, batch, captureID, ou
 
 // Processed reports whether a batch counted a capture already.
 func Processed(ctx context.Context, rdb redis.UniversalClient, batch, captureID string) (bool, error) {
-	ok, err := rdb.SIsMember(ctx, doneKey(batch), captureID).Result()
+	ok, err := rdb.SIsMember(ctx, keyspace.BatchDone(batch), captureID).Result()
 	if err != nil {
 		return false, fmt.Errorf("reprocess: read batch: %w", err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
@@ -411,7 +411,7 @@ func waitQueuesIdle(t *testing.T, ctx context.Context, rs *redistest.Server) {
 				counts = append(counts, p.LLen(ctx, base+"pending"), p.LLen(ctx, base+"active"),
 					p.ZCard(ctx, base+"scheduled"), p.ZCard(ctx, base+"retry"))
 			}
-			counts = append(counts, p.HLen(ctx, capture.OutboxKey))
+			counts = append(counts, p.HLen(ctx, keyspace.Outbox))
 			return nil
 		})
 		require.NoError(t, err)

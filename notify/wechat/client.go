@@ -20,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/notify"
 )
 
@@ -125,7 +126,7 @@ func New(cfg Config, templates *Templates, rdb redis.UniversalClient, opts ...Op
 	}
 	c := &Client{cfg: cfg, templates: templates, http: &http.Client{Timeout: cfg.Timeout}}
 	c.tokens = &tokens{
-		rdb: rdb, prefix: "recheck:wechat:" + cfg.AppID + ":", fetch: c.fetchToken, now: time.Now,
+		rdb: rdb, prefix: keyspace.WeChat(cfg.AppID), fetch: c.fetchToken, now: time.Now,
 		before: 5 * time.Minute, lockTTL: 15 * time.Second, wait: 50 * time.Millisecond,
 	}
 	for _, o := range opts {
