@@ -13,9 +13,6 @@ type Verdict struct {
 	Reason string
 }
 
-// Passed reports whether the comparison let the capture through to review.
-func (v Verdict) Passed() bool { return v.To == PendingReview }
-
 // NeedsCTID reports whether a capture with this portrait score and
 // document goes to CTID: mainland resident ID cards only, and only when the
 // portrait passed (a capture the portrait already blocks needs no identity

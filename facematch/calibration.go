@@ -9,7 +9,7 @@ import (
 
 // AnchorScore is the point of the 0-100 scale that the calibration puts at
 // the target false-accept rate: a property of the scale, not a policy. The
-// policy line that blocks captures is capture's (Rules.AnchorScore, 80 by
+// policy line that blocks captures is capture's (Rules.PassScore, 80 by
 // default, set at this anchor; a test keeps the two equal).
 const AnchorScore = 80
 

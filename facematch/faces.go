@@ -93,14 +93,3 @@ func (f Face) scale(s float64) Face {
 	}
 	return out
 }
-
-// Distance is the Euclidean distance between two descriptors; dlib's own
-// examples treat 0.6 as the edge between the same person and another.
-func Distance(a, b Descriptor) float64 {
-	var sum float64
-	for i := range a {
-		d := float64(a[i] - b[i])
-		sum += d * d
-	}
-	return math.Sqrt(sum)
-}

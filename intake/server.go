@@ -4,9 +4,13 @@
 // stored), takes the student's confirmation and reports captures and
 // students; for reviewers and the records office it lists the captures
 // waiting for review and the open cases, and takes their decisions. Every
-// change goes through capture.Lifecycle; the API does no heavy work in a
-// request. The admin endpoints and the queue UI (asynqmon) are behind a
-// password.
+// change goes through capture.Lifecycle. Standardization and scoring run
+// in the workers; a request does image work in two places only: an
+// admission photo upload finds its face (so a photo without one is refused
+// at once), and the free quality check (precheck) runs the quality
+// measures in a fixed number of slots, answering 503 when they are full.
+// Staff endpoints take a session or an API token; the queue UI (asynqmon)
+// is for admins.
 package intake
 
 import (

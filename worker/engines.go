@@ -88,7 +88,7 @@ func (e *UnusablePhotoError) Error() string {
 func (e *UnusablePhotoError) Unwrap() error { return e.Err }
 
 // Verifier checks a name, a resident ID number and a portrait with CTID;
-// *identity.Client is one.
+// *ctid.Client is one.
 type Verifier interface {
 	Verify(ctx context.Context, name, number string, portrait []byte) ctid.Verdict
 }

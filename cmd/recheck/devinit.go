@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -139,15 +138,6 @@ func devUsers(path, tokensDir string) error {
 		u["api_tokens_sha256"] = []string{sum}
 	}
 	return writeJSON(path, f)
-}
-
-// devToken reads a development user's API token.
-func devToken(dir, user string) (string, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, devTokensDir, user))
-	if err != nil {
-		return "", fmt.Errorf("the development API token of %s: %w (run make dev or recheck dev-init)", user, err)
-	}
-	return strings.TrimSpace(string(raw)), nil
 }
 
 func writeJSON(path string, v any) error {

@@ -729,3 +729,12 @@ func TestLoadCommand(t *testing.T) {
 		require.LessOrEqual(t, rep.LatencyP50, rep.LatencyP99)
 	}
 }
+
+// devToken reads a development user's API token.
+func devToken(dir, user string) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, devTokensDir, user))
+	if err != nil {
+		return "", fmt.Errorf("the development API token of %s: %w (run make dev or recheck dev-init)", user, err)
+	}
+	return strings.TrimSpace(string(raw)), nil
+}

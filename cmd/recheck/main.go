@@ -1,22 +1,3 @@
-// Command recheck runs the photo pipeline of the freshman admission
-// re-check. The role is a subcommand, so one binary serves as an intake
-// node, a worker node, or everything at once:
-//
-//	recheck serve        intake API and workers in one process (make dev)
-//	recheck intake       the intake API only
-//	recheck worker       the workers only
-//	recheck standardize  IN OUT.jpg [--json]   standardize one photo offline
-//	recheck faces        IMG [--json]          list the faces in a photo
-//	recheck match        PROBE REFERENCE [--json]  compare two photos
-//	recheck sheet        PATH... --out F.html [--png F.png]  contact sheet
-//	recheck reindex      [--school S]  rebuild Redis from storage
-//	recheck call         METHOD TARGET  one signed request to the intake API
-//	recheck dev-init     write development credentials (make dev)
-//	recheck hash-password  bcrypt hash of the password on stdin
-//	recheck new-token      a user's API token and its SHA-256
-//	recheck config       print every setting as a Markdown table
-//
-// Settings come from RECHECK_* environment variables, mirrored by flags.
 package main
 
 import (

@@ -108,10 +108,6 @@ func WithClock(now func() time.Time) Option { return func(c *Client) { c.tokens.
 // WithErrorHook calls fn with every error code WeChat answers (metrics).
 func WithErrorHook(fn func(code int)) Option { return func(c *Client) { c.onCode = fn } }
 
-// WithRefreshBefore sets how long before its expiry the token is refreshed
-// (default 5 minutes).
-func WithRefreshBefore(d time.Duration) Option { return func(c *Client) { c.tokens.before = d } }
-
 // New returns a client for cfg with its templates, sharing its token
 // through rdb.
 func New(cfg Config, templates *Templates, rdb redis.UniversalClient, opts ...Option) (*Client, error) {
