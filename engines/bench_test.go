@@ -8,9 +8,9 @@ import (
 
 	"github.com/Kagami/go-face"
 
+	"github.com/recheck/recheck/internal/loadtest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
-	"github.com/recheck/recheck/loadtest"
 	"github.com/recheck/recheck/worker"
 )
 

@@ -15,10 +15,10 @@ import (
 	"github.com/recheck/recheck/engines"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/internal/loadtest"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
-	"github.com/recheck/recheck/loadtest"
 	"github.com/recheck/recheck/worker"
 )
 

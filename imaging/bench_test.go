@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/internal/loadtest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
-	"github.com/recheck/recheck/loadtest"
 )
 
 // benchPhoto makes a phone-like JPEG of w × h pixels from a shared

@@ -23,11 +23,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/internal/keyspace"
+	"github.com/recheck/recheck/internal/loadtest"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 	"github.com/recheck/recheck/jobs"
-	"github.com/recheck/recheck/loadtest"
 )
 
 // TestMain runs a worker instead of the tests when the chaos test starts

@@ -25,12 +25,12 @@ import (
 	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake/client"
+	"github.com/recheck/recheck/internal/loadtest"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
 	"github.com/recheck/recheck/jobs"
-	"github.com/recheck/recheck/loadtest"
 )
 
 // service is recheck started in-process with both roles, on a private Redis

@@ -19,8 +19,8 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid/ctidsim"
+	"github.com/recheck/recheck/internal/loadtest"
 	"github.com/recheck/recheck/internal/redistest"
-	"github.com/recheck/recheck/loadtest"
 	"github.com/recheck/recheck/notify/wechat/wechatsim"
 )
 

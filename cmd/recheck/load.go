@@ -13,7 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/recheck/recheck/intake"
-	"github.com/recheck/recheck/loadtest"
+	"github.com/recheck/recheck/internal/loadtest"
 )
 
 // loadCmd: recheck load --captures N --concurrency C [--school S]

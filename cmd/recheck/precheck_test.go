@@ -14,8 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/recheck/recheck/internal/loadtest"
 	"github.com/recheck/recheck/internal/testphotos"
-	"github.com/recheck/recheck/loadtest"
 )
 
 // TestPrecheckAgreesWithTheCapture: on the shared photos, with the real

@@ -11,9 +11,9 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/recheck/recheck/contactsheet"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/internal/contactsheet"
 )
 
 // sheetCmd: recheck sheet PATH... --out sheet.html [--png sheet.png]. Every

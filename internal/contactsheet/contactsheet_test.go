@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/recheck/recheck/contactsheet"
 	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/internal/contactsheet"
 )
 
 func rows() []contactsheet.Row {
