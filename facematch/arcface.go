@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 	"path/filepath"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -55,7 +56,8 @@ func (s *arcSession) close() {
 // by a least-squares similarity, and described by fr_feature.onnx. Sessions
 // are pooled, one per worker slot.
 type ArcFace struct {
-	l *lender[*arcSession]
+	l   *lender[*arcSession]
+	dir string
 }
 
 // NewArcFace returns an ArcFace embedder with at most size sessions, its
@@ -71,7 +73,18 @@ func NewArcFace(dir, libPath string, size int) (*ArcFace, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ArcFace{l: l}, nil
+	return &ArcFace{l: l, dir: dir}, nil
+}
+
+// Ready reports how many sessions are loaded, or why another cannot be: a
+// model file gone from the models directory, a failed load, a closed pool.
+func (a *ArcFace) Ready() (string, error) {
+	for _, name := range []string{"fr_landmark.onnx", "fr_feature.onnx", "fr_liveness.onnx"} {
+		if _, err := os.Stat(filepath.Join(a.dir, name)); err != nil {
+			return "", fmt.Errorf("facematch: model %s missing: %w", name, err)
+		}
+	}
+	return a.l.ready()
 }
 
 // Close frees every session.

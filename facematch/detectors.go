@@ -14,7 +14,8 @@ import (
 // pool's size, and the first one by NewDetectors so that a missing model
 // fails at start-up.
 type Detectors struct {
-	l *lender[*detector]
+	l   *lender[*detector]
+	dir string
 }
 
 // NewDetectors returns a pool of at most size detectors loading the shape
@@ -27,7 +28,17 @@ func NewDetectors(dir string, size int) (*Detectors, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Detectors{l: l}, nil
+	return &Detectors{l: l, dir: dir}, nil
+}
+
+// Ready reports how many detectors are loaded, or why another cannot be:
+// a model file gone from the models directory, a failed load, a closed
+// pool.
+func (p *Detectors) Ready() (string, error) {
+	if err := checkModels(p.dir); err != nil {
+		return "", err
+	}
+	return p.l.ready()
 }
 
 // Detect finds the faces in img, in its pixels.

@@ -249,3 +249,40 @@ func TestStaleCalibrationIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	m.Close()
 }
+
+// TestMatcherReadiness: the matcher reports what it loaded; a model file
+// gone from the models directory (which the next model to load would
+// need) and a closed matcher make it not ready, naming why.
+func TestMatcherReadiness(t *testing.T) {
+	src := testmodels.Dir(t)
+	dir := t.TempDir()
+	for _, name := range append(append([]string{}, facematch.ModelFiles...), facematch.ONNXFiles...) {
+		if _, err := os.Stat(filepath.Join(src, name)); err != nil {
+			t.Skipf("model %s not in %s", name, src)
+		}
+		require.NoError(t, os.Symlink(filepath.Join(src, name), filepath.Join(dir, name)))
+	}
+	m, err := facematch.NewMatcher(facematch.Config{ModelsDir: dir, Embedder: facematch.EmbedderArcFace}, 2)
+	require.NoError(t, err)
+	s, err := m.Ready(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "1 of 2 detectors loaded; arcface: 1 of 2 ONNX sessions loaded", s)
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "fr_feature.onnx")))
+	_, err = m.Ready(context.Background())
+	require.ErrorContains(t, err, "arcface embedder")
+	require.ErrorContains(t, err, "fr_feature.onnx")
+	require.NoError(t, os.Remove(filepath.Join(dir, facematch.ModelFiles[0])))
+	_, err = m.Ready(context.Background())
+	require.ErrorContains(t, err, "detectors")
+	require.ErrorContains(t, err, facematch.ModelFiles[0])
+
+	for _, name := range []string{"fr_feature.onnx", facematch.ModelFiles[0]} {
+		require.NoError(t, os.Symlink(filepath.Join(src, name), filepath.Join(dir, name)))
+	}
+	_, err = m.Ready(context.Background())
+	require.NoError(t, err, "ready again once the files are back")
+	m.Close()
+	_, err = m.Ready(context.Background())
+	require.ErrorContains(t, err, "closed")
+}

@@ -24,13 +24,15 @@ type lender[T any] struct {
 	mu     sync.Mutex
 	all    []T
 	closed bool
+	size   int
+	failed error // the last creation's error, until one succeeds
 }
 
 func newLender[T any](what string, size int, create func() (T, error), destroy func(T)) (*lender[T], error) {
 	if size < 1 {
 		size = 1
 	}
-	l := &lender[T]{what: what, create: create, destroy: destroy, idle: make(chan T, size), slots: make(chan struct{}, size-1)}
+	l := &lender[T]{what: what, create: create, destroy: destroy, idle: make(chan T, size), slots: make(chan struct{}, size-1), size: size}
 	for range size - 1 {
 		l.slots <- struct{}{}
 	}
@@ -44,12 +46,13 @@ func newLender[T any](what string, size int, create func() (T, error), destroy f
 
 func (l *lender[T]) make() (T, error) {
 	item, err := l.create()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.failed = err
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
 		l.destroy(item)
 		var zero T
@@ -82,6 +85,21 @@ func (l *lender[T]) with(ctx context.Context, fn func(T) error) error {
 	}
 	defer func() { l.idle <- item }()
 	return fn(item)
+}
+
+// ready says how many items are loaded of how many may be, or why the pool
+// cannot serve: it is closed, or the last item it tried to create failed
+// (a job waiting for a slot would fail the same way).
+func (l *lender[T]) ready() (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.closed:
+		return "", fmt.Errorf("%s pool closed", l.what)
+	case l.failed != nil:
+		return "", fmt.Errorf("load another %s: %w", l.what, l.failed)
+	}
+	return fmt.Sprintf("%d of %d %ss loaded", len(l.all), l.size, l.what), nil
 }
 
 // close destroys every item. Callers must not use the pool afterwards.

@@ -50,3 +50,46 @@ func TestLenderReportsCreationErrors(t *testing.T) {
 		t.Fatalf("want the creation error, got %v", err)
 	}
 }
+
+// TestLenderReadiness: a pool reports what it loaded, the last failure to
+// load another item (until a load succeeds) and being closed.
+func TestLenderReadiness(t *testing.T) {
+	var fail atomic.Bool
+	boom := errors.New("model file gone")
+	l, err := newLender("thing", 2, func() (int, error) {
+		if fail.Load() {
+			return 0, boom
+		}
+		return 1, nil
+	}, func(int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := l.ready(); err != nil || s != "1 of 2 things loaded" {
+		t.Fatalf("ready = %q, %v", s, err)
+	}
+	// Both slots busy at once make the pool create its second item.
+	fail.Store(true)
+	hold := make(chan struct{})
+	started := make(chan struct{})
+	go func() { _ = l.with(context.Background(), func(int) error { close(started); <-hold; return nil }) }()
+	<-started
+	if err := l.with(context.Background(), func(int) error { return nil }); !errors.Is(err, boom) {
+		t.Fatalf("want the creation error, got %v", err)
+	}
+	if _, err := l.ready(); !errors.Is(err, boom) {
+		t.Fatalf("ready after a failed load: want the load's error, got %v", err)
+	}
+	fail.Store(false)
+	if err := l.with(context.Background(), func(int) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	close(hold)
+	if s, err := l.ready(); err != nil || s != "2 of 2 things loaded" {
+		t.Fatalf("ready after a good load = %q, %v", s, err)
+	}
+	l.close()
+	if _, err := l.ready(); err == nil {
+		t.Fatal("a closed pool is not ready")
+	}
+}

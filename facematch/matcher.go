@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
 
 	"github.com/recheck/recheck/imaging"
 )
@@ -92,6 +93,31 @@ func (m *Matcher) Embedders() []string {
 		}
 	}
 	return out
+}
+
+// Ready reports the matcher's models as the readiness check sees them: how
+// many of each are loaded, or the first reason one more could not be (a
+// model file gone, a failed load, a closed matcher). A worker whose models
+// cannot serve its slots is not ready.
+func (m *Matcher) Ready(context.Context) (string, error) {
+	s, err := m.det.Ready()
+	if err != nil {
+		return "", fmt.Errorf("detectors: %w", err)
+	}
+	parts := []string{s}
+	for _, n := range m.Embedders() {
+		r, ok := m.emb[n].(interface{ Ready() (string, error) })
+		if !ok {
+			parts = append(parts, n+" embedder loaded")
+			continue
+		}
+		s, err := r.Ready()
+		if err != nil {
+			return "", fmt.Errorf("%s embedder: %w", n, err)
+		}
+		parts = append(parts, n+": "+s)
+	}
+	return strings.Join(parts, "; "), nil
 }
 
 // Detectors returns the matcher's face detectors, for standardization.

@@ -40,7 +40,8 @@ func checkModels(dir string) error {
 // Recognizers are created on first need; the first one is loaded by NewPool
 // so that missing or broken models fail at start-up.
 type Pool struct {
-	l *lender[*face.Recognizer]
+	l   *lender[*face.Recognizer]
+	dir string
 }
 
 // NewPool returns a pool of at most size recognizers loading their models
@@ -59,7 +60,15 @@ func NewPool(dir string, size int) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pool{l: l}, nil
+	return &Pool{l: l, dir: dir}, nil
+}
+
+// Ready reports how many recognizers are loaded, or why another cannot be.
+func (p *Pool) Ready() (string, error) {
+	if err := checkModels(p.dir); err != nil {
+		return "", err
+	}
+	return p.l.ready()
 }
 
 // Close frees every recognizer. Callers must not use the pool afterwards.

@@ -175,8 +175,8 @@ type Deps struct {
 	Now func() time.Time
 	// Metrics counts requests and errors; nil counts nothing.
 	Metrics *metrics.Metrics
-	// Ready are the process's readiness checks beside Redis (storage,
-	// models, CTID), for /readyz.
+	// Ready are the process's readiness checks (Redis, storage, models,
+	// CTID), for /readyz.
 	Ready []ops.Check
 	// MetricsToken lets a scraper read /metrics without a user.
 	MetricsToken string
@@ -288,7 +288,7 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a.handle("GET /admin/escalations", a.getEscalationsPage)
 	a.handle("POST /admin/escalations/{school}/{student}/resolve", a.postResolvePage)
 	a.handle("GET /healthz", ops.Alive)
-	a.handle("GET /readyz", ops.Ready(append([]ops.Check{RedisCheck(deps.Redis)}, deps.Ready...)))
+	a.handle("GET /readyz", ops.Ready(deps.Ready))
 	a.handle("GET /metrics", a.metrics)
 	a.handle("GET /openapi.json", serveOpenAPI)
 	deps.Metrics.Gauge("recheck_upload_inflight_bytes", "Bytes of uploads being received now.", a.uploads.current)
@@ -475,16 +475,6 @@ func (a *API) authenticated(w http.ResponseWriter, r *http.Request, h http.Handl
 func wantsPage(r *http.Request) bool {
 	return r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/admin/") &&
 		!strings.HasPrefix(r.URL.Path, "/admin/asynq/api/") && strings.Contains(r.Header.Get("Accept"), "text/html")
-}
-
-// RedisCheck is the readiness check of Redis: it answers a ping.
-func RedisCheck(rdb redis.UniversalClient) ops.Check {
-	return ops.Check{Name: "redis", Run: func(ctx context.Context) (string, error) {
-		if err := rdb.Ping(ctx).Err(); err != nil {
-			return "", fmt.Errorf("redis ping: %w", err)
-		}
-		return "answers", nil
-	}}
 }
 
 // metrics serves /metrics to a scraper with the metrics token or to an

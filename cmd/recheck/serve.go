@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -112,7 +110,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
 	a.metric = metrics.New()
 	a.metric.WatchQueues(asynq.NewInspectorFromRedisClient(a.rdb))
-	ready := []ops.Check{storageCheck(store)}
+	ready := []ops.Check{ops.RedisCheck(a.rdb), {Name: "storage", Run: func(ctx context.Context) (string, error) { return storage.Ready(ctx, store) }}}
 	rules, err := capture.LoadRuleSet(cfg.Rules)
 	if err != nil {
 		a.close()
@@ -145,6 +143,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		a.close()
 		return nil, err
 	}
+	ready = append(ready, ops.Check{Name: "models", Run: a.match.Ready})
 	profiles, err := imaging.LoadProfileSet(cfg.Profiles)
 	if err != nil {
 		a.close()
@@ -166,9 +165,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 				return nil, err
 			}
 		}
-		ready = append(ready, ops.Check{Name: "models", Run: func(context.Context) (string, error) {
-			return "face detectors, landmarks and embedders loaded", nil
-		}}, ctidCheck(cfg.CTID, ctidURL))
+		ready = append(ready, ops.Check{Name: "ctid", Run: func(ctx context.Context) (string, error) { return ctid.Ready(ctx, cfg.CTID, ctidURL) }})
 		notifier, err := newNotifier(cfg.WeChat, a.rdb, l, a.metric)
 		if err != nil {
 			a.close()
@@ -209,7 +206,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			a.close()
 			return nil, fmt.Errorf("ops: listen on %s (RECHECK_OPS_ADDR): %w", cfg.Ops.Addr, err)
 		}
-		mux := ops.Mux(append([]ops.Check{intake.RedisCheck(a.rdb)}, ready...), cfg.Ops.MetricsToken, a.metric.Handler())
+		mux := ops.Mux(ready, cfg.Ops.MetricsToken, a.metric.Handler())
 		a.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	}
 	return a, nil
@@ -351,52 +348,6 @@ func newNotifier(cfg wechat.Config, rdb redis.UniversalClient, l zerolog.Logger,
 		return nil, err
 	}
 	return wechat.New(cfg, tpl, rdb, wechat.WithErrorHook(m.WeChatError))
-}
-
-// storageCheck is the readiness check of storage: a small object can be
-// written and deleted.
-func storageCheck(store storage.Store) ops.Check {
-	return ops.Check{Name: "storage", Run: func(ctx context.Context) (string, error) {
-		host, _ := os.Hostname()
-		key := "ops/readyz-" + strings.Map(func(r rune) rune {
-			if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '-' {
-				return r
-			}
-			return '-'
-		}, strings.ToLower(host))
-		if err := store.Put(ctx, key, []byte("ok")); err != nil {
-			return "", fmt.Errorf("storage not writable: %w", err)
-		}
-		if err := store.Delete(ctx, key); err != nil {
-			return "", fmt.Errorf("storage: delete the probe: %w", err)
-		}
-		return "writable", nil
-	}}
-}
-
-// ctidCheck is the readiness check of the CTID gateway: reachable over TCP,
-// or the simulator, chosen deliberately.
-func ctidCheck(cfg ctid.Config, gateway string) ops.Check {
-	return ops.Check{Name: "ctid", Run: func(ctx context.Context) (string, error) {
-		if cfg.Simulated() {
-			return "simulated (RECHECK_CTID_URL=sim): development only", nil
-		}
-		u, err := url.Parse(gateway)
-		if err != nil {
-			return "", fmt.Errorf("ctid: %w", err)
-		}
-		host := u.Host
-		if u.Port() == "" {
-			host += map[string]string{"https": ":443", "http": ":80"}[u.Scheme]
-		}
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, "tcp", host)
-		if err != nil {
-			return "", fmt.Errorf("ctid gateway unreachable: %w", err)
-		}
-		conn.Close()
-		return "reachable: " + u.Host, nil
-	}}
 }
 
 // newSender returns the callback sender of settings, nil without them.
