@@ -126,7 +126,7 @@ bench: build
 ## bench-capture: one capture's image and face work (standardize, then
 ## score) beside go-face's Recognize on the same full photo, in one run.
 bench-capture: setup
-	$(GO) test -run '^$$' -bench BenchmarkCapture -benchtime 10x -count 3 ./engines
+	$(GO) test -run '^$$' -bench BenchmarkCapture -benchtime 10x -count 3 ./vision
 
 ## bench-match: face detection by input size, embedding per face for each
 ## embedder, the worker's match step, and go-face's Recognize as baseline.

@@ -165,18 +165,30 @@ func (l *Lifecycle) Submit(ctx context.Context, rec *Record) (*Record, error) {
 	return ch.Record(rec.ID), err
 }
 
-// StandardizeResult is what the standardization stage found.
+// StandardizeResult is what the standardization stage found, as the
+// standardizer returns it and the record keeps it: the worker stores Photo
+// and stamps Start and End, nothing else passes between them.
 type StandardizeResult struct {
-	// OK is true when the photo passed every check and was stored.
-	OK       bool
+	// OK is true when the photo passed every check.
+	OK bool
+	// Photo is the standardized photo (nil unless OK); the worker stores
+	// it before the result is recorded, and the record does not hold it.
+	Photo []byte
+	// Findings are the checks the photo failed (an unreadable photo is
+	// one), each with its student's message.
 	Findings []Finding
-	Input    *PhotoInfo
-	Face     *FaceBox
-	// PhotoFace is the face's box in the standardized photo.
+	// Input describes the photo as uploaded.
+	Input *PhotoInfo
+	// Face is the face found in the input, in its pixels.
+	Face *FaceBox
+	// PhotoFace is the face's box (x, y, width, height) in Photo.
 	PhotoFace *[4]int
-	Measures  map[string]float64
+	// Measures are the quality measures by name (imaging.Measures.Map),
+	// for the reviewer.
+	Measures map[string]float64
 	// Review lists what a reviewer should look at (never blocks).
-	Review     []Finding
+	Review []Finding
+	// Start and End time the stage.
 	Start, End time.Time
 }
 

@@ -31,7 +31,7 @@ type admissionView struct {
 }
 
 // FaceCounter counts the faces in a photo the way the comparison will
-// look for them; engines.FaceCounter is one.
+// look for them; vision.FaceCounter is one.
 type FaceCounter interface {
 	CountFaces(ctx context.Context, photo []byte) (int, error)
 }

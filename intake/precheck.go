@@ -12,7 +12,7 @@ import (
 // QualityChecker runs a capture's quality checks on a photo and keeps
 // nothing: the same checks, on the same bytes, as the capture's own
 // standardization, so that the free check and the counted one never
-// disagree. engines.Standardizer is one.
+// disagree. vision.Standardizer is one.
 type QualityChecker interface {
 	CheckQuality(ctx context.Context, school string, photo []byte) (capture.QualityVerdict, error)
 }

@@ -10,30 +10,16 @@ import (
 
 // The engines the handlers drive, behind interfaces small enough to fake:
 // a journey test runs in milliseconds with the fakes of package workertest,
-// and package engines holds the real ones (libvips, dlib, ONNX Runtime).
+// and package vision holds the real ones (libvips, dlib, ONNX Runtime).
 
 // Standardizer checks a capture's original and standardizes it to the
 // school's profile.
 type Standardizer interface {
-	// Standardize returns the standardized photo, or the findings of a
-	// photo that failed the checks (an unreadable photo is such a finding,
-	// not an error). An error means the machine failed and may be retried.
-	Standardize(ctx context.Context, school string, original []byte) (Standardized, error)
-}
-
-// Standardized is a standardization's outcome.
-type Standardized struct {
-	// Photo is the standardized photo; nil when the photo failed a check.
-	Photo    []byte
-	Findings []capture.Finding
-	Input    *capture.PhotoInfo
-	Face     *capture.FaceBox
-	// PhotoFace is the face's box (x, y, width, height) in Photo.
-	PhotoFace *[4]int
-	// Measures are the quality measures, by name, for the reviewer.
-	Measures map[string]float64
-	// Review flags what a reviewer should look at; it never blocks.
-	Review []capture.Finding
+	// Standardize returns what the capture records: the standardized photo
+	// (Photo, when OK) or the findings of a photo that failed the checks
+	// (an unreadable photo is such a finding, not an error). An error
+	// means the machine failed and may be retried.
+	Standardize(ctx context.Context, school string, original []byte) (capture.StandardizeResult, error)
 }
 
 // Scorer compares a standardized photo's face with the admission photo's

@@ -38,9 +38,9 @@ type failingStandardizer struct {
 	err error
 }
 
-func (f *failingStandardizer) Standardize(ctx context.Context, school string, photo []byte) (worker.Standardized, error) {
+func (f *failingStandardizer) Standardize(ctx context.Context, school string, photo []byte) (capture.StandardizeResult, error) {
 	if f.err != nil {
-		return worker.Standardized{}, f.err
+		return capture.StandardizeResult{}, f.err
 	}
 	return f.Standardizer.Standardize(ctx, school, photo)
 }

@@ -110,7 +110,7 @@ func (h *handlers) restandardize(ctx context.Context, rec *capture.Record, batch
 	if err != nil {
 		return "", fmt.Errorf("worker: standardize: %w", err)
 	}
-	if out.Photo == nil {
+	if !out.OK {
 		var codes []string
 		for _, f := range out.Findings {
 			codes = append(codes, f.Code)

@@ -4,7 +4,7 @@
 // notify once through the delivery ledger, callback, reprocess for a
 // batch), and the outbox sweeper. Handlers load a capture,
 // drive an engine (a Standardizer, a Scorer, a Verifier, a Notifier: small
-// interfaces, see engines.go) and hand the outcome to capture.Lifecycle,
+// interfaces, see vision.go) and hand the outcome to capture.Lifecycle,
 // which owns every rule and every change of state.
 package worker
 

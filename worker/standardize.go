@@ -40,15 +40,13 @@ func (h *handlers) standardize(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("worker: standardize: %w", err)
 	}
-	if out.Photo != nil {
+	if out.OK {
 		if err := h.Store.Put(ctx, capture.StandardizedKey(rec.School, rec.ID), out.Photo); err != nil {
 			return fmt.Errorf("worker: store standardized photo: %w", err)
 		}
 	}
-	saved, err := h.Lifecycle.Standardized(ctx, rec.ID, capture.StandardizeResult{
-		OK: out.Photo != nil, Findings: out.Findings, Input: out.Input, Face: out.Face, PhotoFace: out.PhotoFace,
-		Measures: out.Measures, Review: out.Review, Start: start, End: time.Now(),
-	})
+	out.Start, out.End = start, time.Now()
+	saved, err := h.Lifecycle.Standardized(ctx, rec.ID, out)
 	if err != nil {
 		return fmt.Errorf("worker: save standardization: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/ctid/ctidsim"
-	"github.com/recheck/recheck/engines"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
@@ -18,6 +17,7 @@ import (
 	"github.com/recheck/recheck/ops"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
+	"github.com/recheck/recheck/vision"
 	"github.com/recheck/recheck/worker"
 )
 
@@ -34,7 +34,7 @@ type Config struct {
 	Profiles  imaging.ProfileConfig
 	Rules     capture.RulesConfig
 	Faces     facematch.Config
-	Engines   engines.Config
+	Vision    vision.Config
 	CTID      ctid.Config
 	CTIDSim   ctidsim.Settings
 	WeChat    wechat.Config
@@ -61,7 +61,7 @@ type LogConfig struct {
 // Validate checks every part of the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Engines, c.CTID, c.CTIDSim, c.WeChat, c.Callbacks, c.Ops, c.Intake, c.Worker} {
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Vision, c.CTID, c.CTIDSim, c.WeChat, c.Callbacks, c.Ops, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

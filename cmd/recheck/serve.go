@@ -20,7 +20,6 @@ import (
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/ctid/ctidsim"
-	"github.com/recheck/recheck/engines"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
@@ -31,6 +30,7 @@ import (
 	"github.com/recheck/recheck/ops"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
+	"github.com/recheck/recheck/vision"
 	"github.com/recheck/recheck/worker"
 )
 
@@ -149,7 +149,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		a.close()
 		return nil, err
 	}
-	standardizer := &engines.Standardizer{Matcher: a.match, Profiles: profiles, Limits: cfg.Limits, Config: cfg.Engines}
+	standardizer := &vision.Standardizer{Matcher: a.match, Profiles: profiles, Limits: cfg.Limits, Config: cfg.Vision}
 
 	if r.worker {
 		if err := cfg.CTID.Require(); err != nil {
@@ -174,7 +174,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		a.worker = worker.New(a.rdb, cfg.Worker, worker.Deps{
 			Lifecycle: lc, Store: store,
 			Standardizer: standardizer,
-			Scorer:       &engines.Scorer{Matcher: a.match, Cache: repo, Limits: cfg.Limits},
+			Scorer:       &vision.Scorer{Matcher: a.match, Cache: repo, Limits: cfg.Limits},
 			Identity:     ctid.NewClient(ctidURL, ctidCfg),
 			Notifier:     notifier,
 			Callbacks:    newSender(callbacks),
@@ -185,7 +185,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	if r.intake {
 		api, err := intake.New(cfg.Intake, intake.Deps{
 			Redis: a.rdb, Lifecycle: lc, Store: store, Limits: cfg.Limits,
-			Faces:   &engines.FaceCounter{Detectors: a.match.Detectors(), Limits: cfg.Limits},
+			Faces:   &vision.FaceCounter{Detectors: a.match.Detectors(), Limits: cfg.Limits},
 			Quality: standardizer,
 			Log:     l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
 			Metrics: a.metric, Ready: ready, MetricsToken: cfg.Ops.MetricsToken,

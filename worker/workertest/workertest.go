@@ -87,23 +87,23 @@ type Standardizer struct {
 var ErrMachine = errors.New("workertest: the standardizer failed")
 
 // Standardize implements worker.Standardizer.
-func (s *Standardizer) Standardize(_ context.Context, _ string, original []byte) (worker.Standardized, error) {
+func (s *Standardizer) Standardize(_ context.Context, _ string, original []byte) (capture.StandardizeResult, error) {
 	s.mu.Lock()
 	s.calls++
 	s.mu.Unlock()
 	if tag, err := Tag(original); err == nil && tag["error"] == "1" {
-		return worker.Standardized{}, ErrMachine
+		return capture.StandardizeResult{}, ErrMachine
 	}
 	return standardize(original), nil
 }
 
 // standardize is the fake standardization of a tagged photo.
-func standardize(original []byte) worker.Standardized {
+func standardize(original []byte) capture.StandardizeResult {
 	tag, err := Tag(original)
 	if err != nil {
-		return worker.Standardized{Findings: []capture.Finding{{Code: "photo_unreadable", MessageZH: "照片无法读取，请重新拍摄上传"}}}
+		return capture.StandardizeResult{Findings: []capture.Finding{{Code: "photo_unreadable", MessageZH: "照片无法读取，请重新拍摄上传"}}}
 	}
-	out := worker.Standardized{
+	out := capture.StandardizeResult{
 		Input:    &capture.PhotoInfo{Format: "png", Width: 64, Height: 8, Bytes: len(original)},
 		Face:     &capture.FaceBox{Box: [4]int{10, 1, 20, 6}, Landmarks: [][2]int{}},
 		Measures: map[string]float64{"sharpness": 100, "face_luma": 150},
@@ -116,11 +116,11 @@ func standardize(original []byte) worker.Standardized {
 	if tag["print"] == "1" {
 		out.Review = []capture.Finding{{Code: capture.ReviewFlagRephotographed, MessageZH: capture.ReviewFlagText(capture.ReviewFlagRephotographed), Value: 0.01, Limit: 0.2}}
 	}
-	out.Photo = Photo("person=" + tag["person"] + ";score=" + tag["score"] + ";standardized=1")
+	out.OK, out.Photo = true, Photo("person="+tag["person"]+";score="+tag["score"]+";standardized=1")
 	return out
 }
 
-// CheckQuality implements intake.QualityChecker the way the engines do:
+// CheckQuality implements intake.QualityChecker the way package vision does:
 // the fake standardization's verdict, the photo dropped. It counts in
 // Prechecks, not in Calls.
 func (s *Standardizer) CheckQuality(_ context.Context, _ string, photo []byte) (capture.QualityVerdict, error) {
@@ -128,7 +128,7 @@ func (s *Standardizer) CheckQuality(_ context.Context, _ string, photo []byte) (
 	s.prechecks++
 	s.mu.Unlock()
 	out := standardize(photo)
-	return capture.QualityVerdict{Passed: out.Photo != nil, Findings: out.Findings, Review: out.Review, Measures: out.Measures, Input: out.Input}, nil
+	return capture.QualityVerdict{Passed: out.OK, Findings: out.Findings, Review: out.Review, Measures: out.Measures, Input: out.Input}, nil
 }
 
 // Prechecks counts the quality checks run for prechecks.

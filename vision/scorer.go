@@ -1,4 +1,4 @@
-package engines
+package vision
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func (s *Scorer) reference(ctx context.Context, ref worker.Reference, emb string
 	}
 	photo, err := ref.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("engines: load admission photo: %w", err)
+		return nil, fmt.Errorf("vision: load admission photo: %w", err)
 	}
 	d, err := s.Matcher.Describe(ctx, photo, s.Limits, emb)
 	if unusable(err) {

@@ -1,10 +1,12 @@
-// Package engines holds the real engines behind the worker's interfaces:
-// the standardizer (libvips through imaging, faces found by dlib, liveness
-// by ONNX Runtime) and the scorer (the calibrated face comparison of
-// facematch, with the admission photo's embedding cached in Redis). The
-// worker knows only the interfaces; journey tests use the fakes of
-// worker/workertest, and a few end-to-end tests these.
-package engines
+// Package vision joins imaging (libvips) and facematch (dlib, ONNX Runtime)
+// into what the workers and the intake call: the standardizer, which
+// returns the capture.StandardizeResult a capture records, and its free
+// quality check (precheck); the scorer (the calibrated face comparison,
+// with the admission photo's embedding cached in Redis); and the face
+// counter of admission photos. The worker knows only its small
+// interfaces; journey tests use the fakes of worker/workertest, and a few
+// end-to-end tests these.
+package vision
 
 import (
 	"context"
@@ -14,7 +16,7 @@ import (
 	"github.com/recheck/recheck/capture"
 )
 
-// Config configures the engines.
+// Config configures the standardizer's face checks.
 type Config struct {
 	// DetectSize is the longest side of the copy faces are detected on.
 	DetectSize int `env:"RECHECK_DETECT_SIZE" default:"480" help:"longest side, in pixels, of the copy faces are detected on (a second pass at 2.5x runs when none is found)"`
@@ -26,10 +28,10 @@ type Config struct {
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
 	if c.LivenessLine < 0 || c.LivenessLine > 1 {
-		return fmt.Errorf("engines: RECHECK_LIVENESS_LINE must be 0-1, got %g", c.LivenessLine)
+		return fmt.Errorf("vision: RECHECK_LIVENESS_LINE must be 0-1, got %g", c.LivenessLine)
 	}
 	if c.DetectSize < 160 || c.DetectSize > 4096 {
-		return fmt.Errorf("engines: RECHECK_DETECT_SIZE must be 160-4096, got %d", c.DetectSize)
+		return fmt.Errorf("vision: RECHECK_DETECT_SIZE must be 160-4096, got %d", c.DetectSize)
 	}
 	return nil
 }

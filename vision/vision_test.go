@@ -1,4 +1,4 @@
-package engines_test
+package vision_test
 
 import (
 	"context"
@@ -12,19 +12,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
-	"github.com/recheck/recheck/engines"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/internal/loadtest"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/testmodels"
 	"github.com/recheck/recheck/internal/testphotos"
+	"github.com/recheck/recheck/vision"
 	"github.com/recheck/recheck/worker"
 )
 
-func standardizer(t testing.TB) *engines.Standardizer {
-	return &engines.Standardizer{Matcher: testmodels.Matcher(t), Profiles: imaging.ProfileSet{Default: imaging.CHSI},
-		Limits: imaging.DefaultLimits(), Config: engines.Config{DetectSize: 480, LivenessLine: 0.2}}
+func standardizer(t testing.TB) *vision.Standardizer {
+	return &vision.Standardizer{Matcher: testmodels.Matcher(t), Profiles: imaging.ProfileSet{Default: imaging.CHSI},
+		Limits: imaging.DefaultLimits(), Config: vision.Config{DetectSize: 480, LivenessLine: 0.2}}
 }
 
 func TestStandardizeGoodPhoto(t *testing.T) {
@@ -124,9 +124,9 @@ func TestLivenessReadsTheStandardizationsDecode(t *testing.T) {
 	}
 }
 
-func scorer(t testing.TB) (*engines.Scorer, *capture.Repository) {
+func scorer(t testing.TB) (*vision.Scorer, *capture.Repository) {
 	repo := capture.NewRepository(capture.RepositoryParams{Redis: redistest.Start(t).Client})
-	return &engines.Scorer{Matcher: testmodels.Matcher(t), Cache: repo, Limits: imaging.DefaultLimits()}, repo
+	return &vision.Scorer{Matcher: testmodels.Matcher(t), Cache: repo, Limits: imaging.DefaultLimits()}, repo
 }
 
 func reference(photo []byte) worker.Reference {
@@ -212,13 +212,13 @@ func TestPolicyLineSitsAtTheCalibrationAnchor(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	require.NoError(t, engines.Config{DetectSize: 480, LivenessLine: 0.2}.Validate())
-	require.ErrorContains(t, engines.Config{DetectSize: 10}.Validate(), "RECHECK_DETECT_SIZE")
-	require.ErrorContains(t, engines.Config{DetectSize: 480, LivenessLine: 2}.Validate(), "RECHECK_LIVENESS_LINE")
+	require.NoError(t, vision.Config{DetectSize: 480, LivenessLine: 0.2}.Validate())
+	require.ErrorContains(t, vision.Config{DetectSize: 10}.Validate(), "RECHECK_DETECT_SIZE")
+	require.ErrorContains(t, vision.Config{DetectSize: 480, LivenessLine: 2}.Validate(), "RECHECK_LIVENESS_LINE")
 }
 
 func TestFaceCounter(t *testing.T) {
-	f := &engines.FaceCounter{Detectors: testmodels.Matcher(t).Detectors(), Limits: imaging.DefaultLimits()}
+	f := &vision.FaceCounter{Detectors: testmodels.Matcher(t).Detectors(), Limits: imaging.DefaultLimits()}
 	for rel, want := range map[string]int{
 		"faces/deepface/img13.jpg":               1,
 		"faces/deepface/couple.jpg":              2,

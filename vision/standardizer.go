@@ -1,8 +1,7 @@
-package engines
+package vision
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
 
@@ -29,15 +28,13 @@ type Standardizer struct {
 var _ worker.Standardizer = (*Standardizer)(nil)
 
 // Standardize implements worker.Standardizer.
-func (s *Standardizer) Standardize(ctx context.Context, school string, original []byte) (worker.Standardized, error) {
-	out, _, err := s.run(ctx, school, original, false)
-	return out, err
+func (s *Standardizer) Standardize(ctx context.Context, school string, original []byte) (capture.StandardizeResult, error) {
+	return s.run(ctx, school, original, false)
 }
 
-// run standardizes original for school and says whether the photo passed
-// every check; with verdictOnly it makes no photo
+// run standardizes original for school; with verdictOnly it makes no photo
 // (imaging.Options.VerdictOnly), only the verdict.
-func (s *Standardizer) run(ctx context.Context, school string, original []byte, verdictOnly bool) (worker.Standardized, bool, error) {
+func (s *Standardizer) run(ctx context.Context, school string, original []byte, verdictOnly bool) (capture.StandardizeResult, error) {
 	opt := imaging.Options{
 		Profile: s.Profiles.For(school), Limits: s.Limits, Detector: s.Matcher.Detectors(), DetectSize: s.Config.DetectSize,
 		FaceReader: s.Matcher.FaceReader(), VerdictOnly: verdictOnly,
@@ -48,13 +45,13 @@ func (s *Standardizer) run(ctx context.Context, school string, original []byte, 
 	res, err := imaging.Standardize(ctx, original, opt)
 	var inErr *imaging.Error
 	if errors.As(err, &inErr) {
-		return worker.Standardized{Findings: []capture.Finding{{Code: inErr.Code, MessageZH: inErr.MessageZH}}}, false, nil
+		return capture.StandardizeResult{Findings: []capture.Finding{{Code: inErr.Code, MessageZH: inErr.MessageZH}}}, nil
 	}
 	if err != nil {
-		return worker.Standardized{}, false, err
+		return capture.StandardizeResult{}, err
 	}
-	out := worker.Standardized{
-		Findings: Findings(res.Findings), Face: FaceBox(res.Face), Measures: measures(res.Measures),
+	out := capture.StandardizeResult{
+		OK: res.OK, Findings: Findings(res.Findings), Face: FaceBox(res.Face), Measures: res.Measures.Map(),
 		Input: &capture.PhotoInfo{Format: string(res.Input.Format), Width: res.Input.Width, Height: res.Input.Height, Bytes: len(original)},
 	}
 	if res.OK {
@@ -65,7 +62,7 @@ func (s *Standardizer) run(ctx context.Context, school string, original []byte, 
 		f := res.Output.Face
 		out.PhotoFace = &[4]int{f.Min.X, f.Min.Y, f.Dx(), f.Dy()}
 	}
-	return out, res.OK, nil
+	return out, nil
 }
 
 // CheckQuality implements intake.QualityChecker: the photo goes through
@@ -74,11 +71,11 @@ func (s *Standardizer) run(ctx context.Context, school string, original []byte, 
 // bytes; only the JPEG quality search is left out (imaging's VerdictOnly:
 // one encode settles whether the school's size range can be met).
 func (s *Standardizer) CheckQuality(ctx context.Context, school string, photo []byte) (capture.QualityVerdict, error) {
-	out, ok, err := s.run(ctx, school, photo, true)
+	out, err := s.run(ctx, school, photo, true)
 	if err != nil {
 		return capture.QualityVerdict{}, err
 	}
-	return capture.QualityVerdict{Passed: ok, Findings: out.Findings, Review: out.Review, Measures: out.Measures, Input: out.Input}, nil
+	return capture.QualityVerdict{Passed: out.OK, Findings: out.Findings, Review: out.Review, Measures: out.Measures, Input: out.Input}, nil
 }
 
 // Flags checks what only a person may decide on, for the standardized
@@ -123,20 +120,4 @@ func FaceBox(f *imaging.Face) *capture.FaceBox {
 		fb.Landmarks = append(fb.Landmarks, [2]int{p.X, p.Y})
 	}
 	return fb
-}
-
-// measures turns the measures into a map for the record, three decimals.
-func measures(m imaging.Measures) map[string]float64 {
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return nil
-	}
-	var out map[string]float64
-	if json.Unmarshal(raw, &out) != nil {
-		return nil
-	}
-	for k, v := range out {
-		out[k] = math.Round(v*1000) / 1000
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package engines_test
+package vision_test
 
 import (
 	"context"
