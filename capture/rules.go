@@ -10,6 +10,8 @@ import (
 	"time"
 	_ "time/tzdata" // the quota's day is Asia/Shanghai even where no zoneinfo is installed
 	"unicode/utf8"
+
+	"github.com/recheck/recheck/texts"
 )
 
 // Rules are the numbers of the capture instructions that a school may set
@@ -94,7 +96,7 @@ func DefaultRules() Rules {
 	r := Rules{
 		DailyStandardizations: 3, CoolOff: Duration(24 * time.Hour), FailedAttempts: 3,
 		FreeResubmissions: 2, PassScore: 80, TimeZone: "Asia/Shanghai",
-		Help:              Help{CTIDHotline: "400-117-1166", CTIDHours: "工作日 8:30-20:30"},
+		Help:              Help{CTIDHotline: "400-117-1166", CTIDHours: texts.DefaultCTIDHours},
 		DuplicateDocument: DuplicateRefuse,
 	}
 	r.loc, _ = time.LoadLocation(r.TimeZone)

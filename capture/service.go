@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"time"
+
+	"github.com/recheck/recheck/texts"
 )
 
 // Lifecycle is the one way a capture or a journey changes: every operation
@@ -523,7 +525,7 @@ func (l *Lifecycle) Rescore(ctx context.Context, id, batch string, m MatchResult
 		case rec.State == Blocked && rec.BlockReason == ReasonPortraitScore && m.Score >= pass:
 			entry.Detail = "above the line now, but superseded by a later capture or an open case"
 		case rec.State == PendingReview && m.Score < pass:
-			rec.Review = append(rec.Review, Finding{Code: FlagRescoredBelowPass, MessageZH: "重新比对分数低于通过线，请审核员重点核对", Value: m.Score, Limit: pass})
+			rec.Review = append(rec.Review, Finding{Code: FlagRescoredBelowPass, MessageZH: texts.ReviewFlags.Text(FlagRescoredBelowPass), Value: m.Score, Limit: pass})
 			entry.Outcome, entry.Detail = OutcomeChanged, "below the line now: flagged for the reviewer"
 		}
 		outcome = entry.Outcome

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/texts"
 )
 
 // Summary is where a student stands: what the upstream's mini program
@@ -86,19 +87,6 @@ const (
 	StageEscalated     = "escalated"
 )
 
-var stageTexts = map[string]string{
-	StageNotStarted:    "尚未采集照片，请按拍照说明拍摄上传",
-	StageProcessing:    "照片正在处理，请稍后查看结果",
-	StageConfirm:       "照片已标准化，请确认本次采集照片和录取照片",
-	StageOnHold:        "暂缓比对，请查看照片状态",
-	StageInReview:      "人像比对通过，等待人工审核",
-	StageApproved:      "审核通过，已完成新生入学资格复查线上采集",
-	StageReshoot:       "请按提示重新拍摄照片",
-	StageCoolingOff:    "今日照片标准化次数已用完，请于冷静期结束后再操作",
-	StageRecordsOffice: "录取照片有误或缺失，请联系学籍部门处理",
-	StageEscalated:     "已转学籍部门处理，请联系学籍部门",
-}
-
 // Summary reports where a student stands.
 func (l *Lifecycle) Summary(ctx context.Context, school, student string) (*Summary, error) {
 	r := l.Rules(school)
@@ -139,7 +127,7 @@ func (l *Lifecycle) Summary(ctx context.Context, school, student string) (*Summa
 		s.Document = &DocumentBrief{Type: j.Identity.Type, LabelZH: dt.LabelZH(), CTID: dt.UsesCTID(), MessageZH: dt.NoteZH()}
 	}
 	s.Stage = stageOf(latest, j, s.Standardizations)
-	s.MessageZH = withContacts(stageTexts[s.Stage], r.Help)
+	s.MessageZH = withContacts(texts.Stages.Text(s.Stage), r.Help)
 	switch s.Stage {
 	case StageCoolingOff:
 		s.MessageZH = refused(RefusedDailyLimit, *s.Standardizations.NextAllowedAt, r).MessageZH

@@ -3,6 +3,8 @@ package imaging
 import (
 	"errors"
 	"fmt"
+
+	"github.com/recheck/recheck/texts"
 )
 
 // The codes an unusable input fails with. Every one of them means "send a
@@ -15,14 +17,6 @@ const (
 	CodeUnreadable  = "photo_unreadable"
 )
 
-var errorMessagesZH = map[string]string{
-	CodeEmpty:       "照片文件为空，请重新拍摄上传",
-	CodeTooLarge:    "照片文件过大，请重新拍摄上传",
-	CodeUnsupported: "照片格式不支持，请上传 JPEG、PNG、WebP 或 HEIC 格式的照片",
-	CodeTooManyPix:  "照片像素过多，请降低分辨率后重新上传",
-	CodeUnreadable:  "照片文件已损坏或无法读取，请重新拍摄上传",
-}
-
 // Error is an input that cannot be processed: a stable Code, an English
 // Message and a Chinese MessageZH for the student.
 type Error struct {
@@ -32,7 +26,7 @@ type Error struct {
 }
 
 func inputError(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...), MessageZH: errorMessagesZH[code]}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), MessageZH: texts.PhotoErrors.Text(code)}
 }
 
 // Error implements error.

@@ -10,6 +10,7 @@ import (
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
+	"github.com/recheck/recheck/texts"
 )
 
 // apiError is an error the API returns as
@@ -30,46 +31,8 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
-// Chinese messages of the API's own error codes.
-var messagesZH = map[string]string{
-	"invalid_request":                "请求格式不正确",
-	"multipart_required":             "请以 multipart/form-data 格式上传照片和信息",
-	"missing_field":                  "缺少必填信息",
-	"invalid_field":                  "填写的信息格式不正确",
-	"unknown_field":                  "请求中包含无法识别的字段",
-	"duplicate_field":                "请求中的字段重复",
-	"request_too_large":              "请求内容过大",
-	"idempotency_key_reused":         "该请求编号已用于另一张照片，请勿重复使用",
-	"idempotency_key_invalid":        "请求编号格式不正确",
-	"request_in_progress":            "相同的请求正在处理中，请稍后再试",
-	"not_found":                      "未找到相关记录",
-	"nothing_to_export":              "该学校（或该批次）暂无审核通过的照片可导出",
-	"invalid_cohort":                 "批次名称不正确",
-	"unavailable":                    "服务暂时不可用，请稍后重试",
-	"method_not_allowed":             "不支持的请求方式",
-	"unauthorized":                   "请求未通过身份验证（需签名或登录）",
-	"unsupported_media_type":         "请以 JSON 格式提交",
-	"forbidden":                      "无权进行此操作",
-	"busy":                           "服务繁忙，请稍后重试",
-	"overloaded":                     "当前提交人数较多，请稍后再试，已提交的照片不受影响",
-	"csrf_invalid":                   "页面已过期或来源不正确，请刷新页面后重试",
-	"cross_site_request":             "请求来自其他网站，已拒绝；请在本系统页面上操作",
-	"session_expired":                "登录已过期，请重新登录",
-	"token_invalid":                  "访问令牌无效",
-	"basic_auth_off":                 "不支持用户名密码直接访问，请在登录页登录或使用访问令牌",
-	"login_throttled":                "密码错误次数过多，请稍后再试",
-	"account_locked":                 "该账号因密码错误次数过多已锁定，请联系管理员或学籍部门解锁",
-	"signature_invalid":              "请求签名无效",
-	"signature_expired":              "请求已过期，请校准时间后重试",
-	"signature_replayed":             "请求重复提交",
-	"body_digest_mismatch":           "请求内容与签名不符",
-	"admission_photo_locked":         "录取照片已存档，不可更换；如有错误或缺失，请联系学籍部门",
-	"admission_photo_no_face":        "录取照片中未检测到人脸，请上传清晰的正面免冠照片",
-	"admission_photo_multiple_faces": "录取照片中有多张人脸，请上传本人单人照片",
-}
-
 func newError(status int, code, message string) *apiError {
-	return &apiError{Status: status, Code: code, Message: message, MessageZH: messagesZH[code]}
+	return &apiError{Status: status, Code: code, Message: message, MessageZH: texts.APIErrors.Text(code)}
 }
 
 func fieldError(code, field, message string) *apiError {

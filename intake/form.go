@@ -15,6 +15,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/identity"
+	"github.com/recheck/recheck/texts"
 )
 
 // captureForm is a validated POST /v1/captures request.
@@ -77,7 +78,7 @@ func readMultipart(r *http.Request, maxPhoto int64, names []string) (map[string]
 			photo = buf.Bytes()
 			if int64(len(photo)) > maxPhoto {
 				e := newError(http.StatusRequestEntityTooLarge, "photo_too_large", fmt.Sprintf("the photo is larger than %d bytes", maxPhoto))
-				e.MessageZH, e.Field = "照片文件过大，请重新拍摄上传", "photo"
+				e.MessageZH, e.Field = texts.PhotoErrors.Text("photo_too_large"), "photo"
 				return nil, nil, e
 			}
 		case slices.Contains(names, name):

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/recheck/recheck/texts"
 )
 
 // FuzzCaptureForm: whatever a client posts as a capture (any content type,
@@ -40,7 +42,7 @@ func FuzzCaptureForm(f *testing.F) {
 		if !errors.As(err, &ae) {
 			t.Fatalf("a refusal that is not an API error: %v", err)
 		}
-		if ae.Code == "" || messagesZH[ae.Code] == "" {
+		if ae.Code == "" || texts.APIErrors.Text(ae.Code) == "" {
 			t.Fatalf("error code %q without a Chinese message", ae.Code)
 		}
 	})

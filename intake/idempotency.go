@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/recheck/recheck/internal/keyspace"
+	"github.com/recheck/recheck/texts"
 )
 
 // claimTTL is how long an Idempotency-Key is held while its request is being
@@ -148,5 +149,5 @@ func fingerprint(f *captureForm) string {
 var errKeyReused = &apiError{
 	Status: http.StatusConflict, Code: "idempotency_key_reused",
 	Message:   "this Idempotency-Key was used for a different request",
-	MessageZH: messagesZH["idempotency_key_reused"],
+	MessageZH: texts.APIErrors.Text("idempotency_key_reused"),
 }

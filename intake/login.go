@@ -18,6 +18,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/keyspace"
+	"github.com/recheck/recheck/texts"
 )
 
 // loginData is what the login page shows.
@@ -78,15 +79,15 @@ func (a *API) postLogin(w http.ResponseWriter, r *http.Request) {
 		status := e.Status
 		switch e.Code {
 		case "login_throttled":
-			d.Error = "密码错误次数过多，请稍后再试"
+			d.Error = texts.LoginThrottled
 			if wait := a.retryAfter(e); wait > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(wait))
-				d.Error = fmt.Sprintf("密码错误次数过多，请于 %d 秒后再试", wait)
+				d.Error = texts.LoginWait(wait)
 			}
 		case "account_locked":
-			d.Error = "该账号因密码错误次数过多已锁定，请联系管理员或学籍部门解锁"
+			d.Error = texts.LoginLocked
 		case "unauthorized":
-			d.Error = "用户名或密码错误"
+			d.Error = texts.LoginWrong
 		default:
 			d.Error = e.MessageZH
 		}
@@ -200,7 +201,7 @@ func (a *API) postUnlockPage(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("user"))
 	back := "/admin/escalations?school=" + url.QueryEscape(r.PostFormValue("school"))
 	if !capture.ValidID(name) || !a.mayUnlock(principalOf(r), name) {
-		http.Redirect(w, r, back+"&error="+url.QueryEscape("无权解锁该账号或账号不存在："+truncate(name, 64)), http.StatusSeeOther)
+		http.Redirect(w, r, back+"&error="+url.QueryEscape(texts.UnlockRefused(truncate(name, 64))), http.StatusSeeOther)
 		return
 	}
 	was, err := a.unlock(r, name)
@@ -208,11 +209,7 @@ func (a *API) postUnlockPage(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	msg := "账号 " + name + " 未被锁定"
-	if was {
-		msg = "已解锁账号 " + name
-	}
-	http.Redirect(w, r, back+"&ok="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, back+"&ok="+url.QueryEscape(texts.Unlocked(name, was)), http.StatusSeeOther)
 }
 
 // getLoginAudit lists the latest login events, newest first (admins).

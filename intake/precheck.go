@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/texts"
 )
 
 // QualityChecker runs a capture's quality checks on a photo and keeps
@@ -50,12 +51,6 @@ type submissionView struct {
 	MessageZH string `json:"message_zh,omitempty"`
 	RetryAt   string `json:"retry_at,omitempty"`
 }
-
-// The student's texts of a precheck (step 11: "不限次数重拍，再去确认制作").
-const (
-	precheckPassedZH = "照片符合拍摄要求，可以确认制作（照片标准化每日限 %d 次）"
-	precheckFailedZH = "照片不符合拍摄要求，请按提示重新拍摄（检测不限次数，不计入每日制作次数）"
-)
 
 // PrecheckSlots is how many prechecks run at once for the setting n
 // (RECHECK_PRECHECK_SLOTS): n, or two per CPU when n is 0. The checks are
@@ -138,9 +133,9 @@ func (a *API) postPrecheck(w http.ResponseWriter, r *http.Request) {
 	if out.ReviewFlags == nil {
 		out.ReviewFlags = []capture.Finding{}
 	}
-	out.MessageZH = precheckFailedZH
+	out.MessageZH = texts.PrecheckFailed
 	if v.Passed {
-		out.MessageZH = fmt.Sprintf(precheckPassedZH, lc.Rules(school).DailyStandardizations)
+		out.MessageZH = fmt.Sprintf(texts.PrecheckPassed, lc.Rules(school).DailyStandardizations)
 	}
 	if err := lc.Admit(ctx, school, student, nil); err != nil {
 		ae, ok := fromDomain(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/internal/keyspace"
+	"github.com/recheck/recheck/texts"
 )
 
 //go:embed pages/*.html
@@ -37,20 +38,6 @@ var pages = func() map[string]*template.Template {
 	}
 	return out
 }()
-
-// Chinese labels; the codes show on hover.
-var (
-	roleZH = map[string]string{RoleAdmin: "管理员", RoleReviewer: "审核员", RoleRecordsOffice: "学籍部门"}
-	ctidZH = map[string]string{"pass": "通过", "suspected": "疑似", "not_same_person": "非同一人",
-		"identity_invalid": "身份信息无效", "unavailable": "服务暂不可用", "": "未核验（港澳台及外籍学生或无需核验）"}
-	caseZH = map[string]string{capture.CaseAttemptsExhausted: "多次比对未通过", capture.CaseReviewsExhausted: "多次审核未通过",
-		capture.CaseAdmissionWrong: "录取照片非本人", capture.CaseAdmissionMissing: "学生反馈录取照片缺失",
-		capture.CaseAdmissionAbsent: "录取照片未存档", capture.CaseAdmissionUnusable: "录取照片无法识别人脸",
-		capture.CaseDocumentInUse: "证件号码与本校其他学生重复"}
-	measureZH = map[string]string{"sharpness": "清晰度", "face_luma": "面部亮度", "light_imbalance": "左右光照差", "wall_luma": "背景亮度",
-		"wall_spread": "背景均匀度", "roll_deg": "头部倾斜（度）", "yaw": "左右转头", "pitch": "俯仰", "upscale": "放大倍数",
-		"mouth_open": "张嘴程度", "eye_ring_luma": "镜片亮度", "forehead_luma": "额头亮度", "clothes_as_background": "衣服与背景相近"}
-)
 
 type flash struct{ Kind, Text string }
 
@@ -138,7 +125,7 @@ func (a *API) checkForm(r *http.Request) error {
 // page renders an admin page.
 func (a *API) page(w http.ResponseWriter, r *http.Request, name string, d pageData) {
 	p := principalOf(r)
-	d.User, d.Role, d.RoleZH, d.Path = p.Name, p.Role, roleZH[p.Role], r.URL.Path
+	d.User, d.Role, d.RoleZH, d.Path = p.Name, p.Role, texts.Roles.Text(p.Role), r.URL.Path
 	d.Session, d.LockAfter = p.session != nil, a.cfg.LoginLockAfter
 	var err error
 	if d.CSRF, err = a.formToken(r); err != nil {
@@ -174,7 +161,7 @@ func pageSchool(r *http.Request) string {
 // getReviewPage lists a school's captures waiting for review, oldest
 // first, for reviewers.
 func (a *API) getReviewPage(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Title: "人工审核", School: pageSchool(r)}
+	d := pageData{Title: texts.PageReview, School: pageSchool(r)}
 	if d.School == "" {
 		a.page(w, r, "review", d)
 		return
@@ -194,14 +181,14 @@ func (a *API) getReviewPage(w http.ResponseWriter, r *http.Request) {
 		if it.CTID != nil {
 			it.CTIDCode = it.CTID.Outcome
 		}
-		it.CTIDZH = ctidZH[it.CTIDCode]
+		it.CTIDZH = texts.CTIDResults.Text(it.CTIDCode)
 		codes := make([]string, 0, len(rec.Measures))
 		for c := range rec.Measures {
 			codes = append(codes, c)
 		}
 		sort.Strings(codes)
 		for _, c := range codes {
-			label := measureZH[c]
+			label := texts.Measures.Text(c)
 			if label == "" {
 				label = c
 			}
@@ -239,23 +226,23 @@ func (a *API) postReviewPage(w http.ResponseWriter, r *http.Request) {
 	case !a.committed(w, r, saved != nil, err):
 		return
 	}
-	msg := "已通过：学号 " + rec.StudentID
+	msg := texts.Approved(rec.StudentID)
 	if d == capture.Reject {
-		msg = "已驳回：学号 " + rec.StudentID
+		msg = texts.Rejected(rec.StudentID)
 	}
 	http.Redirect(w, r, back+"&ok="+url.QueryEscape(msg), http.StatusSeeOther)
 }
 
 func reviewErrorZH(e *capture.InvalidError) string {
 	if e.Field == "reason" {
-		return "驳回时请填写驳回原因（学生可见）"
+		return texts.ReasonRequired
 	}
-	return "操作未完成：" + e.Message
+	return texts.NotDone(e.Message)
 }
 
 // getEscalationsPage lists a school's open cases for the records office.
 func (a *API) getEscalationsPage(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Title: "学籍部门转办", School: pageSchool(r)}
+	d := pageData{Title: texts.PageEscalations, School: pageSchool(r)}
 	if d.School == "" {
 		a.page(w, r, "escalations", d)
 		return
@@ -270,7 +257,7 @@ func (a *API) getEscalationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Next = next
 	for _, it := range items {
-		d.Cases = append(d.Cases, pageCase{caseItem: it, Reason: it.Case.Reason, ReasonZH: caseZH[it.Case.Reason],
+		d.Cases = append(d.Cases, pageCase{caseItem: it, Reason: it.Case.Reason, ReasonZH: texts.Cases.Text(it.Case.Reason),
 			OpenedAt: it.Case.OpenedAt.In(shanghai).Format("2006-01-02 15:04")})
 	}
 	a.page(w, r, "escalations", d)
@@ -292,7 +279,7 @@ func (a *API) postResolvePage(w http.ResponseWriter, r *http.Request) {
 	var ce *capture.ConflictError
 	switch {
 	case errors.As(err, &inv):
-		http.Redirect(w, r, back+"&error="+url.QueryEscape("请填写处理说明"), http.StatusSeeOther)
+		http.Redirect(w, r, back+"&error="+url.QueryEscape(texts.ResolutionRequired), http.StatusSeeOther)
 		return
 	case errors.As(err, &ce):
 		http.Redirect(w, r, back+"&error="+url.QueryEscape(ce.MessageZH), http.StatusSeeOther)
@@ -300,7 +287,7 @@ func (a *API) postResolvePage(w http.ResponseWriter, r *http.Request) {
 	case !a.committed(w, r, j != nil, err):
 		return
 	}
-	http.Redirect(w, r, back+"&ok="+url.QueryEscape("已办结：学号 "+student), http.StatusSeeOther)
+	http.Redirect(w, r, back+"&ok="+url.QueryEscape(texts.Resolved(student)), http.StatusSeeOther)
 }
 
 var shanghai = func() *time.Location {

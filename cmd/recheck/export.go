@@ -12,6 +12,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/export"
+	"github.com/recheck/recheck/texts"
 )
 
 // exportCmd: recheck export --school S [--cohort C] --out FILE.zip. Writes
@@ -24,7 +25,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return exitFailure, err
 	}
 	school := fs.String("school", "", "the school's code (required)")
-	cohort := fs.String("cohort", "", "only this cohort (e.g. 2026级本科新生)")
+	cohort := fs.String("cohort", "", "only this cohort (e.g. "+texts.SampleCohort+")")
 	out := fs.String("out", "", "the zip to write (required)")
 	user := fs.String("user", os.Getenv("USER"), "who exports, printed with the summary")
 	pos, err := parseArgs(fs, args)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/intake/client"
+	"github.com/recheck/recheck/texts"
 )
 
 // Options configure a run.
@@ -319,7 +320,7 @@ func one(ctx context.Context, up *client.Client, opt Options, captured []byte, s
 	start := time.Now()
 	resp, err := retryBusy(ctx, func() (*client.Response, error) {
 		return up.SubmitCapture(ctx, client.Capture{School: opt.School, Cohort: "load", StudentID: student, OpenID: "o-" + student,
-			DocumentType: "resident_id", DocumentNumber: residentID(student), Name: "测试学生"}, unique(captured, student), student)
+			DocumentType: "resident_id", DocumentNumber: residentID(student), Name: texts.SampleStudentName}, unique(captured, student), student)
 	})
 	if err != nil {
 		return "", 0, err

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/recheck/recheck/texts"
 )
 
 // The value types of subscribe-message keys, named by the key's prefix
@@ -21,10 +23,13 @@ const (
 )
 
 // TimeLayout is the "time" value's format: 2025年10月1日 15:01.
-const TimeLayout = "2006年1月2日 15:04"
+const TimeLayout = texts.TimeLayout
 
 // DateLayout is the "date" value's format: 2025年10月1日.
-const DateLayout = "2006年1月2日"
+const DateLayout = texts.DateLayout
+
+// exampleTime shows the time and date layouts in error messages.
+var exampleTime = time.Date(2025, 10, 1, 15, 1, 0, 0, time.UTC)
 
 // KeyType returns the value type of a template key ("thing12" → "thing"),
 // or an error naming the key when the type is not one recheck sends.
@@ -59,11 +64,11 @@ func CheckValue(typ, v string) error {
 		return fmt.Errorf("number value %q: at most 32 digits", v)
 	case typ == TypeTime:
 		if _, err := time.Parse(TimeLayout, v); err != nil {
-			return fmt.Errorf("time value %q: must read like 2025年10月1日 15:01", v)
+			return fmt.Errorf("time value %q: must read like %s", v, exampleTime.Format(TimeLayout))
 		}
 	case typ == TypeDate:
 		if _, err := time.Parse(DateLayout, v); err != nil {
-			return fmt.Errorf("date value %q: must read like 2025年10月1日", v)
+			return fmt.Errorf("date value %q: must read like %s", v, exampleTime.Format(DateLayout))
 		}
 	}
 	return nil

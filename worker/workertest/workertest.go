@@ -28,6 +28,7 @@ import (
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/notify"
+	"github.com/recheck/recheck/texts"
 	"github.com/recheck/recheck/worker"
 )
 
@@ -101,7 +102,7 @@ func (s *Standardizer) Standardize(_ context.Context, _ string, original []byte)
 func standardize(original []byte) capture.StandardizeResult {
 	tag, err := Tag(original)
 	if err != nil {
-		return capture.StandardizeResult{Findings: []capture.Finding{{Code: "photo_unreadable", MessageZH: "照片无法读取，请重新拍摄上传"}}}
+		return capture.StandardizeResult{Findings: []capture.Finding{{Code: "photo_unreadable", MessageZH: texts.PhotoErrors.Text("photo_unreadable")}}}
 	}
 	out := capture.StandardizeResult{
 		Input:    &capture.PhotoInfo{Format: "png", Width: 64, Height: 8, Bytes: len(original)},
@@ -110,7 +111,7 @@ func standardize(original []byte) capture.StandardizeResult {
 		Findings: []capture.Finding{},
 	}
 	if q := tag["quality"]; q != "" {
-		out.Findings = []capture.Finding{{Code: q, MessageZH: "照片不符合拍摄要求", Value: 1, Limit: 0}}
+		out.Findings = []capture.Finding{{Code: q, MessageZH: texts.Findings.Text(q), Value: 1, Limit: 0}}
 		return out
 	}
 	if tag["print"] == "1" {
