@@ -17,18 +17,16 @@ export MALLOC_ARENA_MAX ?= 2
 setup:
 	@scripts/setup.sh
 
-## dev: intake API on 127.0.0.1:8080 and workers in one process, console logs,
-## development credentials in ./data/dev (printed at start: an upstream key,
-## users admin, reviewer and office with password dev on /admin/login and an API
-## token each in ./data/dev/tokens), the CTID simulator.
-DEV_DIR ?= ./data/dev
+## dev: intake API on RECHECK_HTTP_ADDR (127.0.0.1:8080) and workers in one
+## process, console logs, development credentials in ./dev-credentials (an
+## upstream key, users admin, reviewer and office with password dev on
+## /admin/login and an API token each in ./dev-credentials/tokens, the data
+## keyring; ./dev-credentials/env points at them), the CTID simulator.
+DEV_DIR ?= ./dev-credentials
 dev: build
 	bin/recheck dev-init --dir $(DEV_DIR)
+	. $(DEV_DIR)/env; \
 	RECHECK_LOG_FORMAT=$${RECHECK_LOG_FORMAT:-console} \
-	RECHECK_UPSTREAM_KEYS=$${RECHECK_UPSTREAM_KEYS:-$(DEV_DIR)/upstream-keys.json} \
-	RECHECK_ADMIN_USERS=$${RECHECK_ADMIN_USERS:-$(DEV_DIR)/admin-users.json} \
-	RECHECK_DATA_KEYS=$${RECHECK_DATA_KEYS:-$(DEV_DIR)/data-keys.json} \
-	RECHECK_CTID_URL=$${RECHECK_CTID_URL:-sim} \
 	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} \
 	exec bin/recheck serve
 
@@ -92,8 +90,7 @@ screenshots: setup
 LOAD_ARGS ?= --captures 100 --concurrency 8 --size 12mp
 load: build
 	@scripts/load-photos.sh /tmp/recheck-load-photos >/dev/null
-	RECHECK_UPSTREAM_KEYS=$${RECHECK_UPSTREAM_KEYS:-$(DEV_DIR)/upstream-keys.json} \
-	bin/recheck load --photos /tmp/recheck-load-photos $(LOAD_ARGS)
+	. $(DEV_DIR)/env; bin/recheck load --photos /tmp/recheck-load-photos $(LOAD_ARGS)
 
 ## chaos: the fault tests at scale: RECHECK_CHAOS_CAPTURES captures (300)
 ## through the API while the worker process is killed with SIGKILL

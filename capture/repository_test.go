@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/storage"
 )
@@ -72,6 +74,7 @@ type bundle struct {
 	store *flakyStore
 	disp  *recorder
 	now   time.Time
+	rdb   *redis.Client
 }
 
 func setup(t *testing.T) *bundle {
@@ -79,7 +82,7 @@ func setup(t *testing.T) *bundle {
 	srv := redistest.Start(t)
 	fs, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)
-	b := &bundle{ctx: context.Background(), store: &flakyStore{Store: fs}, disp: &recorder{}, now: at(1, 8, 0)}
+	b := &bundle{ctx: context.Background(), store: &flakyStore{Store: fs}, disp: &recorder{}, now: at(1, 8, 0), rdb: srv.Client}
 	b.repo = capture.NewRepository(capture.RepositoryParams{Redis: srv.Client, Store: b.store, Dispatcher: b.disp, Now: func() time.Time { return b.now }})
 	b.lc = capture.NewLifecycle(b.repo, capture.RuleSet{})
 	return b
@@ -319,6 +322,33 @@ func TestListStatePages(t *testing.T) {
 	_, _, err := b.repo.ListState(b.ctx, "cjlu", capture.Queued, "garbage", 2)
 	var ie *capture.InvalidError
 	require.ErrorAs(t, err, &ie)
+}
+
+// TestWaiting: the schools with captures waiting for review or open cases,
+// with their counts, every school's for "*", only the named ones
+// otherwise; a school with nothing waiting is left out.
+func TestWaiting(t *testing.T) {
+	b := setup(t)
+	add := func(key string, members ...string) {
+		for i, m := range members {
+			require.NoError(t, b.rdb.ZAdd(b.ctx, key, redis.Z{Score: float64(i), Member: m}).Err())
+		}
+	}
+	add(keyspace.SchoolState("cjlu", string(capture.PendingReview)), "c1", "c2")
+	add(keyspace.SchoolCases("zjut"), "S9")
+	add(keyspace.SchoolState("hdu", string(capture.Queued)), "c3")
+	add(keyspace.SchoolState("hdu", string(capture.PendingReview)), "c4")
+	require.NoError(t, b.rdb.ZRem(b.ctx, keyspace.SchoolState("hdu", string(capture.PendingReview)), "c4").Err())
+
+	all, err := b.repo.Waiting(b.ctx, []string{"*"})
+	require.NoError(t, err)
+	require.Equal(t, []capture.SchoolWork{{School: "cjlu", PendingReview: 2}, {School: "zjut", OpenCases: 1}}, all)
+	mine, err := b.repo.Waiting(b.ctx, []string{"zjut", "hdu"})
+	require.NoError(t, err)
+	require.Equal(t, []capture.SchoolWork{{School: "zjut", OpenCases: 1}}, mine)
+	none, err := b.repo.Waiting(b.ctx, nil)
+	require.NoError(t, err)
+	require.Empty(t, none)
 }
 
 func TestEmbeddingCache(t *testing.T) {

@@ -52,6 +52,10 @@ type pageData struct {
 	Items     []pageItem
 	Cases     []pageCase
 	Next      string
+	// ChooseSchool is true on a page opened without a school: it lists
+	// Schools, those with work waiting that the user may see.
+	ChooseSchool bool
+	Schools      []capture.SchoolWork
 }
 
 type measureRow struct{ Code, Label, Value string }
@@ -163,7 +167,7 @@ func pageSchool(r *http.Request) string {
 func (a *API) getReviewPage(w http.ResponseWriter, r *http.Request) {
 	d := pageData{Title: texts.PageReview, School: pageSchool(r)}
 	if d.School == "" {
-		a.page(w, r, "review", d)
+		a.schoolsPage(w, r, "review", d)
 		return
 	}
 	if !maySchool(w, r, d.School, RoleReviewer) {
@@ -240,11 +244,30 @@ func reviewErrorZH(e *capture.InvalidError) string {
 	return texts.NotDone(e.Message)
 }
 
+// schoolsPage is a staff page without a school chosen: the schools the
+// user may work for that have captures waiting for review or open cases,
+// each a link to its page.
+func (a *API) schoolsPage(w http.ResponseWriter, r *http.Request, name string, d pageData) {
+	p := principalOf(r)
+	schools := p.schools
+	if p.Role == RoleAdmin {
+		schools = []string{"*"}
+	}
+	work, err := a.deps.Lifecycle.Repo().Waiting(r.Context(), schools)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	d.Schools = work
+	d.ChooseSchool = true
+	a.page(w, r, name, d)
+}
+
 // getEscalationsPage lists a school's open cases for the records office.
 func (a *API) getEscalationsPage(w http.ResponseWriter, r *http.Request) {
 	d := pageData{Title: texts.PageEscalations, School: pageSchool(r)}
 	if d.School == "" {
-		a.page(w, r, "escalations", d)
+		a.schoolsPage(w, r, "escalations", d)
 		return
 	}
 	if !maySchool(w, r, d.School, RoleRecordsOffice) {

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"regexp"
 	"sort"
@@ -157,7 +158,7 @@ type Config struct {
 }
 
 // ErrNoKey is returned by Load when no key is configured.
-var ErrNoKey = errors.New("seal: neither RECHECK_DATA_KEYS nor RECHECK_DATA_KEY is set: recheck keeps names, document numbers and openids only sealed (make dev writes a development keyring; recheck new-data-key makes a key)")
+var ErrNoKey = errors.New("seal: neither RECHECK_DATA_KEYS nor RECHECK_DATA_KEY is set: recheck keeps names, document numbers and openids only sealed (make dev writes a development keyring, and `. dev-credentials/env` points a shell at it; recheck new-data-keys FILE makes a keyring)")
 
 // Validate reports a configuration that cannot work, without requiring a
 // key (Load does).
@@ -230,13 +231,28 @@ func NewKey() string {
 }
 
 // WriteKeyring writes a new keyring file with one key (id) and an index
-// key, readable by its owner only.
+// key, readable by its owner only. It never replaces a file: a keyring
+// written over is data no key opens any more.
 func WriteKeyring(path, id string) error {
+	if !keyIDPattern.MatchString(id) {
+		return fmt.Errorf("seal: key ID %q must be 1-32 letters, digits, '_', '.' or '-'", id)
+	}
 	raw, err := json.MarshalIndent(keyringFile{Primary: id, Keys: map[string]string{id: NewKey()}, IndexKey: NewKey()}, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(raw, '\n'), 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("seal: %s exists: a keyring is never written over (recheck rotate-key adds a key to it)", path)
+		}
+		return fmt.Errorf("seal: write keyring: %w", err)
+	}
+	if _, err := f.Write(append(raw, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("seal: write keyring %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // AddKey adds a new random key to a keyring file, not yet primary: every

@@ -461,3 +461,31 @@ func (w *world) precheck(student, tag, who string) (int, map[string]any) {
 	resp, body := w.as(who, http.MethodPost, "/v1/schools/cjlu/students/"+student+"/precheck", mw.FormDataContentType(), &b)
 	return resp.StatusCode, body
 }
+
+// TestStaffPagesWithoutSchoolListTheWork: the review and escalation pages
+// opened without ?school= list the schools with work waiting, with links,
+// rather than an empty page.
+func TestStaffPagesWithoutSchoolListTheWork(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	for _, who := range []string{"admin", "li"} {
+		resp, page := w.asRaw(who, http.MethodGet, "/admin/review", "", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, string(page), `id="empty"`, "%s: nothing waiting yet", who)
+	}
+	w.putAdmission("S1", "person=alice")
+	_, body := w.submit("S1", "person=alice")
+	w.idle()
+	_, _ = w.confirm(body["id"].(string), "mine")
+	w.idle()
+	for _, path := range []string{"/admin/review", "/admin/escalations"} {
+		resp, page := w.asRaw("admin", http.MethodGet, path, "", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, string(page), `id="schools"`, path)
+		require.Contains(t, string(page), `<a href="/admin/review?school=cjlu">1</a>`, path)
+		require.Contains(t, string(page), `<a href="/admin/escalations?school=cjlu">0</a>`, path)
+	}
+	// A user of one school goes straight to it.
+	resp, page := w.asRaw("li", http.MethodGet, "/admin/review", "", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(page), "学号 S1")
+}

@@ -21,10 +21,11 @@ func (f *formFields) String() string     { return strings.Join(*f, ",") }
 func (f *formFields) Set(v string) error { *f = append(*f, v); return nil }
 
 // callCmd: recheck call METHOD TARGET [--file F | --json S | -F k=v ... -F photo=@F]
-// [--url U] [--key-id K] [--idempotency-key I]. Sends one request to the
-// intake API signed with an upstream key from RECHECK_UPSTREAM_KEYS (the
-// development key under make dev), and prints the answer; exit 1 on an
-// error answer. A small reference of what the upstream service does.
+// [--url U] [--key-id K | --token FILE] [--idempotency-key I]. Sends one
+// request to the intake API signed with an upstream key from
+// RECHECK_UPSTREAM_KEYS (the development key under make dev), or as the
+// staff member whose API token is in FILE, and prints the answer; exit 1
+// on an error answer. A small reference of what the upstream service does.
 func callCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("call", flag.ContinueOnError)
 	cfg, err := loadConfig(fs, getenv)
@@ -36,6 +37,7 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 	file := fs.String("file", "", "send this file as the body")
 	jsonBody := fs.String("json", "", "send this JSON as the body")
 	idem := fs.String("idempotency-key", "", "Idempotency-Key header")
+	tokenFile := fs.String("token", "", "act as the staff member whose API token is in this file (like dev-credentials/tokens/reviewer) instead of signing as the upstream")
 	var form formFields
 	fs.Var(&form, "F", "a multipart field name=value, or the photo as photo=@FILE (repeatable)")
 	pos, err := parseArgs(fs, args)
@@ -46,28 +48,13 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return exitFailure, usageError{"call needs METHOD and TARGET, like: recheck call GET /v1/captures/ID"}
 	}
 	method, target := strings.ToUpper(pos[0]), pos[1]
-	if cfg.Intake.UpstreamKeys == "" {
-		return exitFailure, usageError{"call signs with a key of RECHECK_UPSTREAM_KEYS, which is not set"}
-	}
-	keys, err := intake.LoadUpstreamKeys(cfg.Intake.UpstreamKeys)
-	if err != nil {
-		return exitFailure, err
-	}
-	key, ok := keys[*keyID]
-	if *keyID == "" {
-		for _, k := range keys {
-			if key.ID == "" || k.ID < key.ID {
-				key, ok = k, true
-			}
-		}
-	}
-	if !ok {
-		return exitFailure, usageError{fmt.Sprintf("no key %q in RECHECK_UPSTREAM_KEYS", *keyID)}
-	}
 	if *base == "" {
 		*base = "http://" + cfg.Intake.Addr
 	}
-	c := client.New(*base, key.ID, key.Secret)
+	c, err := callClient(cfg, *base, *keyID, *tokenFile)
+	if err != nil {
+		return exitFailure, err
+	}
 	var resp *client.Response
 	switch {
 	case len(form) > 0:
@@ -98,6 +85,42 @@ func callCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return exitFailure, nil
 	}
 	return exitOK, nil
+}
+
+// callClient is the client call sends with: a staff member's API token
+// read from tokenFile, or else the upstream key keyID (the first when
+// empty) of RECHECK_UPSTREAM_KEYS.
+func callClient(cfg *Config, base, keyID, tokenFile string) (*client.Client, error) {
+	if tokenFile != "" {
+		raw, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("--token: %w", err)
+		}
+		token := strings.TrimSpace(string(raw))
+		if token == "" {
+			return nil, usageError{"--token " + tokenFile + " is empty"}
+		}
+		return client.NewWithToken(base, token), nil
+	}
+	if cfg.Intake.UpstreamKeys == "" {
+		return nil, usageError{"call signs with a key of RECHECK_UPSTREAM_KEYS, which is not set (under make dev: . dev-credentials/env), or acts as a staff member with --token FILE"}
+	}
+	keys, err := intake.LoadUpstreamKeys(cfg.Intake.UpstreamKeys)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := keys[keyID]
+	if keyID == "" {
+		for _, k := range keys {
+			if key.ID == "" || k.ID < key.ID {
+				key, ok = k, true
+			}
+		}
+	}
+	if !ok {
+		return nil, usageError{fmt.Sprintf("no key %q in RECHECK_UPSTREAM_KEYS", keyID)}
+	}
+	return client.New(base, key.ID, key.Secret), nil
 }
 
 // callMultipart sends the -F fields, the photo from photo=@FILE.

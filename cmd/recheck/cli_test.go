@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/internal/testmodels"
@@ -368,6 +370,23 @@ func TestSheetCommand(t *testing.T) {
 	require.Contains(t, stderr, "--out")
 }
 
+// TestDevInitMovesCredentialsOutOfStorage: the credentials of an earlier
+// dev-init, inside the storage root (./data/dev), move to
+// ./dev-credentials with the keyring that opens the data.
+func TestDevInitMovesCredentialsOutOfStorage(t *testing.T) {
+	t.Chdir(t.TempDir())
+	require.NoError(t, devInitCmd([]string{"--dir", oldDevDir}, io.Discard))
+	ring, err := os.ReadFile(filepath.Join(oldDevDir, devDataKeys))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, devInitCmd(nil, &out))
+	require.Contains(t, out.String(), "moved the development credentials")
+	moved, err := os.ReadFile(filepath.Join(devDir, devDataKeys))
+	require.NoError(t, err)
+	require.Equal(t, ring, moved, "the same keyring, so the sealed data still opens")
+	require.NoDirExists(t, oldDevDir)
+}
+
 func TestDevInitKeepsWhatExists(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
@@ -375,13 +394,23 @@ func TestDevInitKeepsWhatExists(t *testing.T) {
 	require.Contains(t, out.String(), "created development credentials")
 	first, _, err := devKey(filepath.Join(dir, devKeysFile))
 	require.NoError(t, err)
+	require.Contains(t, out.String(), first, "the new upstream secret is shown once")
 	out.Reset()
 	require.NoError(t, devInitCmd([]string{"--dir", dir}, &out))
 	require.Contains(t, out.String(), "using development credentials")
 	second, _, err := devKey(filepath.Join(dir, devKeysFile))
 	require.NoError(t, err)
 	require.Equal(t, first, second, "the key stays, so signed commands keep working")
-	require.Contains(t, out.String(), first, "make dev prints the development key")
+	require.NotContains(t, out.String(), first, "a later start does not print the upstream secret again")
+	require.Contains(t, out.String(), filepath.Join(dir, devKeysFile), "it says where the secret is")
+
+	// The env file gives a shell the settings make dev gives the service,
+	// without overriding one the shell sets.
+	sh := exec.Command("sh", "-c", `. "$1"; echo "$RECHECK_DATA_KEYS|$RECHECK_UPSTREAM_KEYS|$RECHECK_CTID_URL"`, "sh", filepath.Join(dir, devEnvFile))
+	sh.Env = append(os.Environ(), "RECHECK_CTID_URL=https://ctid.example.cn")
+	got, err := sh.Output()
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, devDataKeys)+"|"+filepath.Join(dir, devKeysFile)+"|https://ctid.example.cn\n", string(got))
 	for _, f := range []string{devKeysFile, devUsersFile} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err)
@@ -401,4 +430,25 @@ func TestHashPassword(t *testing.T) {
 	hash := strings.TrimSpace(out.String())
 	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse battery")))
 	require.Error(t, hashPasswordCmd(strings.NewReader("short\n"), io.Discard), "too short")
+}
+
+// TestNewDataKeys: the command the missing-keyring error names writes a
+// keyring the service opens, and never writes over one.
+func TestNewDataKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	code, out, stderr := cli(t, "new-data-keys", path, "--id", "k1")
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, out, "RECHECK_DATA_KEYS="+path)
+	ring, err := seal.Load(seal.Config{File: path})
+	require.NoError(t, err)
+	require.NotNil(t, ring)
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+	code, _, stderr = cli(t, "new-data-keys", path)
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "never written over")
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, before, after)
+	require.Contains(t, seal.ErrNoKey.Error(), "recheck new-data-keys", "the error names a command that exists")
 }

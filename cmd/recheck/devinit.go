@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -26,19 +28,33 @@ const (
 	devKeyID     = "dev"
 	devPassword  = "dev"
 	devTokensDir = "tokens"
+	devEnvFile   = "env"
+	// devDir is where make dev keeps them: beside the storage root
+	// (./data), not inside it, so a storage directory copied or shared
+	// never carries the keyring that opens it.
+	devDir = "./dev-credentials"
+	// oldDevDir is where dev-init wrote them before; it moves them.
+	oldDevDir = "./data/dev"
 )
 
 // devInitCmd: recheck dev-init [--dir DIR]. Writes the credentials of a
-// development machine into DIR (./data/dev), each only when missing: an
-// upstream key (id "dev", a random secret) for every school, and the users
-// admin, reviewer and office, all with password "dev" (for the login page)
-// and an API token each (DIR/tokens/<user>, for curl). make dev runs it
-// and points the service at the files. Never for production.
+// development machine into DIR (./dev-credentials), each only when
+// missing: an upstream key (id "dev", a random secret) for every school,
+// the users admin, reviewer and office, all with password "dev" (for the
+// login page) and an API token each (DIR/tokens/<user>), the keyring that
+// seals personal data, and DIR/env, the settings that point at them (make
+// dev reads it; ". DIR/env" gives a shell the same, for the commands). The
+// upstream secret is printed once, when it is made. Never for production.
 func devInitCmd(args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("dev-init", flag.ContinueOnError)
-	dir := flags.String("dir", "./data/dev", "directory of the development credentials")
+	dir := flags.String("dir", devDir, "directory of the development credentials")
 	if _, err := parseArgs(flags, args); err != nil {
 		return err
+	}
+	if moved, err := moveOldDevDir(*dir); err != nil {
+		return err
+	} else if moved {
+		fmt.Fprintf(stdout, "dev-init: moved the development credentials from %s to %s (out of the storage root)\n", oldDevDir, *dir)
 	}
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
@@ -57,16 +73,67 @@ func devInitCmd(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	verb := "using"
+	env := filepath.Join(*dir, devEnvFile)
+	if err := writeDevEnv(env, *dir); err != nil {
+		return err
+	}
+	verb, shown := "using", "in "+keys
 	if created {
-		verb = "created"
+		verb, shown = "created", "secret "+secret+", kept in "+keys
 	}
 	fmt.Fprintf(stdout, "dev-init: %s development credentials in %s (never use them in production)\n", verb, *dir)
-	fmt.Fprintf(stdout, "  upstream key:  id %s, secret %s (every school; sign with bin/recheck call)\n", devKeyID, secret)
+	fmt.Fprintf(stdout, "  upstream key:  id %s, %s (every school; sign with bin/recheck call)\n", devKeyID, shown)
 	fmt.Fprintf(stdout, "  users:         admin (admin), reviewer (reviewer), office (records_office), password %q on /admin/login\n", devPassword)
 	fmt.Fprintf(stdout, "  API tokens:    %s/<user> (curl -H \"Authorization: Bearer $(cat %s/reviewer)\")\n", filepath.Join(*dir, devTokensDir), filepath.Join(*dir, devTokensDir))
 	fmt.Fprintf(stdout, "  data keys:     %s (seals names, document numbers and openids)\n", filepath.Join(*dir, devDataKeys))
+	fmt.Fprintf(stdout, "  settings:      . %s   (in a shell: bin/recheck call, export, reprocess… use them)\n", env)
 	return nil
+}
+
+// moveOldDevDir moves the credentials of an earlier dev-init from
+// ./data/dev to dir when dir is the default and does not exist yet, so the
+// keyring that sealed the development data keeps opening it.
+func moveOldDevDir(dir string) (bool, error) {
+	if filepath.Clean(dir) != filepath.Clean(devDir) {
+		return false, nil
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if _, err := os.Stat(filepath.Join(oldDevDir, devDataKeys)); err != nil {
+		return false, nil
+	}
+	if err := os.Rename(oldDevDir, dir); err != nil {
+		return false, fmt.Errorf("dev-init: move %s to %s: %w", oldDevDir, dir, err)
+	}
+	return true, nil
+}
+
+// writeDevEnv writes the settings that point at the development
+// credentials, as POSIX shell: each is set only when the environment does
+// not set it already, so "RECHECK_CTID_URL=… make dev" still wins.
+func writeDevEnv(path, dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# The development settings of make dev (recheck dev-init writes this file).\n")
+	b.WriteString("# Read it into a shell with: . " + path + "\n")
+	for _, kv := range [][2]string{
+		{"RECHECK_UPSTREAM_KEYS", filepath.Join(abs, devKeysFile)},
+		{"RECHECK_ADMIN_USERS", filepath.Join(abs, devUsersFile)},
+		{"RECHECK_DATA_KEYS", filepath.Join(abs, devDataKeys)},
+		{"RECHECK_CTID_URL", "sim"},
+	} {
+		fmt.Fprintf(&b, ": ${%s:=%s}; export %s\n", kv[0], shellQuote(kv[1]), kv[0])
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// shellQuote quotes s for a POSIX shell's ${VAR:=word}.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // devKey returns the development key's secret, writing a new one when the
@@ -196,5 +263,25 @@ func readLine(r io.Reader) (string, error) {
 func newTokenCmd(stdout io.Writer) error {
 	token, sum := intake.NewAPIToken()
 	_, err := fmt.Fprintf(stdout, "token:  %s\napi_tokens_sha256: %s\n", token, sum)
+	return err
+}
+
+// newDataKeysCmd: recheck new-data-keys FILE [--id ID]. Writes a new
+// keyring for RECHECK_DATA_KEYS, one key (ID, k<date> by default) and an
+// index key, readable by its owner only; it never writes over a file.
+func newDataKeysCmd(args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("new-data-keys", flag.ContinueOnError)
+	id := flags.String("id", "k"+time.Now().UTC().Format("20060102"), "the first key's ID")
+	pos, err := parseArgs(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"new-data-keys needs the keyring file to write, like: recheck new-data-keys /etc/recheck/data-keys.json"}
+	}
+	if err := seal.WriteKeyring(pos[0], *id); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "wrote %s (key %s); set RECHECK_DATA_KEYS=%s for every role, and keep a copy: without it the sealed data cannot be read\n", pos[0], *id, pos[0])
 	return err
 }

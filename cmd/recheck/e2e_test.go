@@ -654,6 +654,18 @@ func TestCallCommand(t *testing.T) {
 	require.Equal(t, exitFailure, code, "an error answer fails the command")
 	require.Contains(t, errOut, "404")
 	require.Contains(t, out, "not_found")
+
+	// A staff member's request: the token, not the upstream's signature.
+	tokens := filepath.Join(dir, "dev", devTokensDir)
+	code, out, errOut = call("--token", filepath.Join(tokens, "reviewer"), "GET", "/v1/schools/cjlu/reviews?state=pending")
+	require.Equal(t, exitOK, code, errOut+out)
+	require.Contains(t, out, `"items"`)
+	code, out, _ = call("--token", filepath.Join(tokens, "office"), "GET", "/v1/schools/cjlu/reviews?state=pending")
+	require.Equal(t, exitFailure, code, "the records office does not review")
+	require.Contains(t, out, "forbidden")
+	code, _, errOut = call("--token", filepath.Join(dir, "no-such-token"), "GET", "/v1/schools/cjlu/reviews")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, errOut, "--token")
 }
 
 // TestRotateKeyCommand: a new key is added, made primary and every record

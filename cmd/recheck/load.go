@@ -36,7 +36,7 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&opt.School, "school", "load", "the school code the synthetic students belong to")
 	fs.StringVar(&opt.Photos, "photos", "/tmp/recheck-load-photos", "a labelled folder: one subfolder per person (first photo on file, last one shot), or <person>__… files; scripts/load-photos.sh makes one from the shared portraits")
 	fs.StringVar(&opt.Size, "size", loadtest.Size1MP, "captured photos: 12mp, 1mp (phone-like JPEGs made from the folder's) or as-is")
-	tokenFile := fs.String("token-file", "./data/dev/tokens/admin", "file holding an admin's API token, who approves and reads /metrics (make dev writes this one)")
+	tokenFile := fs.String("token-file", devDir+"/tokens/admin", "file holding an admin's API token, who approves and reads /metrics (make dev writes this one)")
 	asJSON := fs.Bool("json", false, "end with one JSON object")
 	if _, err := parseArgs(fs, args); err != nil {
 		return exitFailure, err

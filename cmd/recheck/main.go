@@ -84,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = hashPasswordCmd(os.Stdin, stdout)
 	case "new-token":
 		err = newTokenCmd(stdout)
+	case "new-data-keys":
+		err = newDataKeysCmd(rest, stdout)
 	case "config":
 		_, err = io.WriteString(stdout, configTable())
 	case "help", "-h", "--help":
@@ -131,6 +133,7 @@ func usage(w io.Writer) {
   dev-init [--dir D]            write development credentials (make dev runs it)
   hash-password                 bcrypt hash of the password on stdin, for RECHECK_ADMIN_USERS
   new-token                     a user's API token and its SHA-256 (api_tokens_sha256 in RECHECK_ADMIN_USERS)
+  new-data-keys FILE            a new keyring that seals personal data, for RECHECK_DATA_KEYS (never over a file)
   config                        print every setting (env variable, flag, default)
   load --captures N             drive a running service as the upstream does and measure it (--concurrency, --size 12mp|1mp|as-is, --json)
   healthcheck                   exit 0 when this host's recheck answers /readyz (the image's HEALTHCHECK)

@@ -7,7 +7,10 @@
 // (PendingCaptures) and writes none.
 package keyspace
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Prefix starts every key recheck writes.
 const Prefix = "recheck:"
@@ -48,6 +51,24 @@ func SchoolState(school, state string) string {
 // SchoolStatePattern matches the lists of one state at every school
 // (retention scans the final states).
 func SchoolStatePattern(state string) string { return SchoolState("*", state) }
+
+// SchoolCasesPattern matches every school's open cases (the staff pages
+// list the schools with work waiting).
+func SchoolCasesPattern() string { return SchoolCases("*") }
+
+// SchoolOf returns the school code in a key of a school's lists
+// (SchoolState, SchoolCases, SchoolCaptures), or "" for another key.
+func SchoolOf(key string) string {
+	rest, ok := strings.CutPrefix(key, Prefix+"school:")
+	if !ok {
+		return ""
+	}
+	school, _, ok := strings.Cut(rest, ":")
+	if !ok {
+		return ""
+	}
+	return school
+}
 
 // SchoolCases is the students of a school with an open records-office
 // case, by opening time (sorted set; the escalation lists).
