@@ -24,7 +24,6 @@ import (
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/intake"
-	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/syncbuf"
 	"github.com/recheck/recheck/internal/testmodels"
@@ -32,6 +31,7 @@ import (
 	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/notify/wechat"
 	"github.com/recheck/recheck/notify/wechat/wechatsim"
+	"github.com/recheck/recheck/seal"
 )
 
 // cli runs a recheck command line in-process and returns its exit code,
