@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
+	"strconv"
 	"path/filepath"
 	"time"
 
@@ -27,7 +29,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	school := fs.String("school", "", "the school's code (required)")
 	cohort := fs.String("cohort", "", "only this cohort (e.g. "+texts.SampleCohort+")")
 	out := fs.String("out", "", "the zip to write (required)")
-	user := fs.String("user", os.Getenv("USER"), "who exports, printed with the summary")
+	user := fs.String("user", loginName(), "who exports, recorded with the export and printed with the summary")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return exitFailure, err
@@ -81,4 +83,16 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "wrote %s: %d photos of %d students (%d skipped, see manifest.csv) in %s, for %s\n",
 		*out, sum.Photos, sum.Students, sum.Skipped, time.Since(start).Round(time.Millisecond), *user)
 	return exitOK, nil
+}
+
+// loginName is the name of the user running the command: $USER, else the
+// account's name, else its uid.
+func loginName() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "uid" + strconv.Itoa(os.Getuid())
 }
