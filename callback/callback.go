@@ -94,6 +94,31 @@ func Load(path string) (*Settings, error) {
 	return &s, nil
 }
 
+// SetEndpoints puts the callbacks section of the schools document in
+// place of the file's addresses: per school code ("*": every school
+// without its own), its url and records_office_url. The file keeps the
+// key and the public URL.
+func (s *Settings) SetEndpoints(entries map[string]json.RawMessage) error {
+	if s.Default != (Endpoints{}) || len(s.Schools) > 0 {
+		return errors.New("callback: the addresses are in both RECHECK_CALLBACKS (default, schools) and the callbacks section of RECHECK_SCHOOLS; keep them in RECHECK_SCHOOLS")
+	}
+	s.Schools = map[string]Endpoints{}
+	for school, raw := range entries {
+		var e Endpoints
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e); err != nil {
+			return fmt.Errorf("callback: school %q: %w", school, err)
+		}
+		if school == "*" {
+			s.Default = e
+			continue
+		}
+		s.Schools[school] = e
+	}
+	return s.Validate()
+}
+
 // Validate reports settings that cannot work, naming them.
 func (s *Settings) Validate() error {
 	var errs []error
@@ -294,7 +319,7 @@ func (s *Sender) Send(ctx context.Context, target string, p Payload) (int, error
 // Config locates the callbacks file.
 type Config struct {
 	// File is the callbacks file; empty: no callbacks.
-	File string `env:"RECHECK_CALLBACKS" help:"JSON file of the callback key and each school's callback URLs ({\"key_id\",\"secret\",\"public_url\",\"default\":{\"url\",\"records_office_url\"},\"schools\":{}}); empty: no callbacks"`
+	File string `env:"RECHECK_CALLBACKS" help:"JSON file of the key that signs callbacks and the public URL ({\"key_id\",\"secret\",\"public_url\"}); the addresses per school are in the callbacks section of RECHECK_SCHOOLS (or, deprecated, default and schools here); empty: no callbacks"`
 }
 
 // Validate implements the configuration check; the file is read by Load.

@@ -190,7 +190,7 @@ type RulesConfig struct {
 	// File is a JSON object: "*" holds the deployment's defaults, and each
 	// school code the fields that school sets; every field left out keeps
 	// the default (see Rules).
-	File string `env:"RECHECK_SCHOOL_RULES" help:"JSON file of journey rules: \"*\" for every school, or a school code, each with auto_confirm, daily_standardizations, cool_off, failed_attempts, free_resubmissions, pass_score, time_zone, help (records_office, service_phone, service_hours, ctid_hotline, ctid_hours), duplicate_document (refuse or case); empty: the capture instructions' numbers"`
+	File string `env:"RECHECK_SCHOOL_RULES" help:"deprecated (the rules section of RECHECK_SCHOOLS): JSON file of journey rules, \"*\" for every school or a school code each"`
 }
 
 // Validate reports a configuration that cannot work (it loads the rules).
@@ -215,19 +215,26 @@ func LoadRuleSet(c RulesConfig) (RuleSet, error) {
 
 // ParseRuleSet reads a rules document (see RulesConfig).
 func ParseRuleSet(raw []byte) (RuleSet, error) {
-	set := RuleSet{Default: DefaultRules(), Schools: map[string]Rules{}}
 	var entries map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &entries); err != nil {
 		return RuleSet{}, fmt.Errorf("RECHECK_SCHOOL_RULES: not a JSON object of school codes: %w", err)
 	}
+	return RuleSetFrom(entries, "RECHECK_SCHOOL_RULES")
+}
+
+// RuleSetFrom reads rules entries by school code ("*": the defaults every
+// school's entry starts from): the rules section of the schools document,
+// or the older rules file. Errors start with where, then the school.
+func RuleSetFrom(entries map[string]json.RawMessage, where string) (RuleSet, error) {
+	set := RuleSet{Default: DefaultRules(), Schools: map[string]Rules{}}
 	overlay := func(base Rules, name string, e json.RawMessage) (Rules, error) {
 		dec := json.NewDecoder(bytes.NewReader(e))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&base); err != nil {
-			return Rules{}, fmt.Errorf("RECHECK_SCHOOL_RULES: %s: %w", name, err)
+			return Rules{}, fmt.Errorf("%s: %s: %w", where, name, err)
 		}
 		if err := base.Validate(); err != nil {
-			return Rules{}, fmt.Errorf("RECHECK_SCHOOL_RULES: %s: %w", name, err)
+			return Rules{}, fmt.Errorf("%s: %s: %w", where, name, err)
 		}
 		return base, nil
 	}
@@ -243,7 +250,7 @@ func ParseRuleSet(raw []byte) (RuleSet, error) {
 			continue
 		}
 		if !ValidID(school) {
-			return RuleSet{}, fmt.Errorf("RECHECK_SCHOOL_RULES: %q is not a school code", school)
+			return RuleSet{}, fmt.Errorf("%s: %q is not a school code", where, school)
 		}
 		r, err := overlay(set.Default, "school "+school, e)
 		if err != nil {

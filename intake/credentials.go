@@ -32,8 +32,16 @@ type keysFile struct {
 	Keys []UpstreamKey `json:"keys"`
 }
 
-// LoadUpstreamKeys reads the upstream keys file.
+// LoadUpstreamKeys reads the upstream keys file, each key with the schools
+// the file lists for it.
 func LoadUpstreamKeys(path string) (map[string]UpstreamKey, error) {
+	return LoadUpstreamKeysWith(path, nil)
+}
+
+// LoadUpstreamKeysWith reads the upstream keys file, the schools of each
+// key named in schools (the upstream_keys section of the schools document)
+// taken from there; a key listed in neither, or in both, is an error.
+func LoadUpstreamKeysWith(path string, schools map[string][]string) (map[string]UpstreamKey, error) {
 	var f keysFile
 	if err := readStrict(path, &f); err != nil {
 		return nil, fmt.Errorf("RECHECK_UPSTREAM_KEYS: %w", err)
@@ -45,8 +53,12 @@ func LoadUpstreamKeys(path string) (map[string]UpstreamKey, error) {
 			return nil, fmt.Errorf("RECHECK_UPSTREAM_KEYS: key %d: id %q must be 1-64 letters, digits, '_', '.' or '-'", i+1, k.ID)
 		case len(k.Secret) < 32:
 			return nil, fmt.Errorf("RECHECK_UPSTREAM_KEYS: key %s: the secret must have at least 32 characters", k.ID)
+		case len(k.Schools) > 0 && schools[k.ID] != nil:
+			return nil, fmt.Errorf("RECHECK_UPSTREAM_KEYS: key %s: its schools are in both this file and the upstream_keys section of RECHECK_SCHOOLS; keep them in RECHECK_SCHOOLS", k.ID)
+		case schools[k.ID] != nil:
+			k.Schools = schools[k.ID]
 		case len(k.Schools) == 0:
-			return nil, fmt.Errorf("RECHECK_UPSTREAM_KEYS: key %s: schools is empty (list school codes, or \"*\" for every school)", k.ID)
+			return nil, fmt.Errorf("RECHECK_UPSTREAM_KEYS: key %s: schools is empty (list school codes, or \"*\" for every school, in the upstream_keys section of RECHECK_SCHOOLS)", k.ID)
 		}
 		if _, dup := keys[k.ID]; dup {
 			return nil, fmt.Errorf("RECHECK_UPSTREAM_KEYS: key %s appears twice", k.ID)
@@ -58,6 +70,11 @@ func LoadUpstreamKeys(path string) (map[string]UpstreamKey, error) {
 	}
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("RECHECK_UPSTREAM_KEYS: %s holds no key", path)
+	}
+	for id := range schools {
+		if _, ok := keys[id]; !ok {
+			return nil, fmt.Errorf("RECHECK_SCHOOLS: upstream_keys: key %s is not in RECHECK_UPSTREAM_KEYS (%s)", id, path)
+		}
 	}
 	return keys, nil
 }

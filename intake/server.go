@@ -43,7 +43,10 @@ type Config struct {
 	Addr string `env:"RECHECK_HTTP_ADDR" default:"127.0.0.1:8080" help:"listen address of the intake API"`
 	// UpstreamKeys names the file of the upstream service's signing keys
 	// (see UpstreamKey); required.
-	UpstreamKeys string `env:"RECHECK_UPSTREAM_KEYS" help:"JSON file of the upstream service's signing keys ({\"keys\":[{\"id\",\"secret\",\"schools\"}]}); required by the intake API (make dev writes a development one)"`
+	UpstreamKeys string `env:"RECHECK_UPSTREAM_KEYS" help:"JSON file of the upstream service's signing keys ({\"keys\":[{\"id\",\"secret\"}]}; the schools each may act for are in the upstream_keys section of RECHECK_SCHOOLS, or, deprecated, a key's \"schools\"); required by the intake API (make dev writes a development one)"`
+	// KeySchools are the schools each upstream key may act for, from the
+	// schools document (set by the command that read it).
+	KeySchools map[string][]string
 	// AdminUsers names the file of users (admins, reviewers, records
 	// offices) with their bcrypt password hashes and roles; empty: no user
 	// may log in.
@@ -122,7 +125,7 @@ func (c Config) Validate() error {
 		return errors.New("intake: RECHECK_ADMIN_PROXY_SECRET must have at least 32 characters")
 	}
 	if c.UpstreamKeys != "" {
-		if _, err := LoadUpstreamKeys(c.UpstreamKeys); err != nil {
+		if _, err := LoadUpstreamKeysWith(c.UpstreamKeys, c.KeySchools); err != nil {
 			return err
 		}
 	}
@@ -224,7 +227,7 @@ func New(cfg Config, deps Deps) (*API, error) {
 	if deps.Faces == nil {
 		return nil, errors.New("intake: no face counter for admission photos")
 	}
-	keys, err := LoadUpstreamKeys(cfg.UpstreamKeys)
+	keys, err := LoadUpstreamKeysWith(cfg.UpstreamKeys, cfg.KeySchools)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/intake/client"
 )
 
@@ -105,7 +104,7 @@ func callClient(cfg *Config, base, keyID, tokenFile string) (*client.Client, err
 	if cfg.Intake.UpstreamKeys == "" {
 		return nil, usageError{"call signs with a key of RECHECK_UPSTREAM_KEYS, which is not set (under make dev: . dev-credentials/env), or acts as a staff member with --token FILE"}
 	}
-	keys, err := intake.LoadUpstreamKeys(cfg.Intake.UpstreamKeys)
+	keys, err := upstreamKeys(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/notify/wechat"
 	"github.com/recheck/recheck/notify/wechat/wechatsim"
+	"github.com/recheck/recheck/schools"
 	"github.com/recheck/recheck/seal"
 )
 
@@ -416,7 +417,7 @@ func TestDevInitKeepsWhatExists(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, os.FileMode(0o600), st.Mode().Perm(), f)
 	}
-	keys, err := intake.LoadUpstreamKeys(filepath.Join(dir, devKeysFile))
+	keys, err := upstreamKeys(&Config{Schools: schools.Config{File: filepath.Join(dir, devSchools)}, Intake: intake.Config{UpstreamKeys: filepath.Join(dir, devKeysFile)}})
 	require.NoError(t, err)
 	require.Contains(t, keys, devKeyID)
 	users, err := intake.LoadUsers(filepath.Join(dir, devUsersFile))
@@ -451,4 +452,21 @@ func TestNewDataKeys(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, before, after)
 	require.Contains(t, seal.ErrNoKey.Error(), "recheck new-data-keys", "the error names a command that exists")
+}
+
+// TestDevInitMovesKeySchoolsToTheDocument: a keys file of an earlier
+// dev-init, which listed the key's schools, loses them to the schools
+// document, and the key still acts for every school.
+func TestDevInitMovesKeySchoolsToTheDocument(t *testing.T) {
+	dir := t.TempDir()
+	keysPath := filepath.Join(dir, devKeysFile)
+	require.NoError(t, os.WriteFile(keysPath, []byte(`{"keys":[{"id":"dev","secret":"`+strings.Repeat("d", 48)+`","schools":["*"]}]}`), 0o600))
+	require.NoError(t, devInitCmd([]string{"--dir", dir}, io.Discard))
+	raw, err := os.ReadFile(keysPath)
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), "schools")
+	require.Contains(t, string(raw), strings.Repeat("d", 48), "the secret stays")
+	keys, err := upstreamKeys(&Config{Schools: schools.Config{File: filepath.Join(dir, devSchools)}, Intake: intake.Config{UpstreamKeys: keysPath}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"*"}, keys[devKeyID].Schools)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/recheck/recheck/internal/settings"
 	"github.com/recheck/recheck/notify/wechat"
 	"github.com/recheck/recheck/ops"
+	"github.com/recheck/recheck/schools"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
 	"github.com/recheck/recheck/vision"
@@ -26,6 +27,7 @@ import (
 // by a flag of the same name without the RECHECK_ prefix, in lower case with
 // dashes (RECHECK_HTTP_ADDR is -http-addr).
 type Config struct {
+	Schools   schools.Config
 	Redis     RedisConfig
 	Log       LogConfig
 	Storage   storage.Config
@@ -58,10 +60,17 @@ type LogConfig struct {
 	Level string `env:"RECHECK_LOG_LEVEL" default:"info" help:"log level: debug, info, warn or error"`
 }
 
-// Validate checks every part of the configuration.
+// Validate checks every part of the configuration, the schools document
+// and the files it replaces included (and gives the intake the upstream
+// keys' schools from the document).
 func (c *Config) Validate() error {
 	var errs []error
-	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Profiles, c.Rules, c.Faces, c.Vision, c.CTID, c.CTIDSim, c.WeChat, c.Callbacks, c.Ops, c.Intake, c.Worker} {
+	if s, err := loadSchools(c); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.Intake.KeySchools = s.KeySchools
+	}
+	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Faces, c.Vision, c.CTID, c.CTIDSim, c.WeChat, c.Ops, c.Intake, c.Worker} {
 		if err := v.Validate(); err != nil {
 			errs = append(errs, err)
 		}

@@ -29,6 +29,7 @@ const (
 	devPassword  = "dev"
 	devTokensDir = "tokens"
 	devEnvFile   = "env"
+	devSchools   = "schools.json"
 	// devDir is where make dev keeps them: beside the storage root
 	// (./data), not inside it, so a storage directory copied or shared
 	// never carries the keyring that opens it.
@@ -62,6 +63,9 @@ func devInitCmd(args []string, stdout io.Writer) error {
 	keys := filepath.Join(*dir, devKeysFile)
 	secret, created, err := devKey(keys)
 	if err != nil {
+		return err
+	}
+	if err := devSchoolsDoc(filepath.Join(*dir, devSchools), keys); err != nil {
 		return err
 	}
 	users := filepath.Join(*dir, devUsersFile)
@@ -121,6 +125,7 @@ func writeDevEnv(path, dir string) error {
 	b.WriteString("# The development settings of make dev (recheck dev-init writes this file).\n")
 	b.WriteString("# Read it into a shell with: . " + path + "\n")
 	for _, kv := range [][2]string{
+		{"RECHECK_SCHOOLS", filepath.Join(abs, devSchools)},
 		{"RECHECK_UPSTREAM_KEYS", filepath.Join(abs, devKeysFile)},
 		{"RECHECK_ADMIN_USERS", filepath.Join(abs, devUsersFile)},
 		{"RECHECK_DATA_KEYS", filepath.Join(abs, devDataKeys)},
@@ -157,8 +162,42 @@ func devKey(path string) (secret string, created bool, err error) {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	secret = hex.EncodeToString(b)
-	doc := map[string]any{"keys": []map[string]any{{"id": devKeyID, "secret": secret, "schools": []string{"*"}}}}
+	doc := map[string]any{"keys": []map[string]any{{"id": devKeyID, "secret": secret}}}
 	return secret, true, writeJSON(path, doc)
+}
+
+// devSchoolsDoc writes the development schools document when it is
+// missing: no school of its own, the development key acting for every
+// school. A keys file of an earlier dev-init that lists the key's schools
+// loses them, which the document now holds.
+func devSchoolsDoc(path, keysPath string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		doc := map[string]any{"schools": []string{}, "upstream_keys": map[string][]string{devKeyID: {"*"}}}
+		if err := writeJSON(path, doc); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(keysPath)
+	if err != nil {
+		return err
+	}
+	var f map[string][]map[string]any
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return fmt.Errorf("dev-init: %s is not a keys file; delete it to start again", keysPath)
+	}
+	changed := false
+	for _, k := range f["keys"] {
+		if _, ok := k["schools"]; ok && k["id"] == devKeyID {
+			delete(k, "schools")
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return writeJSON(keysPath, f)
 }
 
 // devUsers writes the development users when the file is missing, each

@@ -199,6 +199,7 @@ func serviceEnv(rs *redistest.Server, dir string) map[string]string {
 		"RECHECK_CONCURRENCY":       "2",
 		"RECHECK_SHUTDOWN_TIMEOUT":  "10s",
 		"RECHECK_POLL_INTERVAL":     "50ms",
+		"RECHECK_SCHOOLS":           filepath.Join(dir, "dev", devSchools),
 		"RECHECK_UPSTREAM_KEYS":     filepath.Join(dir, "dev", devKeysFile),
 		"RECHECK_ADMIN_USERS":       filepath.Join(dir, "dev", devUsersFile),
 		"RECHECK_DATA_KEYS":         filepath.Join(dir, "dev", devDataKeys),

@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/recheck/recheck/capture"

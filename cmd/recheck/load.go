@@ -12,7 +12,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/internal/loadtest"
 )
 
@@ -52,7 +51,7 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if cfg.Intake.UpstreamKeys == "" {
 		return exitFailure, usageError{"load signs with a key of RECHECK_UPSTREAM_KEYS, which is not set"}
 	}
-	keys, err := intake.LoadUpstreamKeys(cfg.Intake.UpstreamKeys)
+	keys, err := upstreamKeys(cfg)
 	if err != nil {
 		return exitFailure, err
 	}

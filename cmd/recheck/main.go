@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "new-data-keys":
 		err = newDataKeysCmd(rest, stdout)
 	case "config":
-		_, err = io.WriteString(stdout, configTable())
+		code, err = configCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
@@ -135,6 +135,8 @@ func usage(w io.Writer) {
   new-token                     a user's API token and its SHA-256 (api_tokens_sha256 in RECHECK_ADMIN_USERS)
   new-data-keys FILE            a new keyring that seals personal data, for RECHECK_DATA_KEYS (never over a file)
   config                        print every setting (env variable, flag, default)
+  config check [FILE]           check the schools document (RECHECK_SCHOOLS) and name each fault's section and school
+  config convert --out FILE     write a schools document from the older per-concern files
   load --captures N             drive a running service as the upstream does and measure it (--concurrency, --size 12mp|1mp|as-is, --json)
   healthcheck                   exit 0 when this host's recheck answers /readyz (the image's HEALTHCHECK)
 

@@ -111,18 +111,17 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	a.metric = metrics.New()
 	a.metric.WatchQueues(asynq.NewInspectorFromRedisClient(a.rdb))
 	ready := []ops.Check{ops.RedisCheck(a.rdb), {Name: "storage", Run: func(ctx context.Context) (string, error) { return storage.Ready(ctx, store) }}}
-	rules, err := capture.LoadRuleSet(cfg.Rules)
+	per, err := loadSchools(cfg)
 	if err != nil {
 		a.close()
 		return nil, err
 	}
-	var callbacks *callback.Settings
+	for _, f := range per.Deprecated {
+		l.Warn().Str("setting", f).Msg("deprecated: this file's settings belong in the schools document (RECHECK_SCHOOLS); it is read for one more release (docs/operations.md, recheck config check)")
+	}
+	rules, callbacks := per.Rules, per.Callbacks
 	params := capture.RepositoryParams{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention}}
-	if cfg.Callbacks.File != "" {
-		if callbacks, err = callback.Load(cfg.Callbacks.File); err != nil {
-			a.close()
-			return nil, err
-		}
+	if callbacks != nil {
 		params.Callbacks = callbacks.Targets
 	}
 	repo := capture.NewRepository(params)
@@ -144,11 +143,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		return nil, err
 	}
 	ready = append(ready, ops.Check{Name: "models", Run: a.match.Ready})
-	profiles, err := imaging.LoadProfileSet(cfg.Profiles)
-	if err != nil {
-		a.close()
-		return nil, err
-	}
+	profiles := per.Profiles
 	standardizer := &vision.Standardizer{Matcher: a.match, Profiles: profiles, Limits: cfg.Limits, Config: cfg.Vision}
 
 	if r.worker {
@@ -166,7 +161,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			}
 		}
 		ready = append(ready, ops.Check{Name: "ctid", Run: func(ctx context.Context) (string, error) { return ctid.Ready(ctx, cfg.CTID, ctidURL) }})
-		notifier, err := newNotifier(cfg.WeChat, a.rdb, l, a.metric)
+		notifier, err := newNotifier(cfg.WeChat, per.Templates, a.rdb, l, a.metric)
 		if err != nil {
 			a.close()
 			return nil, err
@@ -338,14 +333,10 @@ func redactURL(raw string) string {
 
 // newNotifier returns the WeChat client when WeChat is configured, and the
 // log notifier otherwise.
-func newNotifier(cfg wechat.Config, rdb redis.UniversalClient, l zerolog.Logger, m *metrics.Metrics) (notify.Notifier, error) {
+func newNotifier(cfg wechat.Config, tpl *wechat.Templates, rdb redis.UniversalClient, l zerolog.Logger, m *metrics.Metrics) (notify.Notifier, error) {
 	if !cfg.Enabled() {
 		l.Info().Msg("RECHECK_WECHAT_URL is not set: notifications are only logged")
 		return notify.Log{Logger: l.With().Str("component", "notify").Logger()}, nil
-	}
-	tpl, err := wechat.LoadTemplates(cfg.Templates)
-	if err != nil {
-		return nil, err
 	}
 	return wechat.New(cfg, tpl, rdb, wechat.WithErrorHook(m.WeChatError))
 }

@@ -32,7 +32,10 @@ type Config struct {
 	AppID  string `env:"RECHECK_WECHAT_APPID" help:"the mini program's AppID (required with RECHECK_WECHAT_URL)"`
 	Secret string `env:"RECHECK_WECHAT_SECRET" help:"the mini program's AppSecret (required with RECHECK_WECHAT_URL)" secret:"true"`
 	// Templates is the file of subscribe-message templates per school.
-	Templates string `env:"RECHECK_WECHAT_TEMPLATES" help:"JSON file of subscribe-message templates per school and notice (required with RECHECK_WECHAT_URL; see docs/integrations.md)"`
+	Templates string `env:"RECHECK_WECHAT_TEMPLATES" help:"deprecated (the wechat section of RECHECK_SCHOOLS): JSON file of subscribe-message templates per school and notice"`
+	// State is WeChat's miniprogram_state of the messages sent with the
+	// schools document's templates.
+	State string `env:"RECHECK_WECHAT_STATE" default:"formal" help:"miniprogram_state of the messages: formal, trial or developer"`
 	// Timeout bounds each HTTP request.
 	Timeout time.Duration `env:"RECHECK_WECHAT_TIMEOUT" default:"10s" help:"timeout of each WeChat request"`
 }
@@ -51,9 +54,6 @@ func (c Config) Validate() error {
 	}
 	if c.AppID == "" || c.Secret == "" {
 		errs = append(errs, errors.New("wechat: RECHECK_WECHAT_APPID and RECHECK_WECHAT_SECRET are required with RECHECK_WECHAT_URL"))
-	}
-	if c.Templates == "" {
-		errs = append(errs, errors.New("wechat: RECHECK_WECHAT_TEMPLATES is required with RECHECK_WECHAT_URL"))
 	}
 	if c.Timeout <= 0 {
 		errs = append(errs, errors.New("wechat: RECHECK_WECHAT_TIMEOUT must be positive"))

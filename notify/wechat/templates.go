@@ -60,6 +60,30 @@ func LoadTemplates(path string) (*Templates, error) {
 	return &t, nil
 }
 
+// TemplatesFrom reads the wechat section of the schools document: per
+// school code ("*": every school without its own), the templates by
+// notice key. state is miniprogram_state (RECHECK_WECHAT_STATE).
+func TemplatesFrom(state string, entries map[string]json.RawMessage) (*Templates, error) {
+	t := &Templates{State: state, Schools: map[string]map[string]Template{}}
+	for school, e := range entries {
+		var set map[string]Template
+		dec := json.NewDecoder(strings.NewReader(string(e)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&set); err != nil {
+			return nil, fmt.Errorf("wechat: school %q: %w", school, err)
+		}
+		if school == "*" {
+			t.Default = set
+			continue
+		}
+		t.Schools[school] = set
+	}
+	if err := t.Validate(); err != nil {
+		return nil, fmt.Errorf("wechat: %w", err)
+	}
+	return t, nil
+}
+
 // Validate reports every template that WeChat would refuse or recheck
 // cannot fill, naming it, and fills in the defaults.
 func (t *Templates) Validate() error {
