@@ -82,7 +82,7 @@ screenshots: setup
 	@dpkg-query -W -f='$${Status}' fonts-wqy-zenhei 2>/dev/null | grep -q "install ok installed" || \
 	  { echo "screenshots: installing fonts-wqy-zenhei"; $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-wqy-zenhei >/dev/null; }
 	mkdir -p docs
-	RECHECK_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run TestReviewPageInABrowser ./worker
+	RECHECK_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run TestReviewPageInABrowser ./internal/systemtest
 
 ## load: drive a running `make dev` (another terminal) as the upstream does,
 ## with phone-like photos of the shared portraits (scripts/load-photos.sh),

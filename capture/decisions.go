@@ -27,7 +27,7 @@ func (l *Lifecycle) Confirm(ctx context.Context, id string, answer Answer, actor
 	if !answer.Valid() {
 		return nil, &InvalidError{Field: "admission_photo", Message: `must be "mine", "wrong" or "missing"`}
 	}
-	return l.change(ctx, id, func(t *Tx, rec *Record) error {
+	return l.change(ctx, id, func(t Tx, rec *Record) error {
 		if rec.State != AwaitingConfirmation {
 			switch {
 			case rec.Confirmation != nil && rec.Confirmation.Answer == answer:
@@ -55,7 +55,7 @@ const maxNote = 500
 
 // isCurrent refuses an action on a capture that is not the journey's
 // current one: confirm and review act only on the student's latest capture.
-func isCurrent(t *Tx, rec *Record) error {
+func isCurrent(t Tx, rec *Record) error {
 	if j := t.Journey(); j.Latest != "" && j.Latest != rec.ID {
 		return conflict("not_current_capture", "capture "+rec.ID+" is not the student's current capture ("+j.Latest+")", rec.State)
 	}
@@ -91,7 +91,7 @@ func (l *Lifecycle) Review(ctx context.Context, id string, d Decision, reason, r
 		return nil, err
 	}
 	actor := Reviewer(reviewer)
-	return l.change(ctx, id, func(t *Tx, rec *Record) error {
+	return l.change(ctx, id, func(t Tx, rec *Record) error {
 		if rec.State != PendingReview {
 			if rec.Decision != nil {
 				if rec.Decision.Decision == d && rec.Decision.Reviewer == actor && rec.Decision.Reason == reason {
@@ -133,7 +133,7 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 	if err != nil {
 		return nil, err
 	}
-	ch, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
+	ch, err := l.repo.Do(ctx, school, student, func(t Tx) error {
 		j := t.Journey()
 		if j.Case == nil {
 			return conflict("no_open_case", "the student has no open case with the records office", "")
@@ -163,7 +163,7 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 // the photo that was replaced. It returns their IDs. Captures in any other
 // state, decided ones included, are left alone. The case the office
 // settled must be closed before.
-func resume(t *Tx, cause Cause, actor, note string, held bool) ([]string, error) {
+func resume(t Tx, cause Cause, actor, note string, held bool) ([]string, error) {
 	ids, err := t.CaptureIDs()
 	if err != nil {
 		return nil, err
@@ -243,7 +243,7 @@ func (l *Lifecycle) ReplaceAdmissionPhoto(ctx context.Context, school, student s
 
 func (l *Lifecycle) putAdmission(ctx context.Context, school, student string, ref AdmissionPhoto, actor, reason string, replace bool) (AdmissionResult, error) {
 	var res AdmissionResult
-	_, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
+	_, err := l.repo.Do(ctx, school, student, func(t Tx) error {
 		res = AdmissionResult{}
 		prev, err := t.Admission()
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -288,7 +288,7 @@ func (l *Lifecycle) CorrectIdentity(ctx context.Context, school, student string,
 		return nil, err
 	}
 	to := l.identityOf(doc)
-	ch, err := l.repo.Do(ctx, school, student, func(t *Tx) error {
+	ch, err := l.repo.Do(ctx, school, student, func(t Tx) error {
 		j := t.Journey()
 		if j.Identity != nil && j.Identity.same(to) {
 			return errUnchanged

@@ -410,9 +410,9 @@ func (j *Journey) notice(key string, until, now time.Time) bool {
 	return true
 }
 
-// normalize gives the journey's lists non-nil values, so that its JSON is
+// Normalize gives the journey's lists non-nil values, so that its JSON is
 // the same before and after a round trip.
-func (j *Journey) normalize() {
+func (j *Journey) Normalize() {
 	if j.Slots == nil {
 		j.Slots = []Slot{}
 	}

@@ -2,13 +2,13 @@
 // life: the capture record, its states and the table of legal transitions,
 // the student's journey (the day's standardization quota and cool-off,
 // failed attempts, review resubmissions, escalation to the records office),
-// the decision table, the texts shown to students, and the repository that
-// keeps all of it in Redis with a durable copy in object storage.
+// the decision table and the texts shown to students. It keeps nothing
+// itself: a Store does (capture/redisstore, in Redis with a durable copy in
+// object storage).
 //
 // Every change goes through Lifecycle, which applies the rules inside one
-// atomic Redis transaction per student, then writes the durable copies and
-// dispatches the work the new state calls for (an outbox makes sure both
-// happen even when a process dies in between).
+// atomic transaction per student (Store.Do), after which the store writes
+// the durable copies and dispatches the work the new state calls for.
 package capture
 
 import (
@@ -256,3 +256,17 @@ const (
 // FlagRescoredBelowPass is the review flag of a capture waiting for review
 // that a batch re-score put below the pass line.
 const FlagRescoredBelowPass = "rescored_below_pass"
+
+// Normalize gives a record's lists non-nil values, so that its JSON
+// is the same before and after a round trip.
+func (r *Record) Normalize() {
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	if r.Stages == nil {
+		r.Stages = map[string]Stage{}
+	}
+	if r.History == nil {
+		r.History = []Event{}
+	}
+}

@@ -49,7 +49,7 @@ type Summary struct {
 
 // Exporter reads approved captures and their photos.
 type Exporter struct {
-	Repo  *capture.Repository
+	Repo  capture.Store
 	Store storage.Store
 	Now   func() time.Time
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/export"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/storage"
@@ -23,7 +24,7 @@ import (
 
 type fixture struct {
 	ctx   context.Context
-	repo  *capture.Repository
+	repo  *redisstore.Repository
 	store storage.Store
 	ex    *export.Exporter
 	rs    *redistest.Server
@@ -34,7 +35,7 @@ func setup(t *testing.T) *fixture {
 	rs := redistest.Start(t)
 	st, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: rs.Client, Store: st})
+	repo := redisstore.New(redisstore.Params{Redis: rs.Client, Store: st})
 	return &fixture{ctx: context.Background(), repo: repo, store: st, rs: rs,
 		ex: &export.Exporter{Repo: repo, Store: st, Now: func() time.Time { return time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC) }}}
 }
@@ -52,7 +53,7 @@ func (f *fixture) put(t testing.TB, id, school, cohort, student, number string, 
 		Decision: &capture.ReviewDecision{Decision: capture.Approve, Reviewer: "reviewer:li", At: at},
 		History:  []capture.Event{{Seq: 1, At: at, To: state, Cause: capture.CauseSubmitted, Actor: "upstream"}},
 	}
-	_, err := f.repo.Do(f.ctx, school, student, func(tx *capture.Tx) error { return tx.Create(rec) })
+	_, err := f.repo.Do(f.ctx, school, student, func(tx capture.Tx) error { return tx.Create(rec) })
 	require.NoError(t, err)
 	if size > 0 {
 		photo := bytes.Repeat([]byte{byte(len(id))}, size)

@@ -134,7 +134,7 @@ func (a *API) storeAdmission(w http.ResponseWriter, r *http.Request, school, stu
 		fail(w, r, err)
 		return
 	}
-	prev, err := lc.Repo().AdmissionPhoto(ctx, school, student)
+	prev, err := lc.Store().AdmissionPhoto(ctx, school, student)
 	if err != nil && !errors.Is(err, capture.ErrNotFound) {
 		fail(w, r, err)
 		return
@@ -189,7 +189,7 @@ func (a *API) getAdmissionPhoto(w http.ResponseWriter, r *http.Request) {
 	if !mayRead(w, r, school) {
 		return
 	}
-	ref, err := a.deps.Lifecycle.Repo().AdmissionPhoto(r.Context(), school, student)
+	ref, err := a.deps.Lifecycle.Store().AdmissionPhoto(r.Context(), school, student)
 	if errors.Is(err, capture.ErrNotFound) {
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no admission photo on file for this student"))
 		return

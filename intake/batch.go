@@ -22,7 +22,7 @@ type reprocessRequest struct {
 }
 
 func (a *API) batches() *reprocess.Service {
-	return &reprocess.Service{Repo: a.deps.Lifecycle.Repo(), Redis: a.deps.Redis, Queue: a.queue, Now: a.deps.Now}
+	return &reprocess.Service{Repo: a.deps.Lifecycle.Store(), Redis: a.deps.Redis, Queue: a.queue, Now: a.deps.Now}
 }
 
 // postReprocess starts (or continues) a batch over a school's captures

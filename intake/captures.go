@@ -138,7 +138,7 @@ func (a *API) createCapture(ctx context.Context, id string, f *captureForm, info
 func (a *API) abandon(ctx context.Context, rec *capture.Record, key string, c idemClaim, refused bool) {
 	a.settle(ctx, rec.ID, func(ctx context.Context) error {
 		if !refused {
-			_, err := a.deps.Lifecycle.Repo().Get(ctx, rec.ID)
+			_, err := a.deps.Lifecycle.Store().Get(ctx, rec.ID)
 			if err == nil {
 				zerolog.Ctx(ctx).Warn().Str("capture_id", rec.ID).Msg("the capture was created though its answer was lost: kept for the upstream's retry")
 				if key == "" {
@@ -165,7 +165,7 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request, c idemClaim, fp str
 		fail(w, r, errKeyReused)
 		return
 	}
-	rec, err := a.deps.Lifecycle.Repo().Get(r.Context(), c.CaptureID)
+	rec, err := a.deps.Lifecycle.Store().Get(r.Context(), c.CaptureID)
 	if errors.Is(err, capture.ErrNotFound) {
 		e := newError(http.StatusConflict, "request_in_progress", "a request with this Idempotency-Key is still being processed")
 		w.Header().Set("Retry-After", "2")
@@ -237,7 +237,7 @@ func (a *API) lookupCapture(w http.ResponseWriter, r *http.Request) (*capture.Re
 		fail(w, r, newError(http.StatusNotFound, "not_found", "no capture "+truncate(id, 64)))
 		return nil, false
 	}
-	rec, err := a.deps.Lifecycle.Repo().Get(r.Context(), id)
+	rec, err := a.deps.Lifecycle.Store().Get(r.Context(), id)
 	if err == nil && !canRead(principalOf(r), rec.School) {
 		err = capture.ErrNotFound
 	}

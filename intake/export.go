@@ -46,7 +46,7 @@ func (a *API) getExport(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r)
 	rc := http.NewResponseController(w)
 	out := &startOnWrite{w: w, name: school + "-chsi-photos.zip"}
-	ex := &export.Exporter{Repo: a.deps.Lifecycle.Repo(), Store: a.deps.Store, Now: a.deps.Now}
+	ex := &export.Exporter{Repo: a.deps.Lifecycle.Store(), Store: a.deps.Store, Now: a.deps.Now}
 	start := time.Now()
 	sum, err := ex.Write(r.Context(), export.Options{
 		School: school, Cohort: cohort, User: p.Role + ":" + p.Name,

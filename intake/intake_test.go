@@ -28,6 +28,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
 	"github.com/recheck/recheck/intake/signing"
@@ -43,7 +44,7 @@ type bundle struct {
 	api   *intake.API
 	srv   *httptest.Server
 	lc    *capture.Lifecycle
-	repo  *capture.Repository
+	repo  *redisstore.Repository
 	disp  *switchDispatcher
 	store *storage.FS
 	insp  *asynq.Inspector
@@ -80,7 +81,7 @@ func setupWith(t *testing.T, o redistest.Options, mutate ...func(*intake.Config,
 	store, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)
 	disp := &switchDispatcher{Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(rs.Client)}}
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: rs.Client, Store: store, Dispatcher: disp})
+	repo := redisstore.New(redisstore.Params{Redis: rs.Client, Store: store, Dispatcher: disp})
 	lc := capture.NewLifecycle(repo, capture.RuleSet{})
 	logBuf := &syncbuf.Buffer{}
 	keys, users := credentials(t)
@@ -798,7 +799,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 	keys, users := credentials(t)
 	api, err := intake.New(intake.Config{Addr: "x", IdempotencyTTL: time.Hour, UpstreamKeys: keys, AdminUsers: users,
 		MaxUploadBytes: 64 << 20, ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second, IdleTimeout: time.Second},
-		intake.Deps{Redis: rs.Client, Lifecycle: capture.NewLifecycle(capture.NewRepository(capture.RepositoryParams{Redis: rs.Client, Store: store}), capture.RuleSet{}),
+		intake.Deps{Redis: rs.Client, Lifecycle: capture.NewLifecycle(redisstore.New(redisstore.Params{Redis: rs.Client, Store: store}), capture.RuleSet{}),
 			Store: store, Limits: imaging.DefaultLimits(), Faces: workertest.FaceCounter{}, Log: zerolog.Nop()})
 	require.NoError(t, err)
 	srv := api.Server()

@@ -95,7 +95,7 @@ func (a *API) getReviews(w http.ResponseWriter, r *http.Request) {
 func (a *API) reviewItemOf(ctx context.Context, rec *capture.Record) reviewItem {
 	it := reviewItemOfRecord(rec)
 	if h := rec.Document.NumberHMAC; h != "" {
-		schools, err := a.deps.Lifecycle.Repo().DocumentSchools(ctx, h)
+		schools, err := a.deps.Lifecycle.Store().DocumentSchools(ctx, h)
 		if err != nil {
 			zerolog.Ctx(ctx).Warn().Err(err).Str("capture_id", rec.ID).Msg("the document's other schools are unknown")
 		}
@@ -240,7 +240,7 @@ func maySchool(w http.ResponseWriter, r *http.Request, school string, roles ...s
 // listState reads up to limit of a school's captures in a state after the
 // cursor, in the order they entered it (the review list, JSON or page).
 func (a *API) listState(ctx context.Context, school string, state capture.State, cursor string, limit int) ([]*capture.Record, string, error) {
-	repo := a.deps.Lifecycle.Repo()
+	repo := a.deps.Lifecycle.Store()
 	ids, next, err := repo.ListState(ctx, school, state, cursor, limit)
 	if err != nil {
 		return nil, "", err
@@ -262,7 +262,7 @@ func (a *API) listState(ctx context.Context, school string, state capture.State,
 // openCases reads up to limit of a school's open records-office cases
 // after the cursor, oldest first (the escalations list, JSON or page).
 func (a *API) openCases(ctx context.Context, school, cursor string, limit int) ([]caseItem, string, error) {
-	repo := a.deps.Lifecycle.Repo()
+	repo := a.deps.Lifecycle.Store()
 	students, next, err := repo.OpenCases(ctx, school, cursor, limit)
 	if err != nil {
 		return nil, "", err

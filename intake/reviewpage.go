@@ -253,7 +253,7 @@ func (a *API) schoolsPage(w http.ResponseWriter, r *http.Request, name string, d
 	if p.Role == RoleAdmin {
 		schools = []string{"*"}
 	}
-	work, err := a.deps.Lifecycle.Repo().Waiting(r.Context(), schools)
+	work, err := a.deps.Lifecycle.Store().Waiting(r.Context(), schools)
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -123,7 +123,7 @@ type Status struct {
 
 // Service starts batches and reports on them.
 type Service struct {
-	Repo  *capture.Repository
+	Repo  capture.Store
 	Redis redis.UniversalClient
 	Queue jobs.Enqueuer
 	Now   func() time.Time

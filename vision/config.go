@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 )
 
 // Config configures the standardizer's face checks.
@@ -37,10 +37,10 @@ func (c Config) Validate() error {
 }
 
 // EmbeddingCache keeps admission photos' embeddings by embedder and photo
-// digest; *capture.Repository is one.
+// digest; *redisstore.Repository is one.
 type EmbeddingCache interface {
 	Embedding(ctx context.Context, embedder, sha string) ([]float32, bool, error)
 	SetEmbedding(ctx context.Context, embedder, sha string, vec []float32, ttl time.Duration) error
 }
 
-var _ EmbeddingCache = (*capture.Repository)(nil)
+var _ EmbeddingCache = (*redisstore.Repository)(nil)

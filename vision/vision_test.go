@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/internal/loadtest"
@@ -124,8 +125,8 @@ func TestLivenessReadsTheStandardizationsDecode(t *testing.T) {
 	}
 }
 
-func scorer(t testing.TB) (*vision.Scorer, *capture.Repository) {
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: redistest.Start(t).Client})
+func scorer(t testing.TB) (*vision.Scorer, *redisstore.Repository) {
+	repo := redisstore.New(redisstore.Params{Redis: redistest.Start(t).Client})
 	return &vision.Scorer{Matcher: testmodels.Matcher(t), Cache: repo, Limits: imaging.DefaultLimits()}, repo
 }
 

@@ -16,10 +16,6 @@ var (
 	PermanentToSkipRetry = permanentToSkipRetry
 )
 
-// SetAfterSend makes fn run between a message's sending and its
-// bookkeeping; an error stands for the worker dying there.
-func (s *Server) SetAfterSend(fn func() error) { s.h.afterSend = fn }
-
 // RetryDelay is the backoff of failed tasks, for tests.
 var RetryDelay = retryDelay
 

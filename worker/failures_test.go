@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/notify"
@@ -50,7 +51,7 @@ func setupUnit(t *testing.T) *unit {
 	rs := redistest.Start(t)
 	store, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: rs.Client, Store: store,
+	repo := redisstore.New(redisstore.Params{Redis: rs.Client, Store: store,
 		Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(rs.Client)}})
 	u := &unit{ctx: context.Background(), lc: capture.NewLifecycle(repo, capture.RuleSet{}), store: store,
 		notes: &workertest.Notifier{}, std: &failingStandardizer{}}
@@ -71,7 +72,7 @@ func (u *unit) submit(t *testing.T, id, tag string) {
 
 func (u *unit) get(t *testing.T, id string) *capture.Record {
 	t.Helper()
-	rec, err := u.lc.Repo().Get(u.ctx, id)
+	rec, err := u.lc.Store().Get(u.ctx, id)
 	require.NoError(t, err)
 	return rec
 }

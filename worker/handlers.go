@@ -18,9 +18,6 @@ type handlers struct {
 	Deps
 	ledger *notify.Ledger
 	rdb    redis.UniversalClient
-	// afterSend, when set (tests), runs between a message's sending and its
-	// bookkeeping; an error stands for a worker dying there.
-	afterSend func() error
 }
 
 // load decodes a task's payload and fetches its capture; both failures are
@@ -30,7 +27,7 @@ func (h *handlers) load(ctx context.Context, t *asynq.Task) (*capture.Record, jo
 	if err != nil {
 		return nil, p, permanent(err)
 	}
-	rec, err := h.Lifecycle.Repo().Get(ctx, p.CaptureID)
+	rec, err := h.Lifecycle.Store().Get(ctx, p.CaptureID)
 	if errors.Is(err, capture.ErrNotFound) {
 		return nil, p, permanent(err)
 	}

@@ -89,7 +89,7 @@ func round4(x float64) float64 { return float64(int64(x*10000+0.5)) / 10000 }
 // (permanent for the standardized photo), and a permanent error when the
 // standardized photo is gone.
 func (h *handlers) score(ctx context.Context, rec *capture.Record) (Score, *capture.AdmissionPhoto, []byte, error) {
-	adm, err := h.Lifecycle.Repo().AdmissionPhoto(ctx, rec.School, rec.StudentID)
+	adm, err := h.Lifecycle.Store().AdmissionPhoto(ctx, rec.School, rec.StudentID)
 	if err != nil {
 		return Score{}, nil, nil, err
 	}

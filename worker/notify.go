@@ -53,7 +53,7 @@ func (h *handlers) notifyStudent(ctx context.Context, t *asynq.Task) error {
 		return permanent(err)
 	}
 	l := zerolog.Ctx(ctx).With().Str("stage", "notify").Str("school", p.School).Int("notice", p.Seq).Logger()
-	j, err := h.Lifecycle.Repo().Journey(ctx, p.School, p.StudentID)
+	j, err := h.Lifecycle.Store().Journey(ctx, p.School, p.StudentID)
 	if err != nil {
 		return err
 	}
@@ -132,8 +132,8 @@ func (h *handlers) deliver(ctx context.Context, m notify.Message, mark func(capt
 		// The message went out: record it on the capture all the same.
 		l.Warn().Err(err).Msg("the ledger missed a sent message")
 	}
-	if h.afterSend != nil {
-		if err := h.afterSend(); err != nil {
+	if h.AfterSend != nil {
+		if err := h.AfterSend(); err != nil {
 			return err
 		}
 	}

@@ -63,7 +63,7 @@ func (h *handlers) resume(ctx context.Context, t *asynq.Task, rec *capture.Recor
 	if err != nil {
 		return "", err
 	}
-	after, err := h.Lifecycle.Repo().Get(ctx, rec.ID)
+	after, err := h.Lifecycle.Store().Get(ctx, rec.ID)
 	if err != nil {
 		return "", err
 	}

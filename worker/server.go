@@ -104,6 +104,9 @@ type Deps struct {
 	Middleware []asynq.MiddlewareFunc
 	// RetryDelay, when set (tests), replaces the backoff of failed tasks.
 	RetryDelay asynq.RetryDelayFunc
+	// AfterSend, when set (fault tests), runs between a message's sending
+	// and its bookkeeping; an error stands for a worker dying there.
+	AfterSend func() error
 }
 
 // Server is the asynq server with recheck's handlers mounted.
@@ -199,7 +202,7 @@ func (s *Server) sweep(ctx context.Context) {
 			lastPurge = time.Now()
 			s.purge(ctx)
 		}
-		n, err := s.deps.Lifecycle.Repo().SyncPending(ctx, every)
+		n, err := s.deps.Lifecycle.Store().SyncPending(ctx, every)
 		if err != nil && ctx.Err() == nil {
 			l.Warn().Err(err).Int("completed", n).Msg("outbox: some changes are still pending")
 		} else if n > 0 {
@@ -217,7 +220,7 @@ const (
 
 // purge applies the retention rule.
 func (s *Server) purge(ctx context.Context) {
-	cutoff := s.deps.Lifecycle.Repo().Now().Add(-time.Duration(s.cfg.RetentionDays) * 24 * time.Hour)
+	cutoff := s.deps.Lifecycle.Store().Now().Add(-time.Duration(s.cfg.RetentionDays) * 24 * time.Hour)
 	rep, err := s.deps.Lifecycle.Purge(ctx, cutoff, purgeBatch)
 	l := s.deps.Log.With().Str("component", "retention").Logger()
 	if err != nil && ctx.Err() == nil {

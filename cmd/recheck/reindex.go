@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
@@ -53,7 +54,7 @@ func reindexCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return exitFailure, err
 	}
 	start := time.Now()
-	rep, err := repo.Reindex(ctx, *school, func(r capture.ReindexReport) {
+	rep, err := repo.Reindex(ctx, *school, func(r redisstore.ReindexReport) {
 		fmt.Fprintf(stderr, "\rreindex: %d/%d objects, %d captures, %d journeys, %d admission photos", r.Seen, r.Total, r.Captures, r.Journeys, r.AdmissionPhotos)
 	})
 	fmt.Fprintln(stderr)
@@ -93,7 +94,7 @@ func connectRedis(ctx context.Context, cfg *Config) (*redis.Client, error) {
 // openRepository opens storage and the keyring and returns the repository
 // of a maintenance command, dispatching follow-ups to the queues, and its
 // store.
-func openRepository(ctx context.Context, cfg *Config, rdb *redis.Client) (*capture.Repository, storage.Store, error) {
+func openRepository(ctx context.Context, cfg *Config, rdb *redis.Client) (*redisstore.Repository, storage.Store, error) {
 	keys, err := seal.Load(cfg.Seal)
 	if err != nil {
 		return nil, nil, err
@@ -102,7 +103,7 @@ func openRepository(ctx context.Context, cfg *Config, rdb *redis.Client) (*captu
 	if err != nil {
 		return nil, nil, err
 	}
-	return capture.NewRepository(capture.RepositoryParams{
+	return redisstore.New(redisstore.Params{
 		Redis: rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(rdb)},
 	}), store, nil
 }

@@ -8,7 +8,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/seal"
 )
 
@@ -69,7 +69,7 @@ func rotateKeyCmd(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return exitFailure, err
 	}
-	rep, err := repo.Reseal(ctx, func(r capture.ResealReport) {
+	rep, err := repo.Reseal(ctx, func(r redisstore.ResealReport) {
 		fmt.Fprintf(stderr, "\rreseal: %d documents, %d captures and %d journeys sealed anew", r.Seen, r.Captures, r.Journeys)
 	})
 	fmt.Fprintln(stderr)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/storage"
 )
 
@@ -17,7 +18,7 @@ import (
 // stored object without its capture. It returns the records, for the
 // run's own checks (messages, recovery), and the number of transitions
 // seen twice (each also reported as an error).
-func checkCaptures(t *testing.T, ctx context.Context, repo *capture.Repository, store storage.Store) (recs []*capture.Record, duplicated int) {
+func checkCaptures(t *testing.T, ctx context.Context, repo *redisstore.Repository, store storage.Store) (recs []*capture.Record, duplicated int) {
 	t.Helper()
 	ids, err := repo.SchoolCaptures(ctx, "load", 0, 1<<30)
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/ctid"
 	"github.com/recheck/recheck/ctid/ctidsim"
 	"github.com/recheck/recheck/facematch"
@@ -120,11 +121,11 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		l.Warn().Str("setting", f).Msg("deprecated: this file's settings belong in the schools document (RECHECK_SCHOOLS); it is read for one more release (docs/operations.md, recheck config check)")
 	}
 	rules, callbacks := per.Rules, per.Callbacks
-	params := capture.RepositoryParams{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention}}
+	params := redisstore.Params{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention}}
 	if callbacks != nil {
 		params.Callbacks = callbacks.Targets
 	}
-	repo := capture.NewRepository(params)
+	repo := redisstore.New(params)
 	lc := capture.NewLifecycle(repo, rules)
 
 	// The face models serve the workers' slots and, in an intake, the

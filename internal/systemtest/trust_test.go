@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"bytes"
@@ -133,7 +133,7 @@ func TestSignatures(t *testing.T) {
 	status, body = send(t, w.signedRequest(http.MethodPut, "/v1/schools/cjlu/students/S2/admission-photo", photo, other, now))
 	require.Equal(t, http.StatusUnauthorized, status)
 	require.Contains(t, body, `"body_digest_mismatch"`)
-	_, err := w.lc.Repo().AdmissionPhoto(context.Background(), "cjlu", "S2")
+	_, err := w.lc.Store().AdmissionPhoto(context.Background(), "cjlu", "S2")
 	require.Error(t, err, "nothing on file")
 }
 
@@ -204,7 +204,7 @@ func TestAdmissionPhotoIsLocked(t *testing.T) {
 	resp, body = w.as("li", http.MethodPost, "/v1/schools/cjlu/students/S1/admission-photo/replacement", "multipart/form-data; boundary=x", bytes.NewReader(nil))
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "reviewers do not replace admission photos")
 	w.replaceAdmission("S1", "person=alice2", "学生提供新版录取照片，学籍部门已核实")
-	j, err := w.lc.Repo().Journey(context.Background(), "cjlu", "S1")
+	j, err := w.lc.Store().Journey(context.Background(), "cjlu", "S1")
 	require.NoError(t, err)
 	require.Len(t, j.AdmissionPhotos, 2)
 	require.Equal(t, "upstream", j.AdmissionPhotos[0].Actor)
@@ -240,7 +240,7 @@ func TestAdmissionPhotoNeedsOneFace(t *testing.T) {
 		require.Equal(t, code, errCode(t, body))
 		require.Equal(t, "photo", body["error"].(map[string]any)["field"])
 	}
-	_, err := w.lc.Repo().AdmissionPhoto(context.Background(), "cjlu", "S1")
+	_, err := w.lc.Store().AdmissionPhoto(context.Background(), "cjlu", "S1")
 	require.Error(t, err)
 	stored, err := filepath.Glob(filepath.Join(w.dir, "schools", "*", "students", "*", "admission", "*"))
 	require.NoError(t, err)

@@ -1,10 +1,12 @@
-package capture
+package redisstore
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	"github.com/recheck/recheck/capture"
 )
 
 // Sealer encrypts personal data at rest (*seal.Keyring is one): the
@@ -49,7 +51,7 @@ func (clearText) Hash(plain string) string {
 
 // encodeRecord is a record as Redis and storage keep it: personal fields
 // sealed, indented for storage.
-func (r *Repository) encodeRecord(rec *Record, indent bool) ([]byte, error) {
+func (r *Repository) encodeRecord(rec *capture.Record, indent bool) ([]byte, error) {
 	c := *rec
 	var err error
 	if c.Document.Name, err = r.sealer.Seal(fieldName, rec.Document.Name); err != nil {
@@ -73,7 +75,7 @@ func (r *Repository) encodeRecord(rec *Record, indent bool) ([]byte, error) {
 // notes applies f (Seal or Open) to a record's free text: the reviewer's
 // reason and the note of every event. The record must be a copy whose
 // Decision and History may be replaced.
-func (r *Repository) notes(c *Record, f func(field, v string) (string, error)) error {
+func (r *Repository) notes(c *capture.Record, f func(field, v string) (string, error)) error {
 	var err error
 	if c.Decision != nil {
 		d := *c.Decision
@@ -83,7 +85,7 @@ func (r *Repository) notes(c *Record, f func(field, v string) (string, error)) e
 		c.Decision = &d
 	}
 	if c.History != nil {
-		h := make([]Event, len(c.History))
+		h := make([]capture.Event, len(c.History))
 		copy(h, c.History)
 		for i := range h {
 			if h[i].Note, err = f(fieldNote, h[i].Note); err != nil {
@@ -98,7 +100,7 @@ func (r *Repository) notes(c *Record, f func(field, v string) (string, error)) e
 // journeyNotes applies f (Seal or Open) to a journey's free text: the
 // cases' notes, the reasons of admission photo replacements and identity
 // corrections. The journey must be a copy whose lists may be replaced.
-func (r *Repository) journeyNotes(c *Journey, f func(field, v string) (string, error)) error {
+func (r *Repository) journeyNotes(c *capture.Journey, f func(field, v string) (string, error)) error {
 	var err error
 	if c.Case != nil {
 		cs := *c.Case
@@ -108,7 +110,7 @@ func (r *Repository) journeyNotes(c *Journey, f func(field, v string) (string, e
 		c.Case = &cs
 	}
 	if c.Closed != nil {
-		closed := make([]Case, len(c.Closed))
+		closed := make([]capture.Case, len(c.Closed))
 		copy(closed, c.Closed)
 		for i := range closed {
 			if closed[i].Note, err = f(fieldNote, closed[i].Note); err != nil {
@@ -118,7 +120,7 @@ func (r *Repository) journeyNotes(c *Journey, f func(field, v string) (string, e
 		c.Closed = closed
 	}
 	if c.AdmissionPhotos != nil {
-		a := make([]AdmissionChange, len(c.AdmissionPhotos))
+		a := make([]capture.AdmissionChange, len(c.AdmissionPhotos))
 		copy(a, c.AdmissionPhotos)
 		for i := range a {
 			if a[i].Reason, err = f(fieldNote, a[i].Reason); err != nil {
@@ -128,7 +130,7 @@ func (r *Repository) journeyNotes(c *Journey, f func(field, v string) (string, e
 		c.AdmissionPhotos = a
 	}
 	if c.IdentityChanges != nil {
-		ic := make([]IdentityChange, len(c.IdentityChanges))
+		ic := make([]capture.IdentityChange, len(c.IdentityChanges))
 		copy(ic, c.IdentityChanges)
 		for i := range ic {
 			if ic[i].Reason, err = f(fieldNote, ic[i].Reason); err != nil {
@@ -142,8 +144,8 @@ func (r *Repository) journeyNotes(c *Journey, f func(field, v string) (string, e
 
 // decodeRecord reads a record as Redis and storage keep it, opening its
 // personal fields.
-func (r *Repository) decodeRecord(data []byte) (*Record, error) {
-	var rec Record
+func (r *Repository) decodeRecord(data []byte) (*capture.Record, error) {
+	var rec capture.Record
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, err
 	}
@@ -160,12 +162,12 @@ func (r *Repository) decodeRecord(data []byte) (*Record, error) {
 	if err := r.notes(&rec, r.sealer.Open); err != nil {
 		return nil, fmt.Errorf("capture %s: %w", rec.ID, err)
 	}
-	normalizeRecord(&rec)
+	rec.Normalize()
 	return &rec, nil
 }
 
 // encodeJourney is a journey as Redis and storage keep it.
-func (r *Repository) encodeJourney(j *Journey, indent bool) ([]byte, error) {
+func (r *Repository) encodeJourney(j *capture.Journey, indent bool) ([]byte, error) {
 	c := *j
 	var err error
 	if c.OpenID, err = r.sealer.Seal(fieldOpenID, j.OpenID); err != nil {
@@ -181,7 +183,7 @@ func (r *Repository) encodeJourney(j *Journey, indent bool) ([]byte, error) {
 }
 
 // decodeJourney reads a journey as Redis and storage keep it into j.
-func (r *Repository) decodeJourney(data []byte, j *Journey) error {
+func (r *Repository) decodeJourney(data []byte, j *capture.Journey) error {
 	if err := json.Unmarshal(data, j); err != nil {
 		return err
 	}
@@ -192,7 +194,7 @@ func (r *Repository) decodeJourney(data []byte, j *Journey) error {
 	if err := r.journeyNotes(j, r.sealer.Open); err != nil {
 		return fmt.Errorf("journey of %s/%s: %w", j.School, j.StudentID, err)
 	}
-	j.normalize()
+	j.Normalize()
 	return nil
 }
 

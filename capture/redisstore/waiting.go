@@ -1,29 +1,21 @@
-package capture
+package redisstore
 
 import (
 	"context"
 	"fmt"
 	"slices"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/keyspace"
 )
-
-// SchoolWork is what waits for staff at one school.
-type SchoolWork struct {
-	School string `json:"school"`
-	// PendingReview counts the captures waiting for a reviewer.
-	PendingReview int64 `json:"pending_review"`
-	// OpenCases counts the students with an open records-office case.
-	OpenCases int64 `json:"open_cases"`
-}
 
 // Waiting returns, by school code, the schools among schools ("*" for
 // every school) with captures waiting for review or open cases: what the
 // staff pages offer when no school is chosen.
-func (r *Repository) Waiting(ctx context.Context, schools []string) ([]SchoolWork, error) {
+func (r *Repository) Waiting(ctx context.Context, schools []string) ([]capture.SchoolWork, error) {
 	if slices.Contains(schools, "*") {
 		found := map[string]bool{}
-		for _, pattern := range []string{keyspace.SchoolStatePattern(string(PendingReview)), keyspace.SchoolCasesPattern()} {
+		for _, pattern := range []string{keyspace.SchoolStatePattern(string(capture.PendingReview)), keyspace.SchoolCasesPattern()} {
 			iter := r.rdb.Scan(ctx, 0, pattern, 200).Iterator()
 			for iter.Next(ctx) {
 				if s := keyspace.SchoolOf(iter.Val()); s != "" {
@@ -44,14 +36,14 @@ func (r *Repository) Waiting(ctx context.Context, schools []string) ([]SchoolWor
 	type counts struct{ review, cases interface{ Val() int64 } }
 	cs := make([]counts, len(schools))
 	for i, s := range schools {
-		cs[i] = counts{pipe.ZCard(ctx, keyspace.SchoolState(s, string(PendingReview))), pipe.ZCard(ctx, keyspace.SchoolCases(s))}
+		cs[i] = counts{pipe.ZCard(ctx, keyspace.SchoolState(s, string(capture.PendingReview))), pipe.ZCard(ctx, keyspace.SchoolCases(s))}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("capture: count the work waiting: %w", err)
 	}
-	var out []SchoolWork
+	var out []capture.SchoolWork
 	for i, s := range schools {
-		w := SchoolWork{School: s, PendingReview: cs[i].review.Val(), OpenCases: cs[i].cases.Val()}
+		w := capture.SchoolWork{School: s, PendingReview: cs[i].review.Val(), OpenCases: cs[i].cases.Val()}
 		if w.PendingReview > 0 || w.OpenCases > 0 {
 			out = append(out, w)
 		}

@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"net/http"
@@ -45,7 +45,7 @@ func TestReindexRebuildsEverythingFromStorage(t *testing.T) {
 	s6 := keep(w.pass("S6", "person=s6"))
 	w.replaceAdmission("S1", "person=s1-new", "更换") // a new version on file
 	w.idle()
-	pending, err := w.lc.Repo().Pending(w.ctx)
+	pending, err := w.repo().Pending(w.ctx)
 	require.NoError(t, err)
 	require.Zero(t, pending, "every change is in storage")
 
@@ -73,7 +73,7 @@ func TestReindexRebuildsEverythingFromStorage(t *testing.T) {
 	resp, _ := w.do(http.MethodGet, "/v1/captures/"+ids[0], "", nil, false)
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, "Redis is empty")
 
-	rep, err := w.lc.Repo().Reindex(w.ctx, "", nil)
+	rep, err := w.repo().Reindex(w.ctx, "", nil)
 	require.NoError(t, err)
 	require.Equal(t, len(ids), rep.Captures)
 	require.Equal(t, len(students), rep.Journeys)
@@ -85,7 +85,7 @@ func TestReindexRebuildsEverythingFromStorage(t *testing.T) {
 	require.Len(t, w.notes.Sent(), sent, "nothing delivered was sent again")
 
 	// Reindexing again finds everything current.
-	rep, err = w.lc.Repo().Reindex(w.ctx, "cjlu", nil)
+	rep, err = w.repo().Reindex(w.ctx, "cjlu", nil)
 	require.NoError(t, err)
 	require.Zero(t, rep.Captures)
 	require.Equal(t, len(ids)+len(students)+4, rep.Current)
@@ -116,7 +116,7 @@ func TestReindexRecoversLostWork(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, status)
 	id := body["id"].(string)
 	require.NoError(t, w.redis.Client.FlushAll(w.ctx).Err())
-	rep, err := w.lc.Repo().Reindex(w.ctx, "cjlu", nil)
+	rep, err := w.repo().Reindex(w.ctx, "cjlu", nil)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Dispatched)
 	w.startWorker()

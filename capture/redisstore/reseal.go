@@ -1,4 +1,4 @@
-package capture
+package redisstore
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/keyspace"
 )
 
@@ -181,7 +182,7 @@ func (r *Repository) resealRedis(ctx context.Context, key string, journey bool) 
 		}
 		var out []byte
 		if journey {
-			var j Journey
+			var j capture.Journey
 			if err := r.decodeJourney(data, &j); err != nil {
 				return err
 			}
@@ -236,7 +237,7 @@ func (r *Repository) resealStored(ctx context.Context, key string, journey bool)
 	}
 	var out []byte
 	if journey {
-		var j Journey
+		var j capture.Journey
 		if err := r.decodeJourney(data, &j); err != nil {
 			return false, fmt.Errorf("capture: reseal %s: %w", key, err)
 		}

@@ -1,4 +1,4 @@
-package capture
+package redisstore
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/keyspace"
 )
 
@@ -42,8 +43,8 @@ func (r *Repository) Reindex(ctx context.Context, school string, progress func(R
 	rep := ReindexReport{Unreadable: []string{}}
 	prefix := "schools/"
 	if school != "" {
-		if !ValidID(school) {
-			return rep, &InvalidError{Field: "school", Message: "not a school code"}
+		if !capture.ValidID(school) {
+			return rep, &capture.InvalidError{Field: "school", Message: "not a school code"}
 		}
 		prefix += school + "/"
 	}
@@ -114,12 +115,12 @@ func (r *Repository) reindexCapture(ctx context.Context, key string, rep *Reinde
 		return &unreadableError{err}
 	}
 	rec := *decoded
-	if !ValidID(rec.ID) || !ValidID(rec.School) || !ValidID(rec.StudentID) {
+	if !capture.ValidID(rec.ID) || !capture.ValidID(rec.School) || !capture.ValidID(rec.StudentID) {
 		return &unreadableError{errors.New("not a capture record")}
 	}
-	normalizeRecord(&rec)
+	rec.Normalize()
 	old, err := r.Get(ctx, rec.ID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, capture.ErrNotFound) {
 		return err
 	}
 	if old != nil && old.Version >= rec.Version {
@@ -162,14 +163,14 @@ func (r *Repository) reindexJourney(ctx context.Context, key string, rep *Reinde
 	if err != nil {
 		return fmt.Errorf("capture: reindex: read %s: %w", key, err)
 	}
-	var j Journey
+	var j capture.Journey
 	if err := r.decodeJourney(raw, &j); err != nil {
 		return &unreadableError{err}
 	}
-	if !ValidID(j.School) || !ValidID(j.StudentID) {
+	if !capture.ValidID(j.School) || !capture.ValidID(j.StudentID) {
 		return &unreadableError{errors.New("not a journey")}
 	}
-	j.normalize()
+	j.Normalize()
 	old, stored, err := r.getJourney(ctx, r.rdb, j.School, j.StudentID)
 	if err != nil {
 		return err
@@ -211,15 +212,15 @@ func (r *Repository) reindexJourney(ctx context.Context, key string, rep *Reinde
 }
 
 func (r *Repository) reindexAdmission(ctx context.Context, key, school, student string, rep *ReindexReport) error {
-	var ref AdmissionPhoto
+	var ref capture.AdmissionPhoto
 	if err := r.readJSON(ctx, key, &ref); err != nil {
 		return err
 	}
-	if ref.SHA256 == "" || ref.Key != AdmissionKey(school, student, ref.SHA256) {
+	if ref.SHA256 == "" || ref.Key != capture.AdmissionKey(school, student, ref.SHA256) {
 		return &unreadableError{errors.New("not an admission photo reference of this student")}
 	}
 	old, err := r.AdmissionPhoto(ctx, school, student)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, capture.ErrNotFound) {
 		return err
 	}
 	if old != nil && !old.UpdatedAt.Before(ref.UpdatedAt) {

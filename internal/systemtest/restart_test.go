@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"net/http"
@@ -60,7 +60,7 @@ func TestRedisCrashLosesNothingAcknowledged(t *testing.T) {
 		ids = append(ids, body["id"].(string))
 	}
 	w.redis.Restart(t, true)
-	rep, err := w.lifecycle().Repo().Reindex(w.ctx, "", nil)
+	rep, err := w.repo().Reindex(w.ctx, "", nil)
 	require.NoError(t, err)
 	require.Zero(t, rep.Captures+rep.Journeys, "the append-only file kept every acknowledged write")
 	require.Equal(t, 10, rep.Current)

@@ -1,4 +1,11 @@
-package capture
+// Package redisstore is the capture.Store recheck runs on: records,
+// journeys and admission photo references live in Redis (every key in
+// internal/keyspace), each change is one optimistic transaction, and an
+// outbox sees that the durable copy in object storage is written and the
+// follow-ups dispatched even when a process dies in between. It also
+// rebuilds Redis from storage (Reindex) and reseals personal data with a
+// new key (Reseal).
+package redisstore
 
 import (
 	"bytes"
@@ -10,15 +17,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/keyspace"
 	"github.com/recheck/recheck/storage"
 )
-
-// ErrNotFound is returned when a record or reference does not exist.
-var ErrNotFound = errors.New("capture: not found")
-
-// ErrExists is returned when a capture ID is taken.
-var ErrExists = errors.New("capture: already exists")
 
 // Repository keeps the records, journeys and admission photo references in
 // Redis, writes their durable copies to object storage and dispatches the
@@ -42,14 +44,14 @@ var ErrExists = errors.New("capture: already exists")
 type Repository struct {
 	rdb       redis.UniversalClient
 	store     storage.Store
-	dispatch  Dispatcher
+	dispatch  capture.Dispatcher
 	sealer    Sealer
 	now       func() time.Time
-	callbacks CallbackTargets
+	callbacks capture.CallbackTargets
 }
 
-// RepositoryParams are what a Repository works with.
-type RepositoryParams struct {
+// Params are what a Repository works with.
+type Params struct {
 	// Redis holds the live records, indexes and counters.
 	Redis redis.UniversalClient
 	// Store receives the durable copies (result.json, journey.json,
@@ -57,7 +59,7 @@ type RepositoryParams struct {
 	Store storage.Store
 	// Dispatcher enqueues the follow-ups of saved changes; nil dispatches
 	// nothing (read-only tools).
-	Dispatcher Dispatcher
+	Dispatcher capture.Dispatcher
 	// Sealer seals names, document numbers and openids at rest; nil keeps
 	// them clear (tests only: the service refuses to start without keys).
 	Sealer Sealer
@@ -65,11 +67,11 @@ type RepositoryParams struct {
 	Now func() time.Time
 	// Callbacks names the webhooks each new transition owes; nil owes
 	// none.
-	Callbacks CallbackTargets
+	Callbacks capture.CallbackTargets
 }
 
-// NewRepository returns a repository.
-func NewRepository(p RepositoryParams) *Repository {
+// New returns a repository.
+func New(p Params) *Repository {
 	if p.Now == nil {
 		p.Now = time.Now
 	}
@@ -86,14 +88,14 @@ func NewRepository(p RepositoryParams) *Repository {
 func (r *Repository) Now() time.Time { return r.now() }
 
 // Get returns the record with the given ID.
-func (r *Repository) Get(ctx context.Context, id string) (*Record, error) {
+func (r *Repository) Get(ctx context.Context, id string) (*capture.Record, error) {
 	return r.getRecord(ctx, r.rdb, id)
 }
 
-func (r *Repository) getRecord(ctx context.Context, c redis.Cmdable, id string) (*Record, error) {
+func (r *Repository) getRecord(ctx context.Context, c redis.Cmdable, id string) (*capture.Record, error) {
 	data, err := c.Get(ctx, keyspace.Capture(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("capture %s: %w", id, capture.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("capture: get %s: %w", id, err)
@@ -107,17 +109,17 @@ func (r *Repository) getRecord(ctx context.Context, c redis.Cmdable, id string) 
 
 // Journey returns a student's journey; a student without captures has an
 // empty one.
-func (r *Repository) Journey(ctx context.Context, school, student string) (*Journey, error) {
+func (r *Repository) Journey(ctx context.Context, school, student string) (*capture.Journey, error) {
 	j, _, err := r.getJourney(ctx, r.rdb, school, student)
 	return j, err
 }
 
 // getJourney returns a student's journey and whether one is stored.
-func (r *Repository) getJourney(ctx context.Context, c redis.Cmdable, school, student string) (*Journey, bool, error) {
+func (r *Repository) getJourney(ctx context.Context, c redis.Cmdable, school, student string) (*capture.Journey, bool, error) {
 	data, err := c.Get(ctx, keyspace.Journey(school, student)).Bytes()
-	j := &Journey{School: school, StudentID: student}
+	j := &capture.Journey{School: school, StudentID: student}
 	if errors.Is(err, redis.Nil) {
-		j.normalize()
+		j.Normalize()
 		return j, false, nil
 	}
 	if err != nil {
@@ -131,19 +133,19 @@ func (r *Repository) getJourney(ctx context.Context, c redis.Cmdable, school, st
 
 // AdmissionPhoto returns the reference to a student's admission photo, or
 // an error wrapping ErrNotFound when none is on file.
-func (r *Repository) AdmissionPhoto(ctx context.Context, school, student string) (*AdmissionPhoto, error) {
+func (r *Repository) AdmissionPhoto(ctx context.Context, school, student string) (*capture.AdmissionPhoto, error) {
 	return getAdmission(ctx, r.rdb, school, student)
 }
 
-func getAdmission(ctx context.Context, c redis.Cmdable, school, student string) (*AdmissionPhoto, error) {
+func getAdmission(ctx context.Context, c redis.Cmdable, school, student string) (*capture.AdmissionPhoto, error) {
 	data, err := c.Get(ctx, keyspace.Admission(school, student)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("admission photo: %w", ErrNotFound)
+		return nil, fmt.Errorf("admission photo: %w", capture.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("capture: get admission photo: %w", err)
 	}
-	var ref AdmissionPhoto
+	var ref capture.AdmissionPhoto
 	if err := json.Unmarshal(data, &ref); err != nil {
 		return nil, fmt.Errorf("capture: decode admission photo: %w", err)
 	}
@@ -198,44 +200,44 @@ func (r *Repository) SetEmbedding(ctx context.Context, embedder, sha string, vec
 	return nil
 }
 
-// Tx is one atomic change to a student's journey, their captures and their
+// txn is one atomic change to a student's journey, their captures and their
 // admission photo reference. Everything read through it is watched: when
 // another writer changes any of it before the commit, the whole change is
 // run again on fresh data.
-type Tx struct {
+type txn struct {
 	repo            *Repository
 	ctx             context.Context
 	rtx             *redis.Tx
 	now             time.Time
 	school, student string
-	journey         *Journey
+	journey         *capture.Journey
 	journeyRaw      []byte
 	recs            map[string]*loaded
 	order           []string
-	created         []*Record
-	admission       *AdmissionPhoto
+	created         []*capture.Record
+	admission       *capture.AdmissionPhoto
 	// owns and disowns are the documents (keyed hashes) this change
 	// registers to the student, and those it gives up.
 	owns, disowns []string
 }
 
 type loaded struct {
-	rec   *Record
+	rec   *capture.Record
 	raw   []byte
-	state State
+	state capture.State
 	// events is how many events the record had when loaded.
 	events int
 }
 
 // Now is the time of the change: every event it records carries it.
-func (t *Tx) Now() time.Time { return t.now }
+func (t *txn) Now() time.Time { return t.now }
 
 // Journey returns the student's journey, to read and change.
-func (t *Tx) Journey() *Journey { return t.journey }
+func (t *txn) Journey() *capture.Journey { return t.journey }
 
 // Load returns a capture of the student, to read and change; it fails with
 // ErrNotFound for an unknown ID or a capture of another student.
-func (t *Tx) Load(id string) (*Record, error) {
+func (t *txn) Load(id string) (*capture.Record, error) {
 	if l, ok := t.recs[id]; ok {
 		return l.rec, nil
 	}
@@ -244,7 +246,7 @@ func (t *Tx) Load(id string) (*Record, error) {
 	}
 	data, err := t.rtx.Get(t.ctx, keyspace.Capture(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("capture %s: %w", id, capture.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("capture: get %s: %w", id, err)
@@ -254,7 +256,7 @@ func (t *Tx) Load(id string) (*Record, error) {
 		return nil, fmt.Errorf("capture: decode %s: %w", id, err)
 	}
 	if rec.School != t.school || rec.StudentID != t.student {
-		return nil, fmt.Errorf("capture %s belongs to another student: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("capture %s belongs to another student: %w", id, capture.ErrNotFound)
 	}
 	raw, _ := json.Marshal(rec) // clear, for the comparison at commit
 	t.recs[id] = &loaded{rec: rec, raw: raw, state: rec.State, events: len(rec.History)}
@@ -264,7 +266,7 @@ func (t *Tx) Load(id string) (*Record, error) {
 
 // Create adds a new capture of the student; the commit fails with ErrExists
 // when its ID is taken.
-func (t *Tx) Create(rec *Record) error {
+func (t *txn) Create(rec *capture.Record) error {
 	if rec.School != t.school || rec.StudentID != t.student {
 		return fmt.Errorf("capture: create %s for another student", rec.ID)
 	}
@@ -276,7 +278,7 @@ func (t *Tx) Create(rec *Record) error {
 		return fmt.Errorf("capture: create %s: %w", rec.ID, err)
 	}
 	if n > 0 {
-		return fmt.Errorf("capture: create %s: %w", rec.ID, ErrExists)
+		return fmt.Errorf("capture: create %s: %w", rec.ID, capture.ErrExists)
 	}
 	t.created = append(t.created, rec)
 	return nil
@@ -284,13 +286,13 @@ func (t *Tx) Create(rec *Record) error {
 
 // current returns the journey's current capture (its latest), nil when the
 // student has none.
-func (t *Tx) current() (*Record, error) {
+func (t *txn) Current() (*capture.Record, error) {
 	id := t.journey.Latest
 	if id == "" {
 		return nil, nil
 	}
 	rec, err := t.Load(id)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, capture.ErrNotFound) {
 		return nil, nil
 	}
 	return rec, err
@@ -299,7 +301,7 @@ func (t *Tx) current() (*Record, error) {
 // DocumentOwner returns the student of the school who registered the
 // document with keyed hash hmac ("" when none), watched like everything the
 // transaction reads.
-func (t *Tx) DocumentOwner(hmac string) (string, error) {
+func (t *txn) DocumentOwner(hmac string) (string, error) {
 	key := keyspace.Document(t.school, hmac)
 	if err := t.rtx.Watch(t.ctx, key).Err(); err != nil {
 		return "", fmt.Errorf("capture: watch document: %w", err)
@@ -316,7 +318,7 @@ func (t *Tx) DocumentOwner(hmac string) (string, error) {
 
 // Own registers the document with keyed hash hmac to the student, and
 // gives up the one with old (when set and not hmac).
-func (t *Tx) Own(hmac, old string) {
+func (t *txn) Own(hmac, old string) {
 	t.owns = append(t.owns, hmac)
 	if old != "" && old != hmac {
 		t.disowns = append(t.disowns, old)
@@ -324,7 +326,7 @@ func (t *Tx) Own(hmac, old string) {
 }
 
 // CaptureIDs returns the IDs of the student's captures, oldest first.
-func (t *Tx) CaptureIDs() ([]string, error) {
+func (t *txn) CaptureIDs() ([]string, error) {
 	key := keyspace.StudentCaptures(t.school, t.student)
 	if err := t.rtx.Watch(t.ctx, key).Err(); err != nil {
 		return nil, fmt.Errorf("capture: watch captures: %w", err)
@@ -338,7 +340,7 @@ func (t *Tx) CaptureIDs() ([]string, error) {
 
 // Admission returns the admission photo reference on file, or an error
 // wrapping ErrNotFound.
-func (t *Tx) Admission() (*AdmissionPhoto, error) {
+func (t *txn) Admission() (*capture.AdmissionPhoto, error) {
 	if t.admission != nil {
 		return t.admission, nil
 	}
@@ -349,30 +351,7 @@ func (t *Tx) Admission() (*AdmissionPhoto, error) {
 }
 
 // SetAdmission records a new admission photo reference.
-func (t *Tx) SetAdmission(ref AdmissionPhoto) { t.admission = &ref }
-
-// Changes are what a committed transaction saved.
-type Changes struct {
-	// School and StudentID name the student the change was about.
-	School, StudentID string
-	// Records are the saved captures, created or changed, in the order the
-	// transaction touched them.
-	Records []*Record
-	// Journey is the saved journey, or nil when it did not change.
-	Journey *Journey
-	// Admission is the new admission photo reference, or nil.
-	Admission *AdmissionPhoto
-}
-
-// Record returns the saved record with the given ID, or nil.
-func (c *Changes) Record(id string) *Record {
-	for _, r := range c.Records {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
-}
+func (t *txn) SetAdmission(ref capture.AdmissionPhoto) { t.admission = &ref }
 
 // Do runs fn as one atomic change of a student's journey, captures and
 // admission photo reference, then writes the durable copies and
@@ -383,8 +362,8 @@ func (c *Changes) Record(id string) *Record {
 // The changes are committed when Do returns a nil error or one wrapping
 // ErrNotSynced (the durable copy or a follow-up could not be done now; the
 // outbox keeps them until a later Sync succeeds).
-func (r *Repository) Do(ctx context.Context, school, student string, fn func(*Tx) error) (*Changes, error) {
-	var changes *Changes
+func (r *Repository) Do(ctx context.Context, school, student string, fn func(capture.Tx) error) (*capture.Changes, error) {
+	var changes *capture.Changes
 	txf := func(rtx *redis.Tx) error {
 		j, stored, err := r.getJourney(ctx, rtx, school, student)
 		if err != nil {
@@ -394,7 +373,7 @@ func (r *Repository) Do(ctx context.Context, school, student string, fn func(*Tx
 		if stored {
 			raw, _ = json.Marshal(j) // clear, for the comparison at commit
 		}
-		t := &Tx{repo: r, ctx: ctx, rtx: rtx, now: r.now().UTC(), school: school, student: student,
+		t := &txn{repo: r, ctx: ctx, rtx: rtx, now: r.now().UTC(), school: school, student: student,
 			journey: j, journeyRaw: raw, recs: map[string]*loaded{}}
 		if err := fn(t); err != nil {
 			return err
@@ -420,8 +399,8 @@ func (r *Repository) Do(ctx context.Context, school, student string, fn func(*Tx
 
 // commit writes what the transaction changed, with the indexes and the
 // outbox marks, in one MULTI/EXEC.
-func (t *Tx) commit() (*Changes, error) {
-	ch := &Changes{School: t.school, StudentID: t.student}
+func (t *txn) commit() (*capture.Changes, error) {
+	ch := &capture.Changes{School: t.school, StudentID: t.student}
 	now := t.now
 	ms := float64(now.UnixMilli())
 	type write struct {
@@ -435,7 +414,7 @@ func (t *Tx) commit() (*Changes, error) {
 	for _, rec := range t.created {
 		rec.CreatedAt, rec.UpdatedAt, rec.Version = now, now, 1
 		t.repo.owe(rec, 0)
-		normalizeRecord(rec)
+		rec.Normalize()
 		data, err := t.repo.encodeRecord(rec, false)
 		if err != nil {
 			return nil, fmt.Errorf("capture: encode %s: %w", rec.ID, err)
@@ -453,7 +432,7 @@ func (t *Tx) commit() (*Changes, error) {
 	for _, id := range t.order {
 		l := t.recs[id]
 		t.repo.owe(l.rec, l.events)
-		normalizeRecord(l.rec)
+		l.rec.Normalize()
 		data, err := json.Marshal(l.rec)
 		if err != nil {
 			return nil, fmt.Errorf("capture: encode %s: %w", id, err)
@@ -478,7 +457,7 @@ func (t *Tx) commit() (*Changes, error) {
 		ch.Records = append(ch.Records, l.rec)
 	}
 	j := t.journey
-	j.normalize()
+	j.Normalize()
 	jdata, err := json.Marshal(j)
 	if err != nil {
 		return nil, fmt.Errorf("capture: encode journey: %w", err)
@@ -541,24 +520,10 @@ func (t *Tx) commit() (*Changes, error) {
 	return ch, nil
 }
 
-// normalizeRecord gives a record's lists non-nil values, so that its JSON
-// is the same before and after a round trip.
-func normalizeRecord(rec *Record) {
-	if rec.Findings == nil {
-		rec.Findings = []Finding{}
-	}
-	if rec.Stages == nil {
-		rec.Stages = map[string]Stage{}
-	}
-	if rec.History == nil {
-		rec.History = []Event{}
-	}
-}
-
 // ListState returns up to limit IDs of a school's captures in state, in the
 // order they entered it, after the cursor (empty: from the start), and the
 // cursor of the next page (empty: no more).
-func (r *Repository) ListState(ctx context.Context, school string, s State, cursor string, limit int) ([]string, string, error) {
+func (r *Repository) ListState(ctx context.Context, school string, s capture.State, cursor string, limit int) ([]string, string, error) {
 	return r.page(ctx, keyspace.SchoolState(school, string(s)), cursor, limit)
 }
 
@@ -578,7 +543,7 @@ func (r *Repository) page(ctx context.Context, key, cursor string, limit int) ([
 	var afterScore float64
 	if cursor != "" {
 		if _, err := fmt.Sscanf(cursor, "%f:", &afterScore); err != nil {
-			return nil, "", &InvalidError{Field: "cursor", Message: "the cursor is not one this API returned"}
+			return nil, "", &capture.InvalidError{Field: "cursor", Message: "the cursor is not one this API returned"}
 		}
 		after = cursor[bytes.IndexByte([]byte(cursor), ':')+1:]
 		min = fmt.Sprintf("%.0f", afterScore)
@@ -615,19 +580,9 @@ func lastScore(zs []redis.Z, member string) float64 {
 	return 0
 }
 
-// InvalidError is a request the domain cannot act on as given; Field names
-// what is wrong.
-type InvalidError struct {
-	Field   string
-	Message string
-}
-
-// Error implements error.
-func (e *InvalidError) Error() string { return "capture: invalid " + e.Field + ": " + e.Message }
-
 // owe lists on each event of rec from index from on (the events this
 // change added) the callbacks it owes.
-func (r *Repository) owe(rec *Record, from int) {
+func (r *Repository) owe(rec *capture.Record, from int) {
 	if r.callbacks == nil {
 		return
 	}
@@ -637,7 +592,7 @@ func (r *Repository) owe(rec *Record, from int) {
 			continue
 		}
 		for _, target := range r.callbacks(rec.School, e.To, e.Reason) {
-			e.Callbacks = append(e.Callbacks, Callback{Target: target})
+			e.Callbacks = append(e.Callbacks, capture.Callback{Target: target})
 		}
 	}
 }
@@ -651,3 +606,5 @@ func (r *Repository) DocumentSchools(ctx context.Context, hmac string) ([]string
 	}
 	return out, nil
 }
+
+var _ capture.Store = (*Repository)(nil)

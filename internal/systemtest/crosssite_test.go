@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"encoding/base64"
@@ -43,7 +43,7 @@ func TestCrossSiteAttackIsRefusedInABrowser(t *testing.T) {
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")
 	require.Equal(t, "pending_review", w.state(id))
-	before, err := w.lc.Repo().AdmissionPhoto(w.ctx, "cjlu", "S1")
+	before, err := w.lc.Store().AdmissionPhoto(w.ctx, "cjlu", "S1")
 	require.NoError(t, err)
 
 	ctx := browser(t, w, "admin", "/admin/review?school=cjlu")
@@ -61,7 +61,7 @@ func TestCrossSiteAttackIsRefusedInABrowser(t *testing.T) {
 	}
 	w.idle()
 
-	after, err := w.lc.Repo().AdmissionPhoto(w.ctx, "cjlu", "S1")
+	after, err := w.lc.Store().AdmissionPhoto(w.ctx, "cjlu", "S1")
 	require.NoError(t, err)
 	require.Equal(t, before.SHA256, after.SHA256, "the admission photo was not replaced")
 	q, err := w.insp.GetQueueInfo(jobs.QueueCapture)
@@ -81,7 +81,7 @@ func TestCrossSiteAttackIsRefusedInABrowser(t *testing.T) {
 	})()`, chromedp.EvalAwaitPromise))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, status, "the same request from this origin")
-	after, err = w.lc.Repo().AdmissionPhoto(w.ctx, "cjlu", "S1")
+	after, err = w.lc.Store().AdmissionPhoto(w.ctx, "cjlu", "S1")
 	require.NoError(t, err)
 	require.NotEqual(t, before.SHA256, after.SHA256)
 }

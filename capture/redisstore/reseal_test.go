@@ -1,4 +1,4 @@
-package capture_test
+package redisstore_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
@@ -24,10 +25,10 @@ func TestResealRotatesEveryCopy(t *testing.T) {
 	require.NoError(t, err)
 	k1, k2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
 	index := bytes.Repeat([]byte{3}, 32)
-	ring := func(primary string, keys map[string][]byte) *capture.Repository {
+	ring := func(primary string, keys map[string][]byte) *redisstore.Repository {
 		kr, err := seal.New(primary, keys, index)
 		require.NoError(t, err)
-		return capture.NewRepository(capture.RepositoryParams{Redis: srv.Client, Store: fs, Sealer: kr})
+		return redisstore.New(redisstore.Params{Redis: srv.Client, Store: fs, Sealer: kr})
 	}
 	old := ring("k1", map[string][]byte{"k1": k1})
 	lc := capture.NewLifecycle(old, capture.RuleSet{})

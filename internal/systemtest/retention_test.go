@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"net/http"
@@ -53,7 +53,7 @@ func TestRetentionPurgesOldFinalCaptures(t *testing.T) {
 		require.Nil(t, c["purged"], id)
 		require.Contains(t, c["photos"], "original")
 	}
-	j, err := w.lc.Repo().Journey(w.ctx, "cjlu", "S1")
+	j, err := w.lc.Store().Journey(w.ctx, "cjlu", "S1")
 	require.NoError(t, err)
 	require.Empty(t, j.OpenID)
 

@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 // The journey across a student's captures: the seams between captures
 // where the rules used to come apart (issue 17). Each test drives the real
@@ -184,13 +184,13 @@ func TestIdentityIsFixedAtTheFirstCapture(t *testing.T) {
 		require.Equal(t, "pending_review", w.state(id))
 		require.Equal(t, 2, w.ctid.Calls(), "the corrected identity goes to CTID")
 
-		j, err := w.lc.Repo().Journey(w.ctx, "cjlu", "S1")
+		j, err := w.lc.Store().Journey(w.ctx, "cjlu", "S1")
 		require.NoError(t, err)
 		require.Len(t, j.IdentityChanges, 1, "the correction is audited")
 		ch := j.IdentityChanges[0]
 		require.Equal(t, "records_office:wang", ch.Actor)
 		require.Equal(t, "学生登记的身份证号有误，已核对户籍", ch.Reason)
-		require.Equal(t, w.lc.Repo().Hash(residentID.number), ch.From.NumberHMAC)
+		require.Equal(t, w.lc.Store().Hash(residentID.number), ch.From.NumberHMAC)
 	})
 }
 
@@ -286,7 +286,7 @@ func TestAbsentAdmissionPhotoOpensACase(t *testing.T) {
 		require.Equal(t, 1.0, res["resumed"])
 		require.Equal(t, "pending_review", w.state(id))
 		require.Nil(t, w.summary("S1")["case"])
-		j, err := w.lc.Repo().Journey(w.ctx, "cjlu", "S1")
+		j, err := w.lc.Store().Journey(w.ctx, "cjlu", "S1")
 		require.NoError(t, err)
 		require.Equal(t, "admission_photo_added", j.Closed[len(j.Closed)-1].Resolution)
 	})

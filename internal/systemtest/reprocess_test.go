@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 )
 
 func (w *world) batches() *reprocess.Service {
-	return &reprocess.Service{Repo: w.lc.Repo(), Redis: w.redis.Client, Queue: asynq.NewClientFromRedisClient(w.redis.Client)}
+	return &reprocess.Service{Repo: w.lc.Store(), Redis: w.redis.Client, Queue: asynq.NewClientFromRedisClient(w.redis.Client)}
 }
 
 // TestRescoreAfterANewCalibration: a capture blocked for its score goes
@@ -74,7 +74,7 @@ func TestRescoreAfterANewCalibration(t *testing.T) {
 	require.NotEqual(t, st.ID, st2.ID)
 	require.Equal(t, 2, enqueued)
 	w.idle()
-	rec, err := w.lc.Repo().Get(w.ctx, inReview)
+	rec, err := w.lc.Store().Get(w.ctx, inReview)
 	require.NoError(t, err)
 	require.Equal(t, capture.PendingReview, rec.State)
 	require.Equal(t, capture.FlagRescoredBelowPass, rec.Review[len(rec.Review)-1].Code)
@@ -261,7 +261,7 @@ func TestInterruptedBatchContinues(t *testing.T) {
 	require.True(t, st.Finished)
 	require.Equal(t, 3, st.Outcomes["unchanged"])
 	for _, id := range ids {
-		rec, err := w.lc.Repo().Get(w.ctx, id)
+		rec, err := w.lc.Store().Get(w.ctx, id)
 		require.NoError(t, err)
 		require.Len(t, rec.Reprocessed, 1, "each capture once")
 	}

@@ -1,4 +1,4 @@
-package capture_test
+package redisstore_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/storage"
 )
@@ -63,7 +64,7 @@ func (s *memStore) List(context.Context, string) ([]string, error) { return nil,
 
 func benchJourney(b *testing.B, store storage.Store) {
 	srv := redistest.Start(b)
-	repo := capture.NewRepository(capture.RepositoryParams{Redis: srv.Client, Store: store, Dispatcher: &recorder{}})
+	repo := redisstore.New(redisstore.Params{Redis: srv.Client, Store: store, Dispatcher: &recorder{}})
 	lc := capture.NewLifecycle(repo, capture.RuleSet{})
 	ctx := context.Background()
 	b.ResetTimer()

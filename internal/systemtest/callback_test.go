@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func TestCallbacksFollowTheJourney(t *testing.T) {
 	require.Equal(t, "pass", last.CTID)
 	require.Equal(t, "https://recheck.example.edu/v1/captures/"+id+"/photos/standardized", last.Links["standardized"])
 	require.Contains(t, last.MessageZH, "审核通过")
-	rec, err := w.lc.Repo().Get(w.ctx, id)
+	rec, err := w.lc.Store().Get(w.ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNoContent, rec.History[4].Callbacks[0].Delivered.Status, "the delivery is on the history")
 	require.Empty(t, office.Received(), "nothing for the records office")

@@ -1,4 +1,4 @@
-package capture
+package redisstore
 
 import (
 	"context"
@@ -11,116 +11,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/internal/keyspace"
 )
 
-// FollowupKind names a piece of work a saved change calls for.
-type FollowupKind string
-
-// The follow-ups.
-const (
-	// FollowStandardize: standardize the capture's original.
-	FollowStandardize FollowupKind = "standardize"
-	// FollowMatch: compare the capture with the admission photo.
-	FollowMatch FollowupKind = "match"
-	// FollowNotify: send the message of the capture's event Seq.
-	FollowNotify FollowupKind = "notify"
-	// FollowNotifyStudent: send the journey's notice Seq.
-	FollowNotifyStudent FollowupKind = "notify_student"
-	// FollowCallback: deliver the webhook of the capture's event Seq to
-	// Target.
-	FollowCallback FollowupKind = "callback"
-)
-
-// Followup is one piece of work a saved change calls for. The same
-// follow-up of the same change is always equal, so a dispatcher can make a
-// repeated dispatch a no-op.
-type Followup struct {
-	Kind      FollowupKind
-	CaptureID string
-	// School and StudentID name the journey of a FollowNotifyStudent.
-	School, StudentID string
-	// Seq is the event (or journey notice) the follow-up belongs to: the
-	// move into matching for FollowMatch, the transition that notifies for
-	// FollowNotify.
-	Seq int
-	// Target is the receiver of a FollowCallback.
-	Target string
-	// At, when set, is when the work is due (the end of a cool-off): it is
-	// scheduled for then rather than done now.
-	At time.Time
-}
-
-// Dispatcher hands follow-ups to the workers. Dispatching the same
-// follow-up twice must do the work at most once (jobs.Dispatcher gives each
-// a deterministic task ID).
-type Dispatcher interface {
-	Dispatch(ctx context.Context, f Followup) error
-}
-
 type noDispatch struct{}
 
-func (noDispatch) Dispatch(context.Context, Followup) error { return nil }
-
-// Followups lists the work the record's current state calls for: its next
-// stage, and a message for every transition that sends one and was not
-// delivered. With recovering set (after the queues were lost) it also
-// restarts what a task still retrying or archived was doing: the
-// comparison of a capture waiting for CTID, and the stage a failed capture
-// broke in.
-func (r *Record) Followups(recovering bool) []Followup {
-	var out []Followup
-	last := r.Last()
-	switch r.State {
-	case Queued:
-		out = append(out, Followup{Kind: FollowStandardize, CaptureID: r.ID})
-	case Matching:
-		out = append(out, Followup{Kind: FollowMatch, CaptureID: r.ID, Seq: last.Seq})
-	case OnHold:
-		if recovering && r.HoldReason == HoldCTIDUnavailable {
-			out = append(out, Followup{Kind: FollowMatch, CaptureID: r.ID, Seq: last.Seq})
-		}
-	case Failed:
-		if recovering && r.Failure != nil {
-			kind := FollowStandardize
-			if r.Failure.Stage == StageMatch {
-				kind = FollowMatch
-			}
-			out = append(out, Followup{Kind: kind, CaptureID: r.ID, Seq: last.Seq})
-		}
-	}
-	for _, e := range r.History {
-		if e.Notice != "" && e.Notified == nil {
-			out = append(out, Followup{Kind: FollowNotify, CaptureID: r.ID, Seq: e.Seq})
-		}
-		for _, c := range e.Callbacks {
-			if c.Delivered == nil {
-				out = append(out, Followup{Kind: FollowCallback, CaptureID: r.ID, Seq: e.Seq, Target: c.Target})
-			}
-		}
-	}
-	return out
-}
-
-// Followups lists the journey notices not yet delivered.
-func (j *Journey) Followups() []Followup {
-	var out []Followup
-	for _, n := range j.Notices {
-		if n.Notified == nil {
-			f := Followup{Kind: FollowNotifyStudent, School: j.School, StudentID: j.StudentID, Seq: n.Seq}
-			if n.Key == NoticeCoolOffEnded {
-				f.At = n.Until
-			}
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// ErrNotSynced wraps the failure to write a committed change's durable copy
-// or dispatch its follow-ups. The change stands; the outbox keeps it, and
-// the next Sync of it (a redelivered task, or SyncPending) completes it.
-var ErrNotSynced = errors.New("capture: committed, but the durable copy or follow-ups are pending")
+func (noDispatch) Dispatch(context.Context, capture.Followup) error { return nil }
 
 func outboxRecord(id string) string { return "c:" + id }
 func outboxJourney(school, student string) string {
@@ -141,7 +38,7 @@ if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
 end
 return 0`)
 
-func (r *Repository) syncChanges(ctx context.Context, ch *Changes) error {
+func (r *Repository) syncChanges(ctx context.Context, ch *capture.Changes) error {
 	var errs []error
 	for _, rec := range ch.Records {
 		errs = append(errs, r.Sync(ctx, rec.ID))
@@ -163,7 +60,7 @@ func (r *Repository) syncChanges(ctx context.Context, ch *Changes) error {
 func (r *Repository) Sync(ctx context.Context, id string) error {
 	return r.syncLoop(ctx, outboxRecord(id), func() (int, error) {
 		rec, err := r.Get(ctx, id)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, capture.ErrNotFound) {
 			return -1, nil
 		}
 		if err != nil {
@@ -173,7 +70,7 @@ func (r *Repository) Sync(ctx context.Context, id string) error {
 		if err != nil {
 			return 0, fmt.Errorf("capture: encode result of %s: %w", id, err)
 		}
-		if err := r.store.Put(ctx, ResultKey(rec.School, rec.ID), data); err != nil {
+		if err := r.store.Put(ctx, capture.ResultKey(rec.School, rec.ID), data); err != nil {
 			return 0, fmt.Errorf("capture: store result.json of %s: %w", id, err)
 		}
 		for _, f := range rec.Followups(false) {
@@ -203,7 +100,7 @@ func (r *Repository) SyncJourney(ctx context.Context, school, student string) er
 		if err != nil {
 			return 0, fmt.Errorf("capture: encode journey: %w", err)
 		}
-		if err := r.store.Put(ctx, JourneyKey(school, student), data); err != nil {
+		if err := r.store.Put(ctx, capture.JourneyKey(school, student), data); err != nil {
 			return 0, fmt.Errorf("capture: store journey.json: %w", err)
 		}
 		for _, f := range j.Followups() {
@@ -225,7 +122,7 @@ func (r *Repository) SyncJourney(ctx context.Context, school, student string) er
 func (r *Repository) syncAdmission(ctx context.Context, school, student string) error {
 	return r.syncLoop(ctx, outboxAdmission(school, student), func() (int, error) {
 		ref, err := r.AdmissionPhoto(ctx, school, student)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, capture.ErrNotFound) {
 			return -1, nil
 		}
 		if err != nil {
@@ -235,7 +132,7 @@ func (r *Repository) syncAdmission(ctx context.Context, school, student string) 
 		if err != nil {
 			return 0, fmt.Errorf("capture: encode admission photo: %w", err)
 		}
-		if err := r.store.Put(ctx, AdmissionRefKey(school, student), data); err != nil {
+		if err := r.store.Put(ctx, capture.AdmissionRefKey(school, student), data); err != nil {
 			return 0, fmt.Errorf("capture: store admission.json: %w", err)
 		}
 		return 0, nil
@@ -250,16 +147,16 @@ func (r *Repository) syncLoop(ctx context.Context, field string, write, current 
 	for attempt := 0; attempt < 5; attempt++ {
 		mark, err := r.rdb.HGet(ctx, keyspace.Outbox, field).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return fmt.Errorf("%w: read outbox: %w", ErrNotSynced, err)
+			return fmt.Errorf("%w: read outbox: %w", capture.ErrNotSynced, err)
 		}
 		written, err := write()
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrNotSynced, err)
+			return fmt.Errorf("%w: %w", capture.ErrNotSynced, err)
 		}
 		if written >= 0 {
 			cur, err := current()
 			if err != nil {
-				return fmt.Errorf("%w: %w", ErrNotSynced, err)
+				return fmt.Errorf("%w: %w", capture.ErrNotSynced, err)
 			}
 			if cur != written {
 				continue // a newer version was committed while this one was written
@@ -267,12 +164,12 @@ func (r *Repository) syncLoop(ctx context.Context, field string, write, current 
 		}
 		if mark != "" {
 			if err := clearMark.Run(ctx, r.rdb, []string{keyspace.Outbox}, field, mark).Err(); err != nil {
-				return fmt.Errorf("%w: clear outbox mark: %w", ErrNotSynced, err)
+				return fmt.Errorf("%w: clear outbox mark: %w", capture.ErrNotSynced, err)
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: %s keeps changing", ErrNotSynced, field)
+	return fmt.Errorf("%w: %s keeps changing", capture.ErrNotSynced, field)
 }
 
 // SyncPending completes every change whose outbox mark is older than age:

@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"errors"
@@ -36,7 +36,7 @@ func wechatWorld(t *testing.T, o worldOptions) (*world, *wechatsim.Sim) {
 // notice returns the capture's event that sends a message.
 func (w *world) notice(id string) capture.Event {
 	w.t.Helper()
-	rec, err := w.lc.Repo().Get(w.ctx, id)
+	rec, err := w.lc.Store().Get(w.ctx, id)
 	require.NoError(w.t, err)
 	for _, e := range rec.History {
 		if e.Notice != "" {
@@ -60,14 +60,13 @@ func TestWeChatOneMessagePerTransition(t *testing.T) {
 		require.Equal(t, strconv.FormatInt(got[0].MsgID, 10), e.Notified.MsgID, "WeChat's msgid on the history")
 	})
 	t.Run("worker dies between WeChat's answer and the bookkeeping", func(t *testing.T) {
-		w, sim := wechatWorld(t, worldOptions{fastRetry: true})
 		var died atomic.Bool
-		w.srv.SetAfterSend(func() error {
+		w, sim := wechatWorld(t, worldOptions{fastRetry: true, afterSend: func() error {
 			if died.CompareAndSwap(false, true) {
 				return errors.New("worker killed")
 			}
 			return nil
-		})
+		}})
 		id := w.accepted("S1", "person=alice;quality=too_dark")
 		require.True(t, died.Load())
 		require.Len(t, sim.Received(), 1, "the redelivered task did not send again")

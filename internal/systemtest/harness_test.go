@@ -1,4 +1,4 @@
-package worker_test
+package systemtest
 
 import (
 	"bytes"
@@ -28,6 +28,7 @@ import (
 
 	"github.com/recheck/recheck/callback"
 	"github.com/recheck/recheck/capture"
+	"github.com/recheck/recheck/capture/redisstore"
 	"github.com/recheck/recheck/identity"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
@@ -115,6 +116,9 @@ type worldOptions struct {
 	middleware []asynq.MiddlewareFunc
 	// highWater is the intake's RECHECK_QUEUE_HIGH_WATER (0: none).
 	highWater int
+	// afterSend runs between a message's sending and its bookkeeping (an
+	// error stands for the worker dying there).
+	afterSend func() error
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -184,12 +188,17 @@ func writeCredentials(t *testing.T) (keys, users string, tokens map[string]strin
 }
 
 func (w *world) lifecycle() *capture.Lifecycle {
-	repo := capture.NewRepository(capture.RepositoryParams{
+	return capture.NewLifecycle(w.repo(), w.rules)
+}
+
+// repo is the world's store of captures, for what only the Redis store
+// does (reindex, the outbox).
+func (w *world) repo() *redisstore.Repository {
+	return redisstore.New(redisstore.Params{
 		Redis: w.redis.Client, Store: w.store, Now: w.clock.Now, Sealer: w.keys,
 		Dispatcher: jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(w.redis.Client)},
 		Callbacks:  w.callbackTargets(),
 	})
-	return capture.NewLifecycle(repo, w.rules)
 }
 
 func (w *world) startWorker() {
@@ -198,7 +207,7 @@ func (w *world) startWorker() {
 		mw = append(mw, deliverTwice)
 	}
 	mw = append(mw, w.opts.middleware...)
-	deps := worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.New(w.logs), Middleware: mw}
+	deps := worker.Deps{Lifecycle: w.lc, Store: w.store, Standardizer: w.std, Scorer: w.scorer, Identity: w.ctid, Notifier: w.notes, Log: zerolog.New(w.logs), Middleware: mw, AfterSend: w.opts.afterSend}
 	if w.opts.notifier != nil {
 		deps.Notifier = w.opts.notifier(w.redis)
 	}
