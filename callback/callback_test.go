@@ -36,6 +36,7 @@ func (c *capturing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestVerifyRefusesWhatWasNotSignedSo(t *testing.T) {
+	t.Parallel()
 	rec := &capturing{}
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
@@ -80,6 +81,7 @@ func TestVerifyRefusesWhatWasNotSignedSo(t *testing.T) {
 }
 
 func TestSettings(t *testing.T) {
+	t.Parallel()
 	s := settings("https://upstream.example.edu/hook")
 	require.NoError(t, s.Validate())
 	require.Equal(t, []string{capture.TargetUpstream}, s.Targets("zju", capture.Approved, ""))
@@ -100,6 +102,7 @@ func TestSettings(t *testing.T) {
 }
 
 func TestSendReportsTheReceiversStatus(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 	}))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestValidID(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]bool{
 		"cjlu": true, "S2026-001": true, "0193a.b_c": true,
 		"": false, "-x": false, "a/b": false, "a b": false, "张三": false, "../x": false,

@@ -11,6 +11,7 @@ import (
 // refuse control and invisible characters that would reorder or hide what
 // the next person reads.
 func TestCheckNote(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in, want string
 		ok             bool

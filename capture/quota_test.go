@@ -20,6 +20,7 @@ var shanghai = func() *time.Location {
 func at(day, hour, min int) time.Time { return time.Date(2026, 9, day, hour, min, 0, 0, shanghai) }
 
 func TestQuota(t *testing.T) {
+	t.Parallel()
 	slots := func(ts ...time.Time) []capture.Slot {
 		var out []capture.Slot
 		for i, x := range ts {
@@ -61,6 +62,7 @@ func TestQuota(t *testing.T) {
 }
 
 func TestQuotaWithAShortCoolOffWaitsForTheNextDay(t *testing.T) {
+	t.Parallel()
 	r := capture.DefaultRules()
 	r.CoolOff = capture.Duration(time.Hour)
 	j := &capture.Journey{Slots: []capture.Slot{{CaptureID: "a", At: at(1, 8, 0)}, {CaptureID: "b", At: at(1, 9, 0)}, {CaptureID: "c", At: at(1, 10, 0)}}}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestRuleSet(t *testing.T) {
+	t.Parallel()
 	set, err := capture.ParseRuleSet([]byte(`{
 		"*": {"daily_standardizations": 5},
 		"cjlu": {"auto_confirm": true, "cool_off": "12h"},
@@ -34,6 +35,7 @@ func TestRuleSet(t *testing.T) {
 }
 
 func TestRuleSetErrorsNameTheProblem(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		`[1,2]`: "not a JSON object",
 		`{"cjlu": {"daily_standardizations": 0}}`: "daily_standardizations must be 1-100",
@@ -51,6 +53,7 @@ func TestRuleSetErrorsNameTheProblem(t *testing.T) {
 }
 
 func TestLoadRuleSet(t *testing.T) {
+	t.Parallel()
 	set, err := capture.LoadRuleSet(capture.RulesConfig{})
 	require.NoError(t, err)
 	require.Equal(t, 3, set.For("cjlu").DailyStandardizations)

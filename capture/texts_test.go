@@ -13,6 +13,7 @@ import (
 // TestNoticesFitWeChat: every message of every transition that sends one
 // fits WeChat's phrase (5) and thing (20) limits, under the default rules.
 func TestNoticesFitWeChat(t *testing.T) {
+	t.Parallel()
 	r := capture.DefaultRules()
 	sent := 0
 	for _, tr := range capture.Transitions {
@@ -47,6 +48,7 @@ func TestNoticesFitWeChat(t *testing.T) {
 // TestWhatIsNotified: only outcomes the student must act on send a
 // message; an unavailable identity check and the inner steps never do.
 func TestWhatIsNotified(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		from   capture.State
 		move   capture.Move
@@ -76,6 +78,7 @@ func TestWhatIsNotified(t *testing.T) {
 }
 
 func TestStatusTextForEveryState(t *testing.T) {
+	t.Parallel()
 	r := capture.DefaultRules()
 	for _, s := range capture.States {
 		text := capture.StatusText(&capture.Record{State: s}, r)

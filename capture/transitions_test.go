@@ -15,6 +15,7 @@ import (
 // docs/journey.md and the transition table differ: regenerate the doc's
 // block with capture.Mermaid() (the failure prints it).
 func TestDocsDiagramMatchesTheTable(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../docs/journey.md")
 	require.NoError(t, err)
 	m := regexp.MustCompile("(?s)```mermaid\n(stateDiagram-v2\n.*?)```").FindSubmatch(raw)
@@ -26,6 +27,7 @@ func TestDocsDiagramMatchesTheTable(t *testing.T) {
 // start, every state that is not final can move on, final states cannot,
 // and every cause names its moves unambiguously.
 func TestTransitionTable(t *testing.T) {
+	t.Parallel()
 	reach := map[capture.State]bool{"": true}
 	for changed := true; changed; {
 		changed = false
@@ -55,6 +57,7 @@ func TestTransitionTable(t *testing.T) {
 }
 
 func TestApply(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	rec := &capture.Record{}
 	require.NoError(t, rec.Apply(capture.Move{To: capture.Queued, Cause: capture.CauseSubmitted, Actor: capture.ActorUpstream}, at))

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		score  float64
@@ -42,6 +43,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestDecideUsesTheSchoolsLine(t *testing.T) {
+	t.Parallel()
 	strict := capture.DefaultRules()
 	strict.PassScore = 90
 	require.Equal(t, capture.Blocked, capture.Decide(85, strict, false, "").To)
@@ -49,6 +51,7 @@ func TestDecideUsesTheSchoolsLine(t *testing.T) {
 }
 
 func TestNeedsCTID(t *testing.T) {
+	t.Parallel()
 	r := capture.DefaultRules()
 	require.True(t, capture.NeedsCTID(80, r, identity.ResidentID))
 	require.False(t, capture.NeedsCTID(79.9, r, identity.ResidentID), "a blocked portrait needs no identity check")

@@ -74,6 +74,7 @@ func startSim(t *testing.T, sc ctidsim.Config, wrap func(http.Handler) http.Hand
 }
 
 func TestCTIDOutcomes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, person, number string
 		portrait             string
@@ -105,6 +106,7 @@ func TestCTIDOutcomes(t *testing.T) {
 }
 
 func TestCTIDFaults(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("outage: unavailable after the retries", func(t *testing.T) {
 		b := startSim(t, ctidsim.Config{Outage: true}, nil)
@@ -176,6 +178,7 @@ func TestCTIDFaults(t *testing.T) {
 // TestSimulatorRefusesReplays sends one signed request twice, and a serial
 // twice: both second times are refused.
 func TestSimulatorRefusesReplays(t *testing.T) {
+	t.Parallel()
 	b := startSim(t, ctidsim.Config{}, nil)
 	body := []byte(`{"app_id":"recheck-test","auth_mode":"0x42"}`)
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
@@ -196,6 +199,7 @@ func TestSimulatorRefusesReplays(t *testing.T) {
 }
 
 func TestSignatureCoversEveryPart(t *testing.T) {
+	t.Parallel()
 	base := ctid.Signature([]byte("k"), "POST", "/v1/auth", "100", "n", []byte("{}"))
 	for name, sig := range map[string]string{
 		"key":       ctid.Signature([]byte("k2"), "POST", "/v1/auth", "100", "n", []byte("{}")),
@@ -211,6 +215,7 @@ func TestSignatureCoversEveryPart(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
+	t.Parallel()
 	gateway := ctid.Config{URL: "https://ctid.example.cn", AppID: "a", Key: "k", Timeout: time.Second, Retries: 2}
 	require.NoError(t, gateway.Validate())
 	require.NoError(t, gateway.Require())

@@ -14,6 +14,7 @@ import (
 // TestReady: the simulator is said to be one; a gateway that accepts
 // connections is reachable; one that does not is not ready, named.
 func TestReady(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(nil)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

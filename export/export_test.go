@@ -82,6 +82,7 @@ func read(t *testing.T, data []byte) (map[string][]byte, [][]string, []string) {
 }
 
 func TestExportHoldsExactlyTheSchoolsLatestApprovals(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	f.put(t, "c-old", "cjlu", "2026", "S2", "11010519491231002X", capture.Approved, 1, 100)
 	f.put(t, "c-new", "cjlu", "2026", "S2", "11010519491231002X", capture.Approved, 9, 120) // the same student, later
@@ -125,6 +126,7 @@ func TestExportHoldsExactlyTheSchoolsLatestApprovals(t *testing.T) {
 // with the heap growing by a small fraction of that
 // (RECHECK_EXPORT_PHOTOS=10000 for the BENCHMARKS.md figure).
 func TestExportMemoryIsFlat(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("writes 2,000 photos")
 	}

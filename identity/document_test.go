@@ -13,6 +13,7 @@ import (
 var now = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		typ      identity.DocumentType
 		number   string
@@ -106,6 +107,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestParseDocumentType(t *testing.T) {
+	t.Parallel()
 	for _, dt := range identity.DocumentTypes {
 		got, err := identity.ParseDocumentType(string(dt))
 		require.NoError(t, err)
@@ -118,6 +120,7 @@ func TestParseDocumentType(t *testing.T) {
 }
 
 func TestUsesCTID(t *testing.T) {
+	t.Parallel()
 	for _, dt := range identity.DocumentTypes {
 		require.Equal(t, dt == identity.ResidentID, dt.UsesCTID(), dt)
 	}
@@ -127,6 +130,7 @@ func TestUsesCTID(t *testing.T) {
 // label for the reviewer and the student, and a note saying which checks
 // it goes through.
 func TestEveryTypeHasItsTexts(t *testing.T) {
+	t.Parallel()
 	labels := map[string]identity.DocumentType{}
 	for _, dt := range identity.DocumentTypes {
 		label := dt.LabelZH()
@@ -144,6 +148,7 @@ func TestEveryTypeHasItsTexts(t *testing.T) {
 }
 
 func TestMainlandNumberUnderAnotherTypeSaysWhy(t *testing.T) {
+	t.Parallel()
 	_, err := identity.Validate(identity.Passport, "11010519491231002X", now)
 	var ie *identity.Error
 	require.ErrorAs(t, err, &ie)
@@ -151,6 +156,7 @@ func TestMainlandNumberUnderAnotherTypeSaysWhy(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"11010519491231002X": "110***********002X",
 		"A123456(3)":         "A12***6(3)",
@@ -188,6 +194,7 @@ func FuzzValidate(f *testing.F) {
 }
 
 func TestResidentIDCheck(t *testing.T) {
+	t.Parallel()
 	require.Equal(t, byte('X'), identity.ResidentIDCheck("11010519491231002"))
 	require.Equal(t, byte(0), identity.ResidentIDCheck("1101051949123100"), "too short")
 	require.Equal(t, byte(0), identity.ResidentIDCheck("1101051949123100A"))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestHidden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		r      rune

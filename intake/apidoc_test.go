@@ -64,6 +64,7 @@ func routesDoc(t *testing.T) string {
 // TestAPIDocListsEveryRoute: docs/api.md lists every route of the OpenAPI
 // document, as the document describes it (-update rewrites the list).
 func TestAPIDocListsEveryRoute(t *testing.T) {
+	t.Parallel()
 	const path = "../docs/api.md"
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)

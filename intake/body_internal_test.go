@@ -3,6 +3,7 @@ package intake
 import "testing"
 
 func TestDuplicateKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		doc  string
 		want string // "" when no key repeats

@@ -14,6 +14,7 @@ import (
 // after an outage) finds the key taken by a later request and leaves that
 // claim alone; the holder's own release frees it.
 func TestReleaseFreesOnlyItsOwnClaim(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rs := redistest.Start(t)
 	a := &API{cfg: Config{IdempotencyTTL: time.Hour}, deps: Deps{Redis: rs.Client}}

@@ -212,6 +212,7 @@ func errorOf(t *testing.T, body map[string]any) map[string]any {
 }
 
 func TestPostCapture(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
 	resp, body := b.post(t, validFields(), photo, nil)
@@ -268,6 +269,7 @@ func mustReq(t *testing.T, method, url string, body io.Reader) *http.Request {
 // TestPostCaptureRejectsBadInput: every bad request gets a 4xx JSON error
 // naming the problem, and leaves no record, no stored file and no task.
 func TestPostCaptureRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
 	with := func(k, v string) map[string]string {
 		f := validFields()
@@ -333,6 +335,7 @@ func (b *bundle) requireNothingCreated(t *testing.T) {
 }
 
 func TestPostCaptureLimits(t *testing.T) {
+	t.Parallel()
 	b := setup(t, func(_ *intake.Config, d *intake.Deps) { d.Limits.MaxBytes = 10 << 10 })
 	resp, body := b.post(t, validFields(), testphotos.Read(t, "faces/hivision-demo/test0.jpg"), nil)
 	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
@@ -349,6 +352,7 @@ func TestPostCaptureLimits(t *testing.T) {
 }
 
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
 	h := map[string]string{"Idempotency-Key": "upload-42"}
@@ -372,6 +376,7 @@ func TestIdempotencyKey(t *testing.T) {
 }
 
 func TestIdempotencyKeyUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
 	var wg sync.WaitGroup
@@ -405,6 +410,7 @@ func TestIdempotencyKeyUnderConcurrency(t *testing.T) {
 // task cannot be enqueued; the request still succeeds, and the outbox
 // enqueues the task once the queue is back.
 func TestEnqueueFailureIsCompletedByTheOutbox(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.disp.down = true
 	resp, body := b.post(t, validFields(), testphotos.Read(t, "faces/hivision-demo/test0.jpg"), nil)
@@ -428,6 +434,7 @@ func TestEnqueueFailureIsCompletedByTheOutbox(t *testing.T) {
 // TestStorageFailureLeavesNothing: when the original cannot be stored, the
 // request gets a 503 and leaves no record, no file and no task.
 func TestStorageFailureLeavesNothing(t *testing.T) {
+	t.Parallel()
 	b := setup(t, func(_ *intake.Config, d *intake.Deps) { d.Store = failingStore{d.Store} })
 	resp, body := b.post(t, validFields(), testphotos.Read(t, "faces/hivision-demo/test0.jpg"), map[string]string{"Idempotency-Key": "k1"})
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
@@ -448,6 +455,7 @@ type failingStore struct{ storage.Store }
 // is deleted with its directory, so nothing is left that looks like a
 // capture.
 func TestRedisLostAfterStoringLeavesNothing(t *testing.T) {
+	t.Parallel()
 	var afterPut func()
 	b := setup(t, func(_ *intake.Config, d *intake.Deps) {
 		d.Store = hookStore{Store: d.Store, afterPut: func() { afterPut() }}
@@ -475,6 +483,7 @@ func TestRedisLostAfterStoringLeavesNothing(t *testing.T) {
 // retry with the same Idempotency-Key replays it instead of creating a
 // second capture (which would charge the student twice).
 func TestLostCommitAnswerKeepsTheCapture(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.redis.Client.AddHook(&loseCommitAnswer{})
 	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
@@ -531,6 +540,7 @@ func (h *loseCommitAnswer) ProcessPipelineHook(next redis.ProcessPipelineHook) r
 // processed within seconds instead of answered request_in_progress until
 // the claim's two minutes run out.
 func TestIdempotencyKeyFreedAfterRedisReturns(t *testing.T) {
+	t.Parallel()
 	var afterPut func()
 	b := setupWith(t, redistest.Options{AOF: true}, func(_ *intake.Config, d *intake.Deps) {
 		d.Store = hookStore{Store: d.Store, afterPut: func() { afterPut() }}
@@ -577,6 +587,7 @@ func (failingStore) Put(context.Context, string, []byte) error {
 }
 
 func TestAdmissionPhotoResumesHeldCaptures(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
 	// A confirmed capture of the student waits on hold for the admission
@@ -626,6 +637,7 @@ func taskIDs(tasks []*asynq.TaskInfo) []string {
 }
 
 func TestNotFoundAndHealth(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	for _, path := range []string{"/v1/captures/nope", "/v1/captures/../x", "/v1/captures/nope/photos/original", "/nothing-here", "/v1/schools/cjlu/students/S1/admission-photo"} {
 		resp, body := b.do(t, mustReq(t, http.MethodGet, b.srv.URL+path, nil))
@@ -638,6 +650,7 @@ func TestNotFoundAndHealth(t *testing.T) {
 }
 
 func TestAdminUIRequiresAnAdmin(t *testing.T) {
+	t.Parallel()
 	off := setup(t)
 	req := mustReq(t, http.MethodGet, off.srv.URL+"/admin/asynq/api/queues", nil)
 	req.SetBasicAuth("admin", "secret")
@@ -666,6 +679,7 @@ func TestAdminUIRequiresAnAdmin(t *testing.T) {
 }
 
 func TestViewShowsReasonsReviewAndCTID(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
 	_, err := b.lc.SetAdmissionPhoto(ctx, "cjlu", "S1", capture.AdmissionPhoto{Key: "k", SHA256: "abc"}, capture.ActorUpstream)
@@ -703,6 +717,7 @@ func TestViewShowsReasonsReviewAndCTID(t *testing.T) {
 }
 
 func TestCredentialFilesAreChecked(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, doc string) string {
 		p := filepath.Join(dir, name)
@@ -737,6 +752,7 @@ func TestCredentialFilesAreChecked(t *testing.T) {
 // is refused with 503 and Retry-After before its body is read; when they
 // are done, uploads are taken again.
 func TestUploadGate(t *testing.T) {
+	t.Parallel()
 	b := setup(t, func(c *intake.Config, _ *intake.Deps) { c.MaxUploadBytes = 1 << 20 })
 	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
 	body, ct := multipartBody(t, validFields(), photo)
@@ -793,6 +809,7 @@ func TestUploadGate(t *testing.T) {
 // TestSlowClientsAreCut: a client that does not finish its headers within
 // the header timeout loses the connection instead of holding it.
 func TestSlowClientsAreCut(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	store, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 // the server registers, its schemas compile, and the server serves it to a
 // signed caller only.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	doc, err := apicheck.Load()
 	require.NoError(t, err)

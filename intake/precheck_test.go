@@ -32,6 +32,7 @@ func (c *blockingChecker) CheckQuality(ctx context.Context, _ string, _ []byte) 
 // TestPrecheckNeverQueues: with every precheck slot busy, the next one is
 // answered 503 with Retry-After at once instead of waiting.
 func TestPrecheckNeverQueues(t *testing.T) {
+	t.Parallel()
 	chk := &blockingChecker{started: make(chan struct{}, 1), release: make(chan struct{})}
 	b := setup(t, func(c *intake.Config, d *intake.Deps) { c.PrecheckSlots = 1; d.Quality = chk })
 	url := b.srv.URL + "/v1/schools/cjlu/students/S1/precheck"
@@ -65,6 +66,7 @@ func TestPrecheckNeverQueues(t *testing.T) {
 // TestPrecheckRefusesBadInput: a precheck reads the photo as a capture does
 // and names what is wrong.
 func TestPrecheckRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	b := setup(t, func(_ *intake.Config, d *intake.Deps) { d.Quality = &workertest.Standardizer{} })
 	url := b.srv.URL + "/v1/schools/cjlu/students/S1/precheck"
 	tests := []struct {

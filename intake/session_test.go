@@ -147,6 +147,7 @@ func sessionCookie(resp *http.Response) *http.Cookie {
 // TLS) and the page asked for; the session is kept in Redis by the
 // SHA-256 of its ID only, and every intake process knows it.
 func TestLoginStartsASession(t *testing.T) {
+	t.Parallel()
 	s := setupStaff(t)
 	b := s.browser(t)
 	resp, _ := b.do(http.MethodGet, s.srv.URL+"/admin/review?school=cjlu", "", nil)
@@ -215,6 +216,7 @@ func TestLoginStartsASession(t *testing.T) {
 // one the browser had; a session unused for the idle time ends, and any
 // session ends at its absolute age; logout ends it at once.
 func TestSessionRotatesAndEnds(t *testing.T) {
+	t.Parallel()
 	s := setupStaff(t)
 	b := s.browser(t)
 	resp, _ := b.login(s.srv.URL, "li", "secret")
@@ -277,6 +279,7 @@ func TestSessionRotatesAndEnds(t *testing.T) {
 // comes from this origin; with an API token (never sent by a browser on its
 // own) or a signature it needs no Origin.
 func TestCookieRequestsMustComeFromThisOrigin(t *testing.T) {
+	t.Parallel()
 	s := setupStaff(t, func(c *intake.Config, _ *intake.Deps) { c.AdminBasicAuth = true })
 	b := s.browser(t)
 	resp, _ := b.login(s.srv.URL, "wang", "secret")
@@ -345,6 +348,7 @@ func (s *staff) loginOnce(t *testing.T, name, password string) *http.Response {
 // answered like a known one; every attempt is audited and counted, never
 // with its password.
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
 	s := setupStaff(t)
 	for n := 1; n < 10; n++ {
 		resp := s.loginOnce(t, "li", "guess")
@@ -407,6 +411,7 @@ func TestLoginThrottle(t *testing.T) {
 // TestLoginThrottlePerAddress: wrong passwords for many names from one
 // address slow that address down after ten, even for a name not tried yet.
 func TestLoginThrottlePerAddress(t *testing.T) {
+	t.Parallel()
 	s := setupStaff(t)
 	for i := range 10 {
 		resp := s.loginOnce(t, "name"+string(rune('a'+i)), "guess")
@@ -457,6 +462,7 @@ func counter(t *testing.T, m *metrics.Metrics, name, label string) float64 {
 // TestUnlockFromThePage: the records office lifts a lock from the
 // escalations page (a form with the session's token).
 func TestUnlockFromThePage(t *testing.T) {
+	t.Parallel()
 	s := setupStaff(t, func(c *intake.Config, _ *intake.Deps) { c.LoginLockAfter = 3 })
 	for range 3 {
 		s.loginOnce(t, "li", "guess")

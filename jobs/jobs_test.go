@@ -14,6 +14,7 @@ import (
 )
 
 func TestTasks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		task    *asynq.Task
 		typ     string
@@ -48,6 +49,7 @@ func TestTasks(t *testing.T) {
 }
 
 func TestEnqueueTreatsConflictAsDone(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	client := asynq.NewClientFromRedisClient(srv.Client)
 	ctx := context.Background()
@@ -64,6 +66,7 @@ func TestEnqueueTreatsConflictAsDone(t *testing.T) {
 }
 
 func TestParseCapturePayloadRejectsGarbage(t *testing.T) {
+	t.Parallel()
 	_, err := jobs.ParseCapturePayload(asynq.NewTask(jobs.TypeMatch, []byte("not json")))
 	require.Error(t, err)
 	_, err = jobs.ParseCapturePayload(asynq.NewTask(jobs.TypeMatch, []byte(`{}`)))
@@ -71,6 +74,7 @@ func TestParseCapturePayloadRejectsGarbage(t *testing.T) {
 }
 
 func TestNotifyStudentTask(t *testing.T) {
+	t.Parallel()
 	task := jobs.NewNotifyStudent("cjlu", "S1", 2)
 	require.Equal(t, jobs.TypeNotifyStudent, task.Type())
 	p, err := jobs.ParseStudentPayload(task)
@@ -83,6 +87,7 @@ func TestNotifyStudentTask(t *testing.T) {
 // TestDispatcherMapsEveryFollowup: each follow-up becomes its task, and a
 // second dispatch of the same follow-up enqueues nothing new.
 func TestDispatcherMapsEveryFollowup(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	d := jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(srv.Client)}
 	ctx := context.Background()
@@ -106,6 +111,7 @@ func TestDispatcherMapsEveryFollowup(t *testing.T) {
 }
 
 func TestDispatcherRetention(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	d := jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(srv.Client), Retention: time.Minute}
 	require.NoError(t, d.Dispatch(context.Background(), capture.Followup{Kind: capture.FollowStandardize, CaptureID: "c1"}))
@@ -117,6 +123,7 @@ func TestDispatcherRetention(t *testing.T) {
 // TestDispatcherSchedulesWhatIsDueLater: a follow-up due later (the message
 // at the end of a cool-off) waits in the scheduled set until then.
 func TestDispatcherSchedulesWhatIsDueLater(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	d := jobs.Dispatcher{Queue: asynq.NewClientFromRedisClient(srv.Client)}
 	at := time.Now().Add(24 * time.Hour).Truncate(time.Second)

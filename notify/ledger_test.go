@@ -14,6 +14,7 @@ import (
 // unknown (sent again: the one case a duplicate is possible), and sent
 // (only the bookkeeping is left).
 func TestLedger(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	l := notify.NewLedger(redistest.Start(t).Client)
 	m, err := l.Begin(ctx, "c1:3")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestValidChecksWeChatLimits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		m    notify.Message
 		want bool
@@ -27,6 +28,7 @@ func TestValidChecksWeChatLimits(t *testing.T) {
 }
 
 func TestLogNotifierKeepsOpenIDOutOfTheLog(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	n := notify.Log{Logger: zerolog.New(&buf)}
 	m := notify.Message{CaptureID: "c1", OpenID: "o-secret-openid", School: "cjlu", Key: "approved", Phrase: "审核通过", Detail: "新生入学资格复查线上采集已完成"}

@@ -16,6 +16,7 @@ import (
 )
 
 func TestReadyAndMetricsAuth(t *testing.T) {
+	t.Parallel()
 	up := ops.Check{Name: "redis", Run: func(context.Context) (string, error) { return "answers", nil }}
 	down := ops.Check{Name: "storage", Run: func(context.Context) (string, error) { return "", errors.New("disk full") }}
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("recheck_up 1\n")) })

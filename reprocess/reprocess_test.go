@@ -11,6 +11,7 @@ import (
 )
 
 func TestParams(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		p      reprocess.Params
@@ -36,6 +37,7 @@ func TestParams(t *testing.T) {
 }
 
 func TestBatchIDs(t *testing.T) {
+	t.Parallel()
 	a := reprocess.Params{School: "cjlu", Stage: "match"}
 	b := reprocess.Params{School: "cjlu", Stage: "match", States: []capture.State{"pending_review", "blocked"}}
 	require.NoError(t, a.Normalize())

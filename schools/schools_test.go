@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseChecksTheShape(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, doc string
 		want      []string // each must be in the error
@@ -40,6 +41,7 @@ func TestParseChecksTheShape(t *testing.T) {
 }
 
 func TestParseAcceptsADocument(t *testing.T) {
+	t.Parallel()
 	d, err := schools.Parse([]byte(`{"schools":["cjlu","zjut"],
 		"rules":{"*":{"pass_score":80},"cjlu":{"daily_standardizations":2}},
 		"profiles":{"zjut":"ga461"},
@@ -54,6 +56,7 @@ func TestParseAcceptsADocument(t *testing.T) {
 }
 
 func TestLoadNamesTheFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "schools.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{"schools":["cjlu"],"rules":{"x":{}}}`), 0o600))
 	_, err := schools.Load(path)

@@ -22,6 +22,7 @@ func keyring(t *testing.T) (*seal.Keyring, string) {
 }
 
 func TestSealOpen(t *testing.T) {
+	t.Parallel()
 	k, _ := keyring(t)
 	a, err := k.Seal("name", "张三")
 	require.NoError(t, err)
@@ -50,6 +51,7 @@ func TestSealOpen(t *testing.T) {
 }
 
 func TestRotation(t *testing.T) {
+	t.Parallel()
 	k1, path := keyring(t)
 	old, err := k1.Seal("openid", "o-123")
 	require.NoError(t, err)
@@ -77,6 +79,7 @@ func TestRotation(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	_, err := seal.Load(seal.Config{})
 	require.ErrorIs(t, err, seal.ErrNoKey)
 	key := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))

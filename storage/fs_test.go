@@ -18,6 +18,7 @@ import (
 // and leaked inodes), keeps a directory that still holds an object, and
 // never removes the root.
 func TestFSDeletePrunesEmptyDirectories(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := t.TempDir()
 	s, err := storage.NewFS(root)
@@ -45,6 +46,7 @@ func TestFSDeletePrunesEmptyDirectories(t *testing.T) {
 // under it creates the directory again instead of failing, and List never
 // fails on a directory that vanished while it walked.
 func TestFSPutSurvivesConcurrentPrune(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)

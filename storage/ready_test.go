@@ -13,6 +13,7 @@ import (
 // TestReady: a writable store is ready and keeps no probe; one that
 // refuses writes is not, and says so.
 func TestReady(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	st, err := storage.NewFS(dir)
 	require.NoError(t, err)

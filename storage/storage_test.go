@@ -19,6 +19,7 @@ import (
 )
 
 func TestFSConformance(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T) storage.Store {
 		s, err := storage.NewFS(t.TempDir())
 		require.NoError(t, err)
@@ -29,6 +30,7 @@ func TestFSConformance(t *testing.T) {
 // TestS3Conformance runs the suite over real HTTP against an in-process S3
 // server, once at the bucket root and once under a key prefix.
 func TestS3Conformance(t *testing.T) {
+	t.Parallel()
 	for _, prefix := range []string{"", "tenant-a/"} {
 		t.Run(fmt.Sprintf("prefix=%q", prefix), func(t *testing.T) {
 			var n atomic.Int64
@@ -59,6 +61,7 @@ func newFakeS3(t *testing.T, bucket, prefix string) *storage.S3 {
 }
 
 func TestS3ConfigValidate(t *testing.T) {
+	t.Parallel()
 	ok := storage.S3Config{Region: "us-east-1", Bucket: "photos"}
 	tests := []struct {
 		name string
@@ -89,6 +92,7 @@ func TestS3ConfigValidate(t *testing.T) {
 }
 
 func TestS3UnreachableIsAnError(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(nil)
 	url := srv.URL
 	srv.Close() // nothing listens there any more
@@ -103,6 +107,7 @@ func TestS3UnreachableIsAnError(t *testing.T) {
 }
 
 func TestOpenSelectsBackend(t *testing.T) {
+	t.Parallel()
 	s, err := storage.Open(context.Background(), storage.Config{Backend: "fs", Dir: t.TempDir()})
 	require.NoError(t, err)
 	require.IsType(t, &storage.FS{}, s)
@@ -113,6 +118,7 @@ func TestOpenSelectsBackend(t *testing.T) {
 // TestS3ServerSideEncryption: with RECHECK_S3_SSE every object is stored
 // with the encryption header (and the KMS key) the service needs.
 func TestS3ServerSideEncryption(t *testing.T) {
+	t.Parallel()
 	backend := s3mem.New()
 	require.NoError(t, backend.CreateBucket("recheck-sse"))
 	fake := gofakes3.New(backend).Server()

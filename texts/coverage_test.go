@@ -102,6 +102,7 @@ func sorted(codes []string) []string {
 // TestEveryCodeHasItsText: each catalogue has a text for every code its
 // package can produce, and no text for a code nothing produces.
 func TestEveryCodeHasItsText(t *testing.T) {
+	t.Parallel()
 	var docTypes, outcomes []string
 	for _, dt := range identity.DocumentTypes {
 		docTypes = append(docTypes, string(dt))
@@ -135,6 +136,7 @@ func TestEveryCodeHasItsText(t *testing.T) {
 // TestEveryAPIErrorHasItsText: every error code the API builds has a text,
 // and every text of the API's catalogue is used.
 func TestEveryAPIErrorHasItsText(t *testing.T) {
+	t.Parallel()
 	var codes []string
 	for fn, arg := range map[string]int{"newError": 1, "authError": 1, "fieldError": 0, "admissionFaceError": 0} {
 		codes = append(codes, calledWith(t, "intake", fn, arg)...)
@@ -178,6 +180,7 @@ func TestEveryAPIErrorHasItsText(t *testing.T) {
 // TestEscalationAdviceIsForReasons: the advice is keyed by the reasons a
 // capture can be blocked for.
 func TestEscalationAdviceIsForReasons(t *testing.T) {
+	t.Parallel()
 	for _, c := range texts.EscalationAdvice.Codes() {
 		require.Contains(t, []string{capture.ReasonCTIDIdentityInvalid, capture.ReasonCTIDSuspected, capture.ReasonCTIDNotSamePerson}, c)
 	}

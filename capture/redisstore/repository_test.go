@@ -112,6 +112,7 @@ func (b *bundle) stored(t *testing.T, id string) *capture.Record {
 }
 
 func TestSubmit(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	rec, err := b.lc.Submit(b.ctx, newRecord("c1", "S1"))
 	require.NoError(t, err)
@@ -153,6 +154,7 @@ func TestSubmit(t *testing.T) {
 // at once; exactly one becomes the current capture, the others are told
 // that one is in progress, and nothing is charged yet.
 func TestConcurrentSubmissionsPutOneInFlight(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	const n = 12
 	var wg sync.WaitGroup
@@ -194,6 +196,7 @@ func TestConcurrentSubmissionsPutOneInFlight(t *testing.T) {
 // down; it is reported as not synced, waits in the outbox, and the sweep
 // writes it once storage is back.
 func TestOutboxCompletesWhatStorageRefused(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	b.store.down = true
 	rec, err := b.lc.Submit(b.ctx, newRecord("c1", "S1"))
@@ -226,6 +229,7 @@ func TestOutboxCompletesWhatStorageRefused(t *testing.T) {
 // version is being written, a newer version is committed and written; the
 // slow writer notices and writes again, so storage ends at the newest.
 func TestSlowWriterNeverLeavesStorageBehind(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	_, err := b.lc.Submit(b.ctx, newRecord("c1", "S1"))
 	require.NoError(t, err)
@@ -242,6 +246,7 @@ func TestSlowWriterNeverLeavesStorageBehind(t *testing.T) {
 }
 
 func TestDoIsAtomicUnderContention(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	const writers = 8
 	var wg sync.WaitGroup
@@ -274,6 +279,7 @@ func TestDoIsAtomicUnderContention(t *testing.T) {
 }
 
 func TestAbortedChangeSavesNothing(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	_, err := b.lc.Submit(b.ctx, newRecord("c1", "S1"))
 	require.NoError(t, err)
@@ -297,6 +303,7 @@ func TestAbortedChangeSavesNothing(t *testing.T) {
 }
 
 func TestListStatePages(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	for i := range 5 {
 		b.now = b.now.Add(time.Minute)
@@ -329,6 +336,7 @@ func TestListStatePages(t *testing.T) {
 // with their counts, every school's for "*", only the named ones
 // otherwise; a school with nothing waiting is left out.
 func TestWaiting(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	add := func(key string, members ...string) {
 		for i, m := range members {
@@ -353,6 +361,7 @@ func TestWaiting(t *testing.T) {
 }
 
 func TestEmbeddingCache(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	_, ok, err := b.repo.Embedding(b.ctx, "dlib", "abc")
 	require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 // are sealed anew with the new primary, in Redis and in storage (also a
 // copy Redis lost), and read with the new key alone afterwards.
 func TestResealRotatesEveryCopy(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := redistest.Start(t)
 	fs, err := storage.NewFS(t.TempDir())

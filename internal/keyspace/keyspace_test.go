@@ -18,6 +18,7 @@ import (
 // TestKeysKeepTheirNames pins the keys to the names data in Redis already
 // has: renaming one would orphan every record under the old name.
 func TestKeysKeepTheirNames(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ got, want string }{
 		{keyspace.Capture("c1"), "recheck:capture:c1"},
 		{keyspace.Journey("cjlu", "S1"), "recheck:journey:cjlu:S1"},
@@ -60,6 +61,7 @@ func TestKeysKeepTheirNames(t *testing.T) {
 // key ("recheck:" or "asynq:") in code outside this package; tests may
 // name keys to look at them.
 func TestNoKeyIsBuiltElsewhere(t *testing.T) {
+	t.Parallel()
 	root := "../.."
 	var found []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {

@@ -41,6 +41,7 @@ func states(ps []callback.Payload) []string {
 // reaches it once, signed (the sink verifies), retried after 500s, with
 // every task delivered twice; a referral also reaches the records office.
 func TestCallbacksFollowTheJourney(t *testing.T) {
+	t.Parallel()
 	settings, upstream, office := sinks(t)
 	w := newWorld(t, worldOptions{twice: true, fastRetry: true, callbacks: settings})
 	upstream.Fail(http.StatusInternalServerError, http.StatusInternalServerError, http.StatusServiceUnavailable)
@@ -93,6 +94,7 @@ func TestCallbacksFollowTheJourney(t *testing.T) {
 // every retry, then the task is archived; an admin's retry from the
 // archive delivers it once the receiver is back.
 func TestCallbackArchivedAfterLastRetry(t *testing.T) {
+	t.Parallel()
 	settings, upstream, _ := sinks(t)
 	w := newWorld(t, worldOptions{fastRetry: true, callbacks: settings})
 	fails := make([]int, jobs.CallbackRetries+1)

@@ -39,6 +39,7 @@ Promise.allSettled([
 // the browser send, with the session cookie, are refused, and nothing
 // changes. The same requests from the service's own page go through.
 func TestCrossSiteAttackIsRefusedInABrowser(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")

@@ -16,6 +16,7 @@ import (
 // its school, named by document number, with the manifest; reviewers and
 // the upstream may not; a school with nothing approved gets 404.
 func TestExportOverHTTP(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")

@@ -26,6 +26,7 @@ var shanghai = func() *time.Location {
 // TestJourneyConfirmPassReviewApprove: the whole happy path, as the
 // upstream drives it: standardize, confirm, compare, review, "审核通过".
 func TestJourneyConfirmPassReviewApprove(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.putAdmission("S1", "person=alice")
 		id := w.accepted("S1", "person=alice")
@@ -92,6 +93,7 @@ func TestJourneyConfirmPassReviewApprove(t *testing.T) {
 // not theirs; nothing is compared and the records office has the case
 // until a new admission photo arrives.
 func TestJourneyWrongAdmissionPhoto(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.putAdmission("S1", "person=mallory")
 		id := w.accepted("S1", "person=alice")
@@ -127,6 +129,7 @@ func TestJourneyWrongAdmissionPhoto(t *testing.T) {
 // TestJourneyMissingAdmissionPhotoResolvedByTheOffice: "missing" goes to
 // the records office, which closes the case with a note.
 func TestJourneyMissingAdmissionPhotoResolvedByTheOffice(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.accepted("S1", "person=alice")
@@ -146,6 +149,7 @@ func TestJourneyMissingAdmissionPhotoResolvedByTheOffice(t *testing.T) {
 // by the comparison escalate; the fourth capture is refused until the
 // records office closes the case.
 func TestJourneyThreeFailedAttemptsEscalate(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.putAdmission("S1", "person=alice")
 		var ids []string
@@ -208,6 +212,7 @@ func TestJourneyThreeFailedAttemptsEscalate(t *testing.T) {
 // TestQualityRefusalsDoNotCount: photos the quality checks refuse cost
 // nothing; the day's three standardizations remain.
 func TestQualityRefusalsDoNotCount(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		for _, q := range []string{"too_dark", "blurry", "background_not_plain", "no_face"} {
 			id := w.accepted("S1", "person=alice;quality="+q)
@@ -233,6 +238,7 @@ func TestQualityRefusalsDoNotCount(t *testing.T) {
 // then; the refusal stores nothing and sends nothing: the message that
 // the student may shoot again goes out when the cool-off ends, once.
 func TestDailyQuota(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.putAdmission("S1", "person=alice")
 		var ids []string
@@ -285,6 +291,7 @@ func TestDailyQuota(t *testing.T) {
 }
 
 func TestDailyQuotaRetryAfterHeader(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{rules: `{"cjlu": {"daily_standardizations": 1, "cool_off": "2h"}}`})
 	w.accepted("S1", "person=alice")
 	status, body := w.submit("S1", "person=alice")
@@ -298,6 +305,7 @@ func TestDailyQuotaRetryAfterHeader(t *testing.T) {
 // rejection lets the student resubmit twice without the day's quota; the
 // third rejection escalates.
 func TestReviewRejectionsEscalateAfterTwoFreeResubmissions(t *testing.T) {
+	t.Parallel()
 	// One standardization a day, so that only a free resubmission can get
 	// the 2nd and 3rd captures through today.
 	bothDeliveries(t, worldOptions{rules: `{"*": {"daily_standardizations": 1}}`}, func(t *testing.T, w *world) {
@@ -341,6 +349,7 @@ func TestReviewRejectionsEscalateAfterTwoFreeResubmissions(t *testing.T) {
 // TestMissingAdmissionPhotoWaitsAndResumes: without an admission photo the
 // confirmed capture waits on hold; it resumes when one arrives.
 func TestMissingAdmissionPhotoWaitsAndResumes(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		id := w.pass("S1", "person=alice")
 		c := w.capture(id)
@@ -360,6 +369,7 @@ func TestMissingAdmissionPhotoWaitsAndResumes(t *testing.T) {
 // TestUnusableAdmissionPhotoWaits: an admission photo the comparison
 // cannot use holds the capture until the records office replaces it.
 func TestUnusableAdmissionPhotoWaits(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice;unusable=1")
 	id := w.pass("S1", "person=alice")
@@ -376,6 +386,7 @@ func TestUnusableAdmissionPhotoWaits(t *testing.T) {
 // TestDecidedCaptureUntouchedByNewAdmissionPhoto: a new admission photo
 // never changes a capture already decided.
 func TestDecidedCaptureUntouchedByNewAdmissionPhoto(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.putAdmission("S1", "person=mallory")
 		blocked := w.pass("S1", "person=alice")
@@ -399,6 +410,7 @@ func TestDecidedCaptureUntouchedByNewAdmissionPhoto(t *testing.T) {
 // says why) and the decision table decides again, as the journey allows;
 // the capture keeps serving the photo it was compared with.
 func TestReplacedAdmissionPhotoRescoresPendingReviews(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.putAdmission("S1", "person=alice")
 		id := w.pass("S1", "person=alice")
@@ -437,6 +449,7 @@ func TestReplacedAdmissionPhotoRescoresPendingReviews(t *testing.T) {
 // TestApprovedCaptureServesTheComparedPhoto: an approved capture keeps
 // showing the admission photo it was compared with after a replacement.
 func TestApprovedCaptureServesTheComparedPhoto(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")
@@ -456,6 +469,7 @@ func TestApprovedCaptureServesTheComparedPhoto(t *testing.T) {
 // TestNoCTIDOutsideMainlandResidentIDs: Hong Kong, Taiwan, permit and
 // passport holders get the portrait comparison only.
 func TestNoCTIDOutsideMainlandResidentIDs(t *testing.T) {
+	t.Parallel()
 	docs := []doc{
 		{"hk_id", "A123456(3)", "陈大文"},
 		{"tw_id", "A123456789", "林美玲"},
@@ -485,6 +499,7 @@ func TestNoCTIDOutsideMainlandResidentIDs(t *testing.T) {
 }
 
 func TestCTIDOutcomesBlockWithWhatToDo(t *testing.T) {
+	t.Parallel()
 	for outcome, reason := range map[ctid.Outcome]string{
 		ctid.Suspected: "ctid_suspected", ctid.IdentityInvalid: "ctid_identity_invalid",
 	} {
@@ -501,6 +516,7 @@ func TestCTIDOutcomesBlockWithWhatToDo(t *testing.T) {
 // TestCTIDUnavailableHoldsQuietly: an unavailable identity check holds the
 // capture without telling the student of a failure; the retry decides.
 func TestCTIDUnavailableHoldsQuietly(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.ctid.SetOutcome(ctid.Unavailable)
 	w.putAdmission("S1", "person=alice")
@@ -518,6 +534,7 @@ func TestCTIDUnavailableHoldsQuietly(t *testing.T) {
 }
 
 func TestAutoConfirm(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{rules: `{"cjlu": {"auto_confirm": true}}`})
 	w.putAdmission("S1", "person=alice")
 	id := w.accepted("S1", "person=alice")
@@ -528,6 +545,7 @@ func TestAutoConfirm(t *testing.T) {
 }
 
 func TestConfirmErrors(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	w.stopWorker()
@@ -570,6 +588,7 @@ func TestConfirmErrors(t *testing.T) {
 }
 
 func TestReviewEndpointsValidate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")
@@ -584,6 +603,7 @@ func TestReviewEndpointsValidate(t *testing.T) {
 }
 
 func TestReviewListPagesOldestFirst(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	var want []string
 	for i := range 5 {

@@ -38,6 +38,7 @@ func personal(values ...string) map[string][]byte {
 // reviewer's reason, an office's note, the reason of a replacement): none
 // may be there in the clear.
 func TestNoPersonalDataInTheClear(t *testing.T) {
+	t.Parallel()
 	const reason, note, replaced = "背景不合格，与张三身份证照片不符", "已电话联系学生本人核实", "招生办提供的新录取照片"
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=s1")

@@ -12,6 +12,7 @@ import (
 // of state, wipes Redis, rebuilds it from storage, and checks that the API
 // answers exactly as before, and that the journeys go on from there.
 func TestReindexRebuildsEverythingFromStorage(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	students := []string{"S1", "S2", "S3", "S4", "S5", "S6"}
 	var ids []string
@@ -110,6 +111,7 @@ func TestReindexRebuildsEverythingFromStorage(t *testing.T) {
 // TestReindexRecoversLostWork: a capture waiting for standardization when
 // Redis (and with it the queues) was lost is standardized after reindex.
 func TestReindexRecoversLostWork(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.stopWorker()
 	status, body := w.submit("S1", "person=alice")

@@ -28,6 +28,7 @@ func (w *world) batches() *reprocess.Service {
 // attempt is given back. A rerun of the same batch does nothing twice; a
 // new batch after a calibration the other way flags the capture in review.
 func TestRescoreAfterANewCalibration(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{twice: true})
 	for _, s := range []string{"S1", "S2"} {
 		w.putAdmission(s, "person="+s)
@@ -85,6 +86,7 @@ func TestRescoreAfterANewCalibration(t *testing.T) {
 // TestResumeAfterACTIDOutage: comparisons that waited through a CTID
 // outage (their tasks archived) finish when a resume batch runs after it.
 func TestResumeAfterACTIDOutage(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{fastRetry: true})
 	w.putAdmission("S1", "person=alice")
 	w.ctid.SetOutcome(ctid.Unavailable)
@@ -107,6 +109,7 @@ func TestResumeAfterACTIDOutage(t *testing.T) {
 // TestRestandardizeAfterAProfileChange: approved photos are standardized
 // again and replaced; the capture's state does not move.
 func TestRestandardizeAfterAProfileChange(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")
@@ -137,6 +140,7 @@ func TestRestandardizeAfterAProfileChange(t *testing.T) {
 // running plus a few: the capture queue's weight (6 against the batch's 1)
 // makes a free worker pick it with probability 6/7 each time.
 func TestBatchDoesNotStarveStudents(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("enqueues 10,000 tasks")
 	}
@@ -191,6 +195,7 @@ func TestBatchDoesNotStarveStudents(t *testing.T) {
 // TestReprocessOverHTTP: an admin starts a batch and follows it; a dry run
 // changes nothing; others may not; bad parameters are named.
 func TestReprocessOverHTTP(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=S1")
 	id := w.accepted("S1", "person=S1;score=75")
@@ -230,6 +235,7 @@ func TestReprocessOverHTTP(t *testing.T) {
 // interrupt while queuing, a flushed queue) is completed by running it
 // again, without doing any capture twice.
 func TestInterruptedBatchContinues(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	var ids []string
 	for _, s := range []string{"S1", "S2", "S3"} {

@@ -12,6 +12,7 @@ import (
 // capture, counter and admission photo is still there and the journeys go
 // on.
 func TestRedisRestartLosesNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{aof: true})
 	w.putAdmission("S1", "person=s1")
 	approved := w.pass("S1", "person=s1")
@@ -51,6 +52,7 @@ func TestRedisRestartLosesNothing(t *testing.T) {
 // the restart, reindex finds everything current and every acknowledged
 // capture is processed.
 func TestRedisCrashLosesNothingAcknowledged(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{aof: true})
 	w.stopWorker()
 	var ids []string

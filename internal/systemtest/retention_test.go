@@ -16,6 +16,7 @@ import (
 // captures lose their photos and personal fields (the record stays);
 // captures still under way, and recent ones, keep everything.
 func TestRetentionPurgesOldFinalCaptures(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=s1")
 	approved := w.pass("S1", "person=s1")

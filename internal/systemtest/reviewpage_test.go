@@ -106,6 +106,7 @@ func flashSays(t *testing.T, ctx context.Context, text string) {
 // case with a note; every action is on the record; a form without its
 // token, or from another site, is refused.
 func TestReviewPageInABrowser(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=S1")
 	w.putAdmission("S2", "person=S2")

@@ -29,6 +29,7 @@ import (
 // cool-off); when the first is refused for quality, the day is untouched
 // and the student shoots again.
 func TestQueuedPhotosNeverLockTheStudentOut(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.putAdmission("S1", "person=alice")
 		w.stopWorker()
@@ -65,6 +66,7 @@ func TestQueuedPhotosNeverLockTheStudentOut(t *testing.T) {
 // same moment's photos at once; one becomes the capture, the others are
 // refused and leave nothing behind.
 func TestConcurrentSubmissionsOverHTTP(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.stopWorker()
 	const n = 8
@@ -93,6 +95,7 @@ func TestConcurrentSubmissionsOverHTTP(t *testing.T) {
 // current capture only; while one waits for review no other comes; so
 // the student gets one verdict, and the summary agrees with it.
 func TestOneCaptureReachesReview(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.putAdmission("S1", "person=alice")
 		a := w.accepted("S1", "person=alice")
@@ -136,6 +139,7 @@ func TestOneCaptureReachesReview(t *testing.T) {
 // another type is refused with the instructions' sentence, another
 // document is refused until the records office corrects it, audited.
 func TestIdentityIsFixedAtTheFirstCapture(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
 		w.ctid.SetOutcome(ctid.NotSamePerson)
 		w.putAdmission("S1", "person=alice")
@@ -199,6 +203,7 @@ func TestIdentityIsFixedAtTheFirstCapture(t *testing.T) {
 // waits on hold: nothing is compared, no attempt counted, until the
 // records office settles the dispute; then it is compared.
 func TestNoComparisonAgainstADisputedAdmissionPhoto(t *testing.T) {
+	t.Parallel()
 	for _, settle := range []string{"resolve", "replace"} {
 		t.Run(settle, func(t *testing.T) {
 			bothDeliveries(t, worldOptions{}, func(t *testing.T, w *world) {
@@ -254,6 +259,7 @@ func TestNoComparisonAgainstADisputedAdmissionPhoto(t *testing.T) {
 // callback to the upstream and the office. A note cannot close it; the
 // photo does, and the capture is compared.
 func TestAbsentAdmissionPhotoOpensACase(t *testing.T) {
+	t.Parallel()
 	settings, upstream, office := sinks(t)
 	bothDeliveries(t, worldOptions{callbacks: settings, fastRetry: true}, func(t *testing.T, w *world) {
 		id := w.pass("S1", "person=alice")
@@ -295,6 +301,7 @@ func TestAbsentAdmissionPhotoOpensACase(t *testing.T) {
 // TestUnusableAdmissionPhotoOpensACase: a photo on file without a usable
 // face is the office's case too, closed by its replacement.
 func TestUnusableAdmissionPhotoOpensACase(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice;unusable=1")
 	id := w.pass("S1", "person=alice")
@@ -309,6 +316,7 @@ func TestUnusableAdmissionPhotoOpensACase(t *testing.T) {
 // failures keeps what to do about them, in the instructions' words, with
 // the school's contacts.
 func TestCTIDAdviceSurvivesTheEscalation(t *testing.T) {
+	t.Parallel()
 	rules := `{"cjlu": {"help": {"records_office": "学籍科 027-69111000", "service_phone": "027-87885551", "service_hours": "周一至周五 8:30-17:30"}}}`
 	for outcome, want := range map[ctid.Outcome][]string{
 		ctid.IdentityInvalid: {"开通网证", "400-117-1166（工作日 8:30-20:30）"},
@@ -342,6 +350,7 @@ func TestCTIDAdviceSurvivesTheEscalation(t *testing.T) {
 // TestSystemFailureIsNotCharged: a standardization that failed because the
 // machine did is free, and a new photo supersedes the failed capture.
 func TestSystemFailureIsNotCharged(t *testing.T) {
+	t.Parallel()
 	bothDeliveries(t, worldOptions{fastRetry: true}, func(t *testing.T, w *world) {
 		failed := w.accepted("S1", "person=alice;error=1")
 		c := w.capture(failed)
@@ -357,6 +366,7 @@ func TestSystemFailureIsNotCharged(t *testing.T) {
 // TestMacauIdentityCard: a Macau identity card is entered as printed and
 // goes to the portrait comparison only.
 func TestMacauIdentityCard(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.ctid.SetOutcome(ctid.NotSamePerson) // would block anyone asked
 	w.putAdmission("S1", "person=alice")
@@ -374,6 +384,7 @@ func TestMacauIdentityCard(t *testing.T) {
 // TestReviewPageLabelsEveryDocumentType: the review page names each
 // document type in Chinese, never by its code.
 func TestReviewPageLabelsEveryDocumentType(t *testing.T) {
+	t.Parallel()
 	numbers := map[identity.DocumentType]string{
 		identity.ResidentID: "11010519491231002X", identity.HMTResidencePermit: "810000199901011236",
 		identity.HongKongID: "A123456(3)", identity.MacauID: "1234567(8)", identity.TaiwanID: "A123456789",
@@ -399,6 +410,7 @@ func TestReviewPageLabelsEveryDocumentType(t *testing.T) {
 // with the findings, stores nothing, charges nothing and queues nothing;
 // its verdict is the capture's for the same photo.
 func TestPrecheckIsFree(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	files := countFiles(t, w.dir)
 	for range 5 {
@@ -466,6 +478,7 @@ func (w *world) precheck(student, tag, who string) (int, map[string]any) {
 // opened without ?school= list the schools with work waiting, with links,
 // rather than an empty page.
 func TestStaffPagesWithoutSchoolListTheWork(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	for _, who := range []string{"admin", "li"} {
 		resp, page := w.asRaw(who, http.MethodGet, "/admin/review", "", nil)

@@ -46,6 +46,7 @@ func send(t *testing.T, req *http.Request) (int, string) {
 // refused everywhere but /healthz, /readyz and the login page, and no
 // browser is invited to remember a password (basic auth is off).
 func TestEveryEndpointButHealthNeedsCredentials(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.accepted("S1", "person=alice")
@@ -87,6 +88,7 @@ func TestEveryEndpointButHealthNeedsCredentials(t *testing.T) {
 // TestSignatures: bad, expired, replayed and tampered requests are refused
 // with a clear JSON error, and change nothing.
 func TestSignatures(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	photo := workertest.Photo("person=alice")
 	path := "/v1/schools/cjlu/students/S1/admission-photo"
@@ -140,6 +142,7 @@ func TestSignatures(t *testing.T) {
 // TestKeysAndRolesStayInTheirSchools: a key limited to one school cannot
 // read or act for another; users act only in their role and schools.
 func TestKeysAndRolesStayInTheirSchools(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")
@@ -192,6 +195,7 @@ func TestKeysAndRolesStayInTheirSchools(t *testing.T) {
 // a different one is refused, and only the records office replaces it,
 // with a reason that is recorded.
 func TestAdmissionPhotoIsLocked(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	resp, body := w.do(http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo", "image/png", bytes.NewReader(workertest.Photo("person=alice")), false)
@@ -217,6 +221,7 @@ func TestAdmissionPhotoIsLocked(t *testing.T) {
 // admission photo; overwriting that photo with the impostor's own fails
 // anonymously and signed alike, and the impostor stays blocked.
 func TestImpostorCannotReplaceTheAdmissionPhoto(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=student")
 	first := w.pass("S1", "person=impostor")
@@ -233,6 +238,7 @@ func TestImpostorCannotReplaceTheAdmissionPhoto(t *testing.T) {
 // TestAdmissionPhotoNeedsOneFace: a photo without exactly one face is
 // refused at upload with the reason, and nothing is put on file.
 func TestAdmissionPhotoNeedsOneFace(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	for tag, code := range map[string]string{"person=a;faces=0": "admission_photo_no_face", "person=a;faces=4": "admission_photo_multiple_faces"} {
 		resp, body := w.do(http.MethodPut, "/v1/schools/cjlu/students/S1/admission-photo", "image/png", bytes.NewReader(workertest.Photo(tag)), false)
@@ -250,6 +256,7 @@ func TestAdmissionPhotoNeedsOneFace(t *testing.T) {
 // TestTrustedReverseProxy: a single-sign-on proxy passes the user with the
 // configured secret; the user's role and schools come from the users file.
 func TestTrustedReverseProxy(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")
@@ -295,6 +302,7 @@ func TestTrustedReverseProxy(t *testing.T) {
 // captures already accepted are all still there and finish once the
 // workers are back.
 func TestQueueHighWater(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{highWater: 3})
 	w.putAdmission("S1", "person=alice")
 	w.stopWorker()
@@ -325,6 +333,7 @@ func TestQueueHighWater(t *testing.T) {
 // which settles it; a number registered at another school flags the
 // capture for the reviewer.
 func TestOneDocumentOneStudent(t *testing.T) {
+	t.Parallel()
 	t.Run("refuse", func(t *testing.T) {
 		w := newWorld(t, worldOptions{})
 		w.putAdmission("S1", "person=alice")
@@ -406,6 +415,7 @@ func TestOneDocumentOneStudent(t *testing.T) {
 // upstream keys (for their own schools) makes two captures: neither learns
 // that the other used it, nor takes it first.
 func TestIdempotencyKeysAreScoped(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	post := func(who, school, student string) (int, map[string]any) {
 		var b bytes.Buffer
@@ -450,6 +460,7 @@ func TestIdempotencyKeysAreScoped(t *testing.T) {
 // otherwise be settled silently, the last one winning) or an unknown field
 // is refused with a 400 that names it.
 func TestStrictJSONBodies(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	w.putAdmission("S1", "person=alice")
 	id := w.pass("S1", "person=alice")

@@ -48,6 +48,7 @@ func (w *world) notice(id string) capture.Event {
 }
 
 func TestWeChatOneMessagePerTransition(t *testing.T) {
+	t.Parallel()
 	t.Run("every task delivered twice", func(t *testing.T) {
 		w, sim := wechatWorld(t, worldOptions{twice: true})
 		id := w.accepted("S1", "person=alice;quality=too_dark")

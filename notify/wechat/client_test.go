@@ -78,6 +78,7 @@ func msg(openid, key string) notify.Message {
 }
 
 func TestSendFillsTheTemplate(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	c := f.client(t)
 	r, err := c.Notify(context.Background(), msg("o-1", "approved"))
@@ -113,6 +114,7 @@ func TestSendFillsTheTemplate(t *testing.T) {
 // Two worker processes share one token: it is fetched once, then once
 // more when it nears expiry, by one of them.
 func TestTokenSharedAndRefreshedOnce(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	a, b := f.client(t), f.client(t)
 	var wg sync.WaitGroup
@@ -143,6 +145,7 @@ func TestTokenSharedAndRefreshedOnce(t *testing.T) {
 }
 
 func TestErrorCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		inject     []int
@@ -201,6 +204,7 @@ func TestErrorCodes(t *testing.T) {
 // WeChat allows a forced refresh every 30 s: a second invalid token within
 // them is not forced again but retried later.
 func TestForcedRefreshIsRateLimited(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	c := f.client(t)
 	_, err := c.Notify(context.Background(), msg("o-1", "approved"))
@@ -216,6 +220,7 @@ func TestForcedRefreshIsRateLimited(t *testing.T) {
 }
 
 func TestNoTemplateIsAConfigurationError(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	tpl := &wechat.Templates{Schools: map[string]map[string]wechat.Template{"cjlu": {"approved": {ID: "T", Data: map[string]string{"phrase1": "phrase"}}}}}
 	c, err := wechat.New(wechat.Config{URL: f.url, AppID: "a", Secret: "s", Templates: "x", Timeout: time.Second}, tpl, f.rdb)
@@ -227,6 +232,7 @@ func TestNoTemplateIsAConfigurationError(t *testing.T) {
 }
 
 func TestTransportErrorsAreRetried(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	c, err := wechat.New(wechat.Config{URL: "http://127.0.0.1:1", AppID: "a", Secret: "s", Templates: "x", Timeout: time.Second}, templates(), f.rdb)
 	require.NoError(t, err)
@@ -236,6 +242,7 @@ func TestTransportErrorsAreRetried(t *testing.T) {
 }
 
 func TestTemplatesAreValidatedWhenLoaded(t *testing.T) {
+	t.Parallel()
 	bad := &wechat.Templates{Default: map[string]wechat.Template{
 		"*":        {ID: "", Data: map[string]string{"phrase1": "phrase"}},
 		"approved": {ID: "T", Data: map[string]string{"thing2": "=这是一个超过二十个字的固定文本所以它会被微信拒绝的"}},
@@ -249,6 +256,7 @@ func TestTemplatesAreValidatedWhenLoaded(t *testing.T) {
 }
 
 func TestFitAndCheckValues(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ typ, in, fit string }{
 		{wechat.TypeThing, "一二三四五六七八九十一二三四五六七八九十", "一二三四五六七八九十一二三四五六七八九十"},
 		{wechat.TypeThing, "一二三四五六七八九十一二三四五六七八九十一", "一二三四五六七八九十一二三四五六七八九…"},
