@@ -1,10 +1,7 @@
 package keyspace_test
 
 import (
-	"go/ast"
-	"go/parser"
 	"go/token"
-	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/recheck/recheck/internal/gosource"
 	"github.com/recheck/recheck/internal/keyspace"
 )
 
@@ -62,37 +60,11 @@ func TestKeysKeepTheirNames(t *testing.T) {
 // name keys to look at them.
 func TestNoKeyIsBuiltElsewhere(t *testing.T) {
 	t.Parallel()
-	root := "../.."
 	var found []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	err := gosource.StringLiterals("../..", []string{"internal/keyspace"}, func(pos token.Position, v string) {
+		if strings.HasPrefix(v, "recheck:") || strings.HasPrefix(v, "asynq:") {
+			found = append(found, pos.String()+": "+strconv.Quote(v))
 		}
-		if d.IsDir() {
-			if name := d.Name(); name != ".." && (strings.HasPrefix(name, ".") || name == "keyspace" || name == "data" || name == "bin") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		if err != nil {
-			return err
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			lit, ok := n.(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			v, err := strconv.Unquote(lit.Value)
-			if err == nil && (strings.HasPrefix(v, "recheck:") || strings.HasPrefix(v, "asynq:")) {
-				found = append(found, path+": "+lit.Value)
-			}
-			return true
-		})
-		return nil
 	})
 	require.NoError(t, err)
 	require.Empty(t, found, "Redis keys are built in internal/keyspace only")
