@@ -133,7 +133,7 @@ func (l *Lifecycle) Resolve(ctx context.Context, school, student, note, actor st
 	if err != nil {
 		return nil, err
 	}
-	ch, err := l.repo.Do(ctx, school, student, func(t Tx) error {
+	ch, err := l.store.Do(ctx, school, student, func(t Tx) error {
 		j := t.Journey()
 		if j.Case == nil {
 			return conflict("no_open_case", "the student has no open case with the records office", "")
@@ -243,7 +243,7 @@ func (l *Lifecycle) ReplaceAdmissionPhoto(ctx context.Context, school, student s
 
 func (l *Lifecycle) putAdmission(ctx context.Context, school, student string, ref AdmissionPhoto, actor, reason string, replace bool) (AdmissionResult, error) {
 	var res AdmissionResult
-	_, err := l.repo.Do(ctx, school, student, func(t Tx) error {
+	_, err := l.store.Do(ctx, school, student, func(t Tx) error {
 		res = AdmissionResult{}
 		prev, err := t.Admission()
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -288,7 +288,7 @@ func (l *Lifecycle) CorrectIdentity(ctx context.Context, school, student string,
 		return nil, err
 	}
 	to := l.identityOf(doc)
-	ch, err := l.repo.Do(ctx, school, student, func(t Tx) error {
+	ch, err := l.store.Do(ctx, school, student, func(t Tx) error {
 		j := t.Journey()
 		if j.Identity != nil && j.Identity.same(to) {
 			return errUnchanged
@@ -315,7 +315,7 @@ func (l *Lifecycle) CorrectIdentity(ctx context.Context, school, student string,
 		return nil
 	})
 	if errors.Is(err, errUnchanged) {
-		return l.repo.Journey(ctx, school, student)
+		return l.store.Journey(ctx, school, student)
 	}
 	if ch == nil {
 		return nil, err

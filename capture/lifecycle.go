@@ -12,21 +12,21 @@ import (
 // Lifecycle is the one way a capture or a journey changes: every operation
 // of the journey (submit, standardize, confirm, compare, review, hold,
 // fail, resolve, a new admission photo) checks the school's rules and the
-// lifecycle table and saves everything it changes atomically, with the
+// transition table and saves everything it changes atomically, with the
 // events in the captures' histories. Intake and the workers call it; they
 // never change a record themselves.
 type Lifecycle struct {
-	repo  Store
+	store Store
 	rules RuleSet
 }
 
 // NewLifecycle returns the lifecycle on store under rules.
 func NewLifecycle(store Store, rules RuleSet) *Lifecycle {
-	return &Lifecycle{repo: store, rules: rules}
+	return &Lifecycle{store: store, rules: rules}
 }
 
 // Store returns the store the lifecycle changes, for reads.
-func (l *Lifecycle) Store() Store { return l.repo }
+func (l *Lifecycle) Store() Store { return l.store }
 
 // Rules returns a school's rules.
 func (l *Lifecycle) Rules(school string) Rules { return l.rules.For(school) }
@@ -40,11 +40,11 @@ var errUnchanged = errors.New("capture: nothing to change")
 // When fn returns errUnchanged, the record is returned as it is, after a
 // Sync that completes whatever an interrupted earlier run left undone.
 func (l *Lifecycle) change(ctx context.Context, id string, fn func(t Tx, rec *Record) error) (*Record, error) {
-	cur, err := l.repo.Get(ctx, id)
+	cur, err := l.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	ch, err := l.repo.Do(ctx, cur.School, cur.StudentID, func(t Tx) error {
+	ch, err := l.store.Do(ctx, cur.School, cur.StudentID, func(t Tx) error {
 		rec, err := t.Load(id)
 		if err != nil {
 			return err
@@ -52,18 +52,18 @@ func (l *Lifecycle) change(ctx context.Context, id string, fn func(t Tx, rec *Re
 		return fn(t, rec)
 	})
 	if errors.Is(err, errUnchanged) {
-		rec, err := l.repo.Get(ctx, id)
+		rec, err := l.store.Get(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		return rec, l.repo.Sync(ctx, id)
+		return rec, l.store.Sync(ctx, id)
 	}
 	if ch == nil {
 		return nil, err
 	}
 	rec := ch.Record(id)
 	if rec == nil {
-		rec, _ = l.repo.Get(ctx, id)
+		rec, _ = l.store.Get(ctx, id)
 	}
 	return rec, err
 }
@@ -71,7 +71,7 @@ func (l *Lifecycle) change(ctx context.Context, id string, fn func(t Tx, rec *Re
 // Complete writes a capture's durable copy and dispatches its follow-ups:
 // what a handler that finds its step already done still owes.
 func (l *Lifecycle) Complete(ctx context.Context, id string) error {
-	return l.repo.Sync(ctx, id)
+	return l.store.Sync(ctx, id)
 }
 
 // Admit reports whether a student may submit a capture of the document doc
@@ -84,13 +84,13 @@ func (l *Lifecycle) Complete(ctx context.Context, id string) error {
 // It stores nothing.
 func (l *Lifecycle) Admit(ctx context.Context, school, student string, doc *Document) error {
 	r := l.Rules(school)
-	j, err := l.repo.Journey(ctx, school, student)
+	j, err := l.store.Journey(ctx, school, student)
 	if err != nil {
 		return err
 	}
 	var latest *Record
 	if j.Latest != "" {
-		if latest, err = l.repo.Get(ctx, j.Latest); err != nil && !errors.Is(err, ErrNotFound) {
+		if latest, err = l.store.Get(ctx, j.Latest); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 	}
@@ -98,7 +98,7 @@ func (l *Lifecycle) Admit(ctx context.Context, school, student string, doc *Docu
 	if doc != nil {
 		id = l.identityOf(*doc)
 	}
-	if e := j.admit(latest, id, r, l.repo.Now()); e != nil {
+	if e := j.admit(latest, id, r, l.store.Now()); e != nil {
 		return e
 	}
 	return nil
@@ -106,7 +106,7 @@ func (l *Lifecycle) Admit(ctx context.Context, school, student string, doc *Docu
 
 // identityOf is the identity a document stands for.
 func (l *Lifecycle) identityOf(doc Document) *Identity {
-	return &Identity{Type: doc.Type, NumberHMAC: l.repo.Hash(doc.Number)}
+	return &Identity{Type: doc.Type, NumberHMAC: l.store.Hash(doc.Number)}
 }
 
 // Submit creates a capture (its original already stored) as the journey's
@@ -120,7 +120,7 @@ func (l *Lifecycle) Submit(ctx context.Context, rec *Record) (*Record, error) {
 	r := l.Rules(rec.School)
 	rec.History, rec.State = nil, ""
 	id := l.identityOf(rec.Document)
-	ch, err := l.repo.Do(ctx, rec.School, rec.StudentID, func(t Tx) error {
+	ch, err := l.store.Do(ctx, rec.School, rec.StudentID, func(t Tx) error {
 		j := t.Journey()
 		latest, err := t.Current()
 		if err != nil {
@@ -423,20 +423,20 @@ func (l *Lifecycle) MarkNotified(ctx context.Context, id string, seq int, d Deli
 // and has none in flight, not to one whose journey completed, who was
 // escalated, or whose capture is being processed or reviewed.
 func (l *Lifecycle) NoticeDue(ctx context.Context, school, student string, n Notice) (wait time.Duration, skip string, err error) {
-	now := l.repo.Now()
+	now := l.store.Now()
 	if n.Key != NoticeCoolOffEnded {
 		return 0, "", nil
 	}
 	if now.Before(n.Until) {
 		return n.Until.Sub(now), "", nil
 	}
-	j, err := l.repo.Journey(ctx, school, student)
+	j, err := l.store.Journey(ctx, school, student)
 	if err != nil {
 		return 0, "", err
 	}
 	var latest *Record
 	if j.Latest != "" {
-		if latest, err = l.repo.Get(ctx, j.Latest); err != nil && !errors.Is(err, ErrNotFound) {
+		if latest, err = l.store.Get(ctx, j.Latest); err != nil && !errors.Is(err, ErrNotFound) {
 			return 0, "", err
 		}
 	}
@@ -451,7 +451,7 @@ func (l *Lifecycle) NoticeDue(ctx context.Context, school, student string, n Not
 
 // MarkStudentNotified records the delivery d of a journey notice.
 func (l *Lifecycle) MarkStudentNotified(ctx context.Context, school, student string, seq int, d Delivery) error {
-	_, err := l.repo.Do(ctx, school, student, func(t Tx) error {
+	_, err := l.store.Do(ctx, school, student, func(t Tx) error {
 		j := t.Journey()
 		if seq < 1 || seq > len(j.Notices) || j.Notices[seq-1].Notified != nil {
 			return errUnchanged

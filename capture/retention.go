@@ -32,15 +32,15 @@ var finalStates = []State{Rejected, Blocked, Approved, ReviewRejected, Escalated
 // next call.
 func (l *Lifecycle) Purge(ctx context.Context, cutoff time.Time, limit int) (PurgeReport, error) {
 	var rep PurgeReport
-	n, err := l.repo.EnteredBefore(ctx, finalStates, cutoff, limit, func(id string) (bool, error) {
+	n, err := l.store.EnteredBefore(ctx, finalStates, cutoff, limit, func(id string) (bool, error) {
 		return l.purgeCapture(ctx, id)
 	})
 	rep.Captures = n
 	if err != nil {
 		return rep, fmt.Errorf("capture: purge: %w", err)
 	}
-	n, err = l.repo.EachJourney(ctx, limit, func(school, student string) (bool, error) {
-		_, err := l.repo.Do(ctx, school, student, func(t Tx) error {
+	n, err = l.store.EachJourney(ctx, limit, func(school, student string) (bool, error) {
+		_, err := l.store.Do(ctx, school, student, func(t Tx) error {
 			j := t.Journey()
 			if j.OpenID == "" || !j.UpdatedAt.Before(cutoff) {
 				return errUnchanged
@@ -63,7 +63,7 @@ func (l *Lifecycle) Purge(ctx context.Context, cutoff time.Time, limit int) (Pur
 // purgeCapture deletes a final capture's photos and erases its personal
 // fields; a capture already purged is left alone.
 func (l *Lifecycle) purgeCapture(ctx context.Context, id string) (bool, error) {
-	rec, err := l.repo.Get(ctx, id)
+	rec, err := l.store.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -74,7 +74,7 @@ func (l *Lifecycle) purgeCapture(ctx context.Context, id string) (bool, error) {
 		return false, nil
 	}
 	for _, key := range []string{OriginalKey(rec.School, rec.ID), StandardizedKey(rec.School, rec.ID)} {
-		if err := l.repo.DeleteFile(ctx, key); err != nil {
+		if err := l.store.DeleteFile(ctx, key); err != nil {
 			return false, fmt.Errorf("capture: purge %s: %w", id, err)
 		}
 	}

@@ -90,12 +90,12 @@ const (
 // Summary reports where a student stands.
 func (l *Lifecycle) Summary(ctx context.Context, school, student string) (*Summary, error) {
 	r := l.Rules(school)
-	now := l.repo.Now()
-	j, err := l.repo.Journey(ctx, school, student)
+	now := l.store.Now()
+	j, err := l.store.Journey(ctx, school, student)
 	if err != nil {
 		return nil, err
 	}
-	_, err = l.repo.AdmissionPhoto(ctx, school, student)
+	_, err = l.store.AdmissionPhoto(ctx, school, student)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (l *Lifecycle) Summary(ctx context.Context, school, student string) (*Summa
 	s.Review.FreeResubmissionsLeft = max(0, r.FreeResubmissions-used)
 	var latest *Record
 	if j.Latest != "" {
-		latest, err = l.repo.Get(ctx, j.Latest)
+		latest, err = l.store.Get(ctx, j.Latest)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
