@@ -60,7 +60,11 @@ func configCheckCmd(args []string, getenv func(string) string, stdout io.Writer)
 			_, err = upstreamKeys(cfg)
 		}
 		if err == nil {
-			fmt.Fprintf(stdout, "%s: ok: %d schools (%s); sections: %s\n", cfg.Schools.File, len(doc.Schools), strings.Join(doc.Schools, ", "), strings.Join(sections(doc), ", "))
+			listed := "none of their own: every section's \"*\" applies"
+			if len(doc.Schools) > 0 {
+				listed = strings.Join(doc.Schools, ", ")
+			}
+			fmt.Fprintf(stdout, "%s: ok: %d schools (%s); sections: %s\n", cfg.Schools.File, len(doc.Schools), listed, strings.Join(sections(doc), ", "))
 			for _, d := range per.Deprecated {
 				fmt.Fprintf(stdout, "warning: %s is still read; move it into the schools document (recheck config convert)\n", d)
 			}
