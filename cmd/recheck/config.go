@@ -49,7 +49,7 @@ type Config struct {
 // RedisConfig locates Redis.
 type RedisConfig struct {
 	// URL is the Redis URL; REDIS_URL is read when RECHECK_REDIS_URL is unset.
-	URL string `env:"RECHECK_REDIS_URL" default:"redis://127.0.0.1:6379/0" help:"Redis URL (redis://, rediss:// or unix://); REDIS_URL is used when this is unset" secret:"true"`
+	URL string `env:"RECHECK_REDIS_URL" default:"redis://127.0.0.1:6379/0" help:"Redis URL: redis://, rediss:// or unix:// for one server, redis-sentinel://[[user]:password@]host:port[,host:port…]/master[/db] (rediss-sentinel:// for TLS) for the primary Sentinels name, followed through failovers; REDIS_URL is used when this is unset" secret:"true"`
 }
 
 // LogConfig configures logging.

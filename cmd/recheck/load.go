@@ -10,9 +10,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/recheck/recheck/internal/loadtest"
+	"github.com/recheck/recheck/internal/redisconn"
 )
 
 // loadCmd: recheck load --captures N --concurrency C [--school S]
@@ -60,8 +59,7 @@ func loadCmd(ctx context.Context, args []string, getenv func(string) string, std
 			opt.KeyID, opt.Secret = k.ID, k.Secret
 		}
 	}
-	if o, err := redis.ParseURL(cfg.Redis.URL); err == nil {
-		rdb := redis.NewClient(o)
+	if rdb, err := redisconn.Open(cfg.Redis.URL); err == nil {
 		defer rdb.Close()
 		opt.Redis = rdb
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/capture/redisstore"
+	"github.com/recheck/recheck/internal/redisconn"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/seal"
 	"github.com/recheck/recheck/storage"
@@ -77,16 +78,15 @@ func reindexCmd(ctx context.Context, args []string, getenv func(string) string, 
 // connectRedis connects to the configured Redis, failing clearly when it
 // does not answer.
 func connectRedis(ctx context.Context, cfg *Config) (*redis.Client, error) {
-	opts, err := redis.ParseURL(cfg.Redis.URL)
+	rdb, err := redisconn.Open(cfg.Redis.URL)
 	if err != nil {
-		return nil, fmt.Errorf("RECHECK_REDIS_URL: %w", err)
+		return nil, err
 	}
-	rdb := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pingCtx).Err(); err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("cannot reach Redis at %s: %w", redactURL(cfg.Redis.URL), err)
+		return nil, fmt.Errorf("cannot reach Redis at %s: %w", redisconn.Redact(cfg.Redis.URL), err)
 	}
 	return rdb, nil
 }

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -24,6 +22,7 @@ import (
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/internal/redisconn"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/metrics"
 	"github.com/recheck/recheck/notify"
@@ -83,16 +82,16 @@ type app struct {
 // and binds the intake API's listener, failing early with a clear message
 // when something is missing.
 func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, error) {
-	opts, err := redis.ParseURL(cfg.Redis.URL)
+	rdb, err := redisconn.Open(cfg.Redis.URL)
 	if err != nil {
-		return nil, fmt.Errorf("RECHECK_REDIS_URL: %w", err)
+		return nil, err
 	}
-	a := &app{cfg: cfg, log: l, rdb: redis.NewClient(opts)}
+	a := &app{cfg: cfg, log: l, rdb: rdb}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := a.rdb.Ping(pingCtx).Err(); err != nil {
 		a.close()
-		return nil, fmt.Errorf("cannot reach Redis at %s (start it with `make dev`, or set RECHECK_REDIS_URL): %w", redactURL(cfg.Redis.URL), err)
+		return nil, fmt.Errorf("cannot reach Redis at %s (start it with `make dev`, or set RECHECK_REDIS_URL): %w", redisconn.Redact(cfg.Redis.URL), err)
 	}
 	for _, w := range redisWarnings(pingCtx, a.rdb) {
 		l.Warn().Str("component", "redis").Msg(w)
@@ -179,11 +178,16 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		})
 	}
 	if r.intake {
+		asynqRedis, err := redisconn.AsynqOpt(cfg.Redis.URL)
+		if err != nil {
+			a.close()
+			return nil, err
+		}
 		api, err := intake.New(cfg.Intake, intake.Deps{
 			Redis: a.rdb, Lifecycle: lc, Store: store, Limits: cfg.Limits,
 			Faces:   &vision.FaceCounter{Detectors: a.match.Detectors(), Limits: cfg.Limits},
 			Quality: standardizer,
-			Log:     l.With().Str("component", "intake").Logger(), AsynqRedis: asynqOpt(opts),
+			Log:     l.With().Str("component", "intake").Logger(), AsynqRedis: asynqRedis,
 			Metrics: a.metric, Ready: ready, MetricsToken: cfg.Ops.MetricsToken,
 		})
 		if err != nil {
@@ -311,25 +315,6 @@ func (a *app) close() {
 	if a.rdb != nil {
 		a.rdb.Close()
 	}
-}
-
-// asynqOpt describes the same Redis connection for asynqmon, which makes
-// its own clients.
-func asynqOpt(o *redis.Options) asynq.RedisConnOpt {
-	var tlsCfg *tls.Config
-	if o.TLSConfig != nil {
-		tlsCfg = o.TLSConfig.Clone()
-	}
-	return asynq.RedisClientOpt{Network: o.Network, Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: tlsCfg}
-}
-
-// redactURL hides the password of a Redis URL for messages.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // newNotifier returns the WeChat client when WeChat is configured, and the
