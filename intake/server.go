@@ -291,10 +291,11 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a.handle("GET /admin/escalations", a.getEscalationsPage)
 	a.handle("POST /admin/escalations/{school}/{student}/resolve", a.postResolvePage)
 	a.handle("GET /healthz", ops.Alive)
-	a.handle("GET /readyz", ops.Ready(deps.Ready))
+	a.handle("GET /readyz", ops.Ready(deps.Ready, deps.Metrics.Readiness))
 	a.handle("GET /metrics", a.metrics)
 	a.handle("GET /openapi.json", serveOpenAPI)
 	deps.Metrics.Gauge("recheck_upload_inflight_bytes", "Bytes of uploads being received now.", a.uploads.current)
+	deps.Metrics.Gauge("recheck_upload_limit_bytes", "RECHECK_MAX_UPLOAD_BYTES: uploads over it wait (503 busy).", func() float64 { return float64(cfg.MaxUploadBytes) })
 	if deps.AsynqRedis != nil {
 		mon := asynqmon.New(asynqmon.Options{RootPath: "/admin/asynq", RedisConnOpt: deps.AsynqRedis, ReadOnly: false})
 		a.mux.Handle("/admin/asynq/", adminOnly(mon))

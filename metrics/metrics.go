@@ -8,8 +8,11 @@
 package metrics
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -17,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 )
 
 // Metrics is one process's metrics.
@@ -31,6 +35,11 @@ type Metrics struct {
 	requests  *prometheus.CounterVec
 	apiErrors *prometheus.CounterVec
 	logins    *prometheus.CounterVec
+	ready     *prometheus.GaugeVec
+	flips     *prometheus.CounterVec
+
+	mu        sync.Mutex
+	lastReady map[string]bool
 }
 
 // New returns a process's metrics, with the Go runtime's and the
@@ -65,7 +74,14 @@ func New() *Metrics {
 	m.logins = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "recheck_logins_total", Help: "Staff logins (login page and basic auth), by outcome: ok, wrong_password (an unknown user counts so too), throttled, locked.",
 	}, []string{"outcome"})
-	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins,
+	m.ready = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "recheck_ready", Help: "The last /readyz result of each check: 1 ready, 0 not.",
+	}, []string{"check"})
+	m.flips = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "recheck_ready_changes_total", Help: "Times a readiness check's result changed (flapping).",
+	}, []string{"check"})
+	m.lastReady = map[string]bool{}
+	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -158,6 +174,65 @@ func (m *Metrics) Login(outcome string) {
 	if m != nil {
 		m.logins.WithLabelValues(outcome).Inc()
 	}
+}
+
+// Names returns the names of the metrics recheck defines itself, observed
+// yet or not (a vector appears on /metrics only once a label set is used):
+// what the alerting rules and the dashboard may name.
+func (m *Metrics) Names() []string {
+	var names []string
+	for _, c := range []prometheus.Collector{m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips} {
+		ch := make(chan *prometheus.Desc, 1)
+		go func() { c.Describe(ch); close(ch) }()
+		for d := range ch {
+			// A Desc prints as Desc{fqName: "name", …}.
+			if _, rest, ok := strings.Cut(d.String(), `fqName: "`); ok {
+				name, _, _ := strings.Cut(rest, `"`)
+				names = append(names, name)
+			}
+		}
+	}
+	return names
+}
+
+// Readiness records a readiness check's result (an ops.Observer).
+func (m *Metrics) Readiness(check string, ok bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if ok {
+		v = 1
+	}
+	m.ready.WithLabelValues(check).Set(v)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if last, seen := m.lastReady[check]; seen && last != ok {
+		m.flips.WithLabelValues(check).Inc()
+	}
+	m.lastReady[check] = ok
+}
+
+// WatchRedis adds gauges read from Redis's configuration at each scrape:
+// whether it keeps an append-only file and whether it refuses writes
+// rather than evicting keys when full (both needed: docs/operations.md).
+func (m *Metrics) WatchRedis(rdb redis.UniversalClient) {
+	config := func(key, want string) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			v, err := rdb.ConfigGet(ctx, key).Result()
+			if err != nil {
+				return -1
+			}
+			if v[key] == want {
+				return 1
+			}
+			return 0
+		}
+	}
+	m.Gauge("recheck_redis_appendonly", "1 when Redis keeps an append-only file, 0 when not, -1 when it cannot be asked.", config("appendonly", "yes"))
+	m.Gauge("recheck_redis_noeviction", "1 when Redis's maxmemory-policy is noeviction, 0 when not, -1 when it cannot be asked.", config("maxmemory-policy", "noeviction"))
 }
 
 // Handler serves the metrics in Prometheus' text format.

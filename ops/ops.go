@@ -57,9 +57,13 @@ type CheckResult struct {
 // Timeout bounds each readiness check.
 const Timeout = 3 * time.Second
 
+// Observer is told each readiness check's result (metrics keep them, so
+// an alert sees readiness flap between probes).
+type Observer func(check string, ok bool)
+
 // Ready answers /readyz: 200 when every check passes, 503 otherwise, with
-// each check's result.
-func Ready(checks []Check) http.HandlerFunc {
+// each check's result; observe (nil: none) is told every result.
+func Ready(checks []Check, observe Observer) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		res := make(map[string]CheckResult, len(checks))
 		var mu sync.Mutex
@@ -78,6 +82,9 @@ func Ready(checks []Check) http.HandlerFunc {
 				mu.Lock()
 				res[c.Name] = cr
 				mu.Unlock()
+				if observe != nil {
+					observe(c.Name, cr.OK)
+				}
 			}()
 		}
 		wg.Wait()
@@ -119,10 +126,10 @@ func Protect(token string, metrics http.Handler) http.HandlerFunc {
 }
 
 // Mux is the worker role's ops listener.
-func Mux(checks []Check, token string, metrics http.Handler) *http.ServeMux {
+func Mux(checks []Check, observe Observer, token string, metrics http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", Alive)
-	mux.HandleFunc("GET /readyz", Ready(checks))
+	mux.HandleFunc("GET /readyz", Ready(checks, observe))
 	mux.HandleFunc("GET /metrics", Protect(token, metrics))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("not found: this is a worker's ops listener (/healthz, /readyz, /metrics), not %s", r.URL.Path), http.StatusNotFound)

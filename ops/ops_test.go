@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,7 +39,7 @@ func TestReadyAndMetricsAuth(t *testing.T) {
 		{"nothing else", nil, "/v1/captures", "", http.StatusNotFound, "ops listener"},
 	}
 	for _, tc := range tests {
-		srv := httptest.NewServer(ops.Mux(tc.checks, token, metrics))
+		srv := httptest.NewServer(ops.Mux(tc.checks, nil, token, metrics))
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
 		if tc.auth != "" {
 			req.Header.Set("Authorization", tc.auth)
@@ -56,4 +57,25 @@ func TestReadyAndMetricsAuth(t *testing.T) {
 		}
 	}
 	require.Error(t, ops.Config{Addr: ":1", MetricsToken: "short"}.Validate())
+}
+
+// TestReadyTellsTheObserver: every check's result reaches the observer,
+// for the readiness metrics.
+func TestReadyTellsTheObserver(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	checks := []ops.Check{
+		{Name: "redis", Run: func(context.Context) (string, error) { return "pong", nil }},
+		{Name: "storage", Run: func(context.Context) (string, error) { return "", errors.New("bucket gone") }},
+	}
+	h := ops.Ready(checks, func(check string, ok bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[check] = ok
+	})
+	rec := httptest.NewRecorder()
+	h(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.Equal(t, map[string]bool{"redis": true, "storage": false}, seen)
 }

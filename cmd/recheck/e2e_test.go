@@ -505,6 +505,7 @@ func TestEndToEnd(t *testing.T) {
 	require.Contains(t, mets, `recheck_upload_inflight_bytes`)
 	require.NotContains(t, scraped, same["id"].(string), "no capture ID in a label")
 	require.NotContains(t, scraped, "S1b", "no student in a label")
+	checkDeployKit(t, scraped)
 
 	// Readiness: Redis, storage, models and CTID (simulated).
 	rresp, err := http.Get(s.base + "/readyz")

@@ -110,6 +110,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
 	a.metric = metrics.New()
 	a.metric.WatchQueues(asynq.NewInspectorFromRedisClient(a.rdb))
+	a.metric.WatchRedis(a.rdb)
 	ready := []ops.Check{ops.RedisCheck(a.rdb), {Name: "storage", Run: func(ctx context.Context) (string, error) { return storage.Ready(ctx, store) }}}
 	per, err := loadSchools(cfg)
 	if err != nil {
@@ -206,7 +207,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 			a.close()
 			return nil, fmt.Errorf("ops: listen on %s (RECHECK_OPS_ADDR): %w", cfg.Ops.Addr, err)
 		}
-		mux := ops.Mux(ready, cfg.Ops.MetricsToken, a.metric.Handler())
+		mux := ops.Mux(ready, a.metric.Readiness, cfg.Ops.MetricsToken, a.metric.Handler())
 		a.ops = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	}
 	return a, nil
