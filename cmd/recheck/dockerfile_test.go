@@ -95,7 +95,7 @@ func TestDockerfileMatchesSetup(t *testing.T) {
 	require.Equal(t, "FROM golang:"+string(goVersion)+"-bookworm AS build", build[0], "the Go of go.mod")
 	require.Equal(t, "FROM debian:bookworm-slim", run[0])
 
-	devOnly := map[string]bool{"redis-server": true, "curl": true, "openssl": true, "chromium": true} // the walkthrough's and the tests', not the build's
+	devOnly := map[string]bool{"redis-server": true, "curl": true, "openssl": true, "chromium": true, "prometheus": true} // the walkthrough's and the tests', not the build's
 	var want []string
 	for _, p := range setupPackages(t) {
 		if !devOnly[p] {
