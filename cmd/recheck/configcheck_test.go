@@ -108,7 +108,7 @@ func TestConfigConvert(t *testing.T) {
 	require.NoError(t, err)
 	old, err := loadSchools(cfg)
 	require.NoError(t, err, "the older files still work")
-	require.ElementsMatch(t, []string{"RECHECK_SCHOOL_RULES", "RECHECK_SCHOOL_PROFILES", "RECHECK_WECHAT_TEMPLATES", "RECHECK_CALLBACKS (default, schools)"}, old.Deprecated)
+	require.ElementsMatch(t, []string{"RECHECK_SCHOOL_RULES", "RECHECK_SCHOOL_PROFILES", "RECHECK_WECHAT_TEMPLATES", "RECHECK_CALLBACKS (default, schools)", "RECHECK_UPSTREAM_KEYS (schools)"}, old.Deprecated)
 
 	out := filepath.Join(dir, "schools.json")
 	code, stdout, errOut := configRun(t, env, "config", "convert", "--out", out)

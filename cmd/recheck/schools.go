@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/recheck/recheck/callback"
@@ -121,10 +123,40 @@ func resolveSchools(cfg *Config, doc *schools.Document) (*schoolSettings, error)
 	if doc != nil {
 		s.KeySchools = doc.UpstreamKeys
 	}
+	if keysListSchools(cfg.Intake.UpstreamKeys) {
+		s.Deprecated = append(s.Deprecated, "RECHECK_UPSTREAM_KEYS (schools)")
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// keysListSchools reports whether the upstream keys file at path lists a
+// key's schools itself, the older way (a file that cannot be read is
+// reported by the intake's own check).
+func keysListSchools(path string) bool {
+	if path == "" {
+		return false
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var f struct {
+		Keys []struct {
+			Schools []string `json:"schools"`
+		} `json:"keys"`
+	}
+	if json.Unmarshal(raw, &f) != nil {
+		return false
+	}
+	for _, k := range f.Keys {
+		if len(k.Schools) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func prefix(p string, err error) error {
