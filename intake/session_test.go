@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,33 +19,16 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/recheck/recheck/intake"
+	"github.com/recheck/recheck/internal/testclock"
 	"github.com/recheck/recheck/metrics"
 )
-
-// testClock is an injected clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // staff is an intake API with staff users (password "secret" each; li a
 // reviewer and wang of the records office of cjlu, zhao of another school,
 // admin), their API tokens, an injected clock and metrics.
 type staff struct {
 	*bundle
-	clock   *testClock
+	clock   *testclock.Clock
 	tokens  map[string]string
 	metrics *metrics.Metrics
 	users   string // the users file
@@ -56,7 +38,7 @@ func setupStaff(t *testing.T, mutate ...func(*intake.Config, *intake.Deps)) *sta
 	t.Helper()
 	hash, err := bcrypt.GenerateFromPassword([]byte("secret"), bcrypt.MinCost)
 	require.NoError(t, err)
-	s := &staff{clock: &testClock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}, tokens: map[string]string{}, metrics: metrics.New()}
+	s := &staff{clock: testclock.New(time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)), tokens: map[string]string{}, metrics: metrics.New()}
 	sums := map[string]string{}
 	for _, u := range []string{"admin", "li", "wang", "zhao"} {
 		s.tokens[u], sums[u] = intake.NewAPIToken()

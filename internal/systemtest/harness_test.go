@@ -36,6 +36,7 @@ import (
 	"github.com/recheck/recheck/internal/apicheck"
 	"github.com/recheck/recheck/internal/redistest"
 	"github.com/recheck/recheck/internal/syncbuf"
+	"github.com/recheck/recheck/internal/testclock"
 	"github.com/recheck/recheck/jobs"
 	"github.com/recheck/recheck/notify"
 	"github.com/recheck/recheck/seal"
@@ -43,24 +44,6 @@ import (
 	"github.com/recheck/recheck/worker"
 	"github.com/recheck/recheck/worker/workertest"
 )
-
-// clock is the injected time of intake and the lifecycle.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // world is the service as the upstream sees it: the real intake API over
 // HTTP, real Redis, the real asynq server and workers, with the engines
@@ -76,7 +59,7 @@ type world struct {
 	scorer *workertest.Scorer
 	ctid   *workertest.Identity
 	notes  *workertest.Notifier
-	clock  *clock
+	clock  *testclock.Clock
 	insp   *asynq.Inspector
 	srv    *worker.Server
 	dir    string
@@ -130,7 +113,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	w := &world{
 		t: t, ctx: context.Background(), redis: rs, store: store, dir: dir, twice: o.twice, opts: o,
 		std: &workertest.Standardizer{}, scorer: &workertest.Scorer{}, ctid: &workertest.Identity{}, notes: &workertest.Notifier{},
-		clock: &clock{t: time.Date(2026, 9, 1, 8, 0, 0, 0, shanghai)},
+		clock: testclock.New(time.Date(2026, 9, 1, 8, 0, 0, 0, shanghai)),
 		insp:  asynq.NewInspectorFromRedisClient(rs.Client),
 	}
 	w.rules = capture.RuleSet{}
