@@ -44,6 +44,10 @@ type Config struct {
 	Ops       ops.Config
 	Intake    intake.Config
 	Worker    worker.Config
+
+	// perSchool is what Validate read from the schools document (and the
+	// older files), for the roles to use without reading it again.
+	perSchool *schoolSettings
 }
 
 // RedisConfig locates Redis.
@@ -68,6 +72,7 @@ func (c *Config) Validate() error {
 	if s, err := loadSchools(c); err != nil {
 		errs = append(errs, err)
 	} else {
+		c.perSchool = s
 		c.Intake.KeySchools = s.KeySchools
 	}
 	for _, v := range []interface{ Validate() error }{c.Storage, c.Seal, c.Limits, c.Faces, c.Vision, c.CTID, c.CTIDSim, c.WeChat, c.Ops, c.Intake, c.Worker} {

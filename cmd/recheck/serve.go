@@ -112,10 +112,12 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	a.metric.WatchQueues(asynq.NewInspectorFromRedisClient(a.rdb))
 	a.metric.WatchRedis(a.rdb)
 	ready := []ops.Check{ops.RedisCheck(a.rdb), {Name: "storage", Run: func(ctx context.Context) (string, error) { return storage.Ready(ctx, store) }}}
-	per, err := loadSchools(cfg)
-	if err != nil {
-		a.close()
-		return nil, err
+	per := cfg.perSchool
+	if per == nil {
+		if per, err = loadSchools(cfg); err != nil {
+			a.close()
+			return nil, err
+		}
 	}
 	for _, f := range per.Deprecated {
 		l.Warn().Str("setting", f).Msg("deprecated: this file's settings belong in the schools document (RECHECK_SCHOOLS); it is read for one more release (docs/operations.md, recheck config check)")
