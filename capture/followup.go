@@ -109,3 +109,11 @@ func (j *Journey) Followups() []Followup {
 // or dispatch its follow-ups. The change stands; the outbox keeps it, and
 // the next Sync of it (a redelivered task, or SyncPending) completes it.
 var ErrNotSynced = errors.New("capture: committed, but the durable copy or follow-ups are pending")
+
+// ErrNotReplicated is returned for a change that was committed on the Redis
+// primary but that no replica confirmed in time: a failover now could lose
+// it, so it is not acknowledged. Callers answer as for an unavailable
+// store (503, a task retried); the retry finds the change made (an
+// Idempotency-Key replays it) or, after a failover lost it, makes it
+// again. Its durable copy and follow-ups wait in the outbox.
+var ErrNotReplicated = errors.New("capture: committed on the primary, not confirmed by a replica")

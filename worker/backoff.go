@@ -7,6 +7,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/recheck/recheck/capture"
 	"github.com/recheck/recheck/jobs"
 )
 
@@ -16,7 +17,10 @@ import (
 // already. Messages to WeChat and the upstream wait 10 s, 20 s, 40 s, … up
 // to an hour, with a fifth of jitter, so that a busy WeChat (-1, 45009) or
 // an upstream that is down is not hammered; capture stages keep asynq's
-// default (n⁴ + 15 s + jitter).
+// default (n⁴ + 15 s + jitter). A change no replica confirmed in time
+// (capture.ErrNotReplicated: a replica lagging, or a failover under way)
+// is tried again after 1 s, 2 s, 4 s, … up to 30 s: it is the store that
+// was slow, not the task that failed.
 //
 // A message run before it is due (notYet) waits exactly the rest.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
@@ -26,6 +30,9 @@ func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	var ny *notYet
 	if errors.As(err, &ny) {
 		return ny.wait
+	}
+	if errors.Is(err, capture.ErrNotReplicated) {
+		return min(time.Second<<min(n, 5), 30*time.Second)
 	}
 	switch t.Type() {
 	case jobs.TypeNotify, jobs.TypeNotifyStudent, jobs.TypeCallback:

@@ -48,6 +48,8 @@ type Repository struct {
 	sealer    Sealer
 	now       func() time.Time
 	callbacks capture.CallbackTargets
+	replicas  int
+	wait      time.Duration
 }
 
 // Params are what a Repository works with.
@@ -68,6 +70,13 @@ type Params struct {
 	// Callbacks names the webhooks each new transition owes; nil owes
 	// none.
 	Callbacks capture.CallbackTargets
+	// Replicas is how many replicas must confirm a change (Redis WAIT on
+	// the transaction's own connection) before it is acknowledged; 0
+	// acknowledges what the primary committed.
+	Replicas int
+	// ReplicaWait bounds that wait (default one second); a change not
+	// confirmed by then is reported as capture.ErrNotReplicated.
+	ReplicaWait time.Duration
 }
 
 // New returns a repository.
@@ -81,7 +90,11 @@ func New(p Params) *Repository {
 	if p.Sealer == nil {
 		p.Sealer = clearText{}
 	}
-	return &Repository{rdb: p.Redis, store: p.Store, dispatch: p.Dispatcher, sealer: p.Sealer, now: p.Now, callbacks: p.Callbacks}
+	if p.ReplicaWait <= 0 {
+		p.ReplicaWait = time.Second
+	}
+	return &Repository{rdb: p.Redis, store: p.Store, dispatch: p.Dispatcher, sealer: p.Sealer, now: p.Now,
+		callbacks: p.Callbacks, replicas: p.Replicas, wait: p.ReplicaWait}
 }
 
 // Now returns the repository's clock reading.
@@ -517,7 +530,29 @@ func (t *txn) commit() (*capture.Changes, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := t.repo.replicated(t.ctx, t.rtx); err != nil {
+		return nil, err
+	}
 	return ch, nil
+}
+
+// replicated waits until the configured number of replicas has every write
+// the connection c sent (WAIT counts the writes of the connection it runs
+// on, so it must be the transaction's own).
+func (r *Repository) replicated(ctx context.Context, c *redis.Tx) error {
+	if r.replicas <= 0 {
+		return nil
+	}
+	cmd := redis.NewIntCmd(ctx, "wait", r.replicas, r.wait.Milliseconds())
+	_ = c.Process(ctx, cmd)
+	n, err := cmd.Result()
+	if err != nil {
+		return fmt.Errorf("%w: WAIT: %w", capture.ErrNotReplicated, err)
+	}
+	if n < int64(r.replicas) {
+		return fmt.Errorf("%w: %d of %d replicas within %s", capture.ErrNotReplicated, n, r.replicas, r.wait)
+	}
+	return nil
 }
 
 // ListState returns up to limit IDs of a school's captures in state, in the

@@ -123,7 +123,13 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		l.Warn().Str("setting", f).Msg("deprecated: this file's settings belong in the schools document (RECHECK_SCHOOLS); it is read for one more release (docs/operations.md, recheck config check)")
 	}
 	rules, callbacks := per.Rules, per.Callbacks
-	params := redisstore.Params{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention}}
+	replicas, err := cfg.Redis.Replicas()
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	params := redisstore.Params{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention},
+		Replicas: replicas, ReplicaWait: cfg.Redis.AckWait}
 	if callbacks != nil {
 		params.Callbacks = callbacks.Targets
 	}
