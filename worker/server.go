@@ -180,8 +180,9 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// sweep completes pending outbox entries every SweepInterval; entries
-// younger than one interval are left to the writer still working on them.
+// sweep completes pending outbox entries every SweepInterval (entries
+// younger than one interval are left to the writer still working on them)
+// and gives tasks left active without a lease one (jobs.RecoverOrphans).
 func (s *Server) sweep(ctx context.Context) {
 	defer s.swept.Done()
 	every := s.cfg.SweepInterval
@@ -201,6 +202,11 @@ func (s *Server) sweep(ctx context.Context) {
 		if s.cfg.RetentionDays > 0 && time.Since(lastPurge) >= purgeEvery {
 			lastPurge = time.Now()
 			s.purge(ctx)
+		}
+		if n, err := jobs.RecoverOrphans(ctx, s.h.rdb, time.Now()); err != nil && ctx.Err() == nil {
+			l.Warn().Err(err).Msg("could not look for tasks left active without a lease")
+		} else if n > 0 {
+			l.Warn().Int("tasks", n).Msg("tasks left active without a lease (a Redis failover or restore): leased so that asynq retries them")
 		}
 		n, err := s.deps.Lifecycle.Store().SyncPending(ctx, every)
 		if err != nil && ctx.Err() == nil {

@@ -3,8 +3,9 @@
 // only through these functions, so that an operator (or a newcomer) sees
 // the whole key space here, and two packages never pick the same name.
 //
-// asynq's own keys ("asynq:…") are asynq's; recheck reads one of them
-// (PendingCaptures) and writes none.
+// asynq's own keys ("asynq:…") are asynq's; recheck reads three of them
+// (PendingCaptures, ActiveTasks, Leases) and writes only a lease asynq
+// lost (jobs.RecoverOrphans).
 package keyspace
 
 import (
@@ -154,8 +155,15 @@ func Delivery(id string) string { return Prefix + "notify:delivery:" + id }
 // forced refreshes of a day.
 func WeChat(appID string) string { return Prefix + "wechat:" + appID + ":" }
 
-// asynq's keys, read only.
+// asynq's keys: read, and given a lease where asynq lost one (jobs.RecoverOrphans).
 
 // PendingCaptures is asynq's list of capture tasks waiting (the intake's
 // high-water mark reads its length).
 func PendingCaptures(queue string) string { return fmt.Sprintf("asynq:{%s}:pending", queue) }
+
+// ActiveTasks is asynq's list of a queue's tasks being processed, and
+// Leases below holds their lease expiries.
+func ActiveTasks(queue string) string { return fmt.Sprintf("asynq:{%s}:active", queue) }
+
+// Leases is asynq's sorted set of a queue's active tasks by lease expiry.
+func Leases(queue string) string { return fmt.Sprintf("asynq:{%s}:lease", queue) }

@@ -43,6 +43,8 @@ func TestKeysKeepTheirNames(t *testing.T) {
 		{keyspace.Delivery("d1"), "recheck:notify:delivery:d1"},
 		{keyspace.WeChat("wx1"), "recheck:wechat:wx1:"},
 		{keyspace.PendingCaptures("capture"), "asynq:{capture}:pending"},
+		{keyspace.ActiveTasks("capture"), "asynq:{capture}:active"},
+		{keyspace.Leases("capture"), "asynq:{capture}:lease"},
 	} {
 		require.Equal(t, tc.want, tc.got)
 	}
