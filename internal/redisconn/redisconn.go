@@ -8,6 +8,7 @@
 package redisconn
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -28,19 +30,61 @@ import (
 // addresses, the master's name as the Sentinels know it, and the database;
 // rediss-sentinel:// connects to the primary with TLS. The client is not
 // connected yet: the first command dials.
-func Open(raw string) (*redis.Client, error) {
+//
+// Every command, pipeline and transaction of the client, its retries and
+// dials (a failover client's questions to the Sentinels included) is
+// bounded by CommandTimeout: where Redis is cut off silently (packets
+// dropped, not refused), a request fails after seconds (the API answers
+// 503) instead of waiting out each timeout of each retry in turn.
+func Open(raw string) (*redis.Client, error) { return open(raw, CommandTimeout) }
+
+func open(raw string, timeout time.Duration) (*redis.Client, error) {
+	var c *redis.Client
 	if !IsSentinel(raw) {
 		opts, err := redis.ParseURL(raw)
 		if err != nil {
 			return nil, fmt.Errorf("RECHECK_REDIS_URL: %w", err)
 		}
-		return redis.NewClient(opts), nil
+		opts.ContextTimeoutEnabled = true
+		c = redis.NewClient(opts)
+	} else {
+		opts, err := ParseSentinel(raw)
+		if err != nil {
+			return nil, err
+		}
+		opts.ContextTimeoutEnabled = true
+		c = redis.NewFailoverClient(opts)
 	}
-	opts, err := ParseSentinel(raw)
-	if err != nil {
-		return nil, err
+	c.AddHook(deadline{timeout})
+	return c, nil
+}
+
+// CommandTimeout bounds each command, pipeline or transaction of a client
+// of Open, its retries included: longer than any command recheck sends
+// takes (WAIT included: RECHECK_REDIS_ACK_WAIT must be shorter), short
+// enough for an HTTP client's patience.
+const CommandTimeout = 5 * time.Second
+
+// deadline is a go-redis hook that gives each command, pipeline and
+// transaction a deadline of d (or keeps the caller's sooner one).
+type deadline struct{ d time.Duration }
+
+func (h deadline) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h deadline) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		ctx, cancel := context.WithTimeout(ctx, h.d)
+		defer cancel()
+		return next(ctx, cmd)
 	}
-	return redis.NewFailoverClient(opts), nil
+}
+
+func (h deadline) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		ctx, cancel := context.WithTimeout(ctx, h.d)
+		defer cancel()
+		return next(ctx, cmds)
+	}
 }
 
 // IsSentinel reports whether raw names Sentinels rather than a server.
