@@ -52,6 +52,10 @@ type Options struct {
 	// Progress, when set, is called as captures finish, one call at a
 	// time.
 	Progress func(done, total int, outcomes map[string]int)
+	// Accepted, when set, is called as each capture is accepted (202),
+	// from the goroutine that submitted it: a fault test's clock for the
+	// first capture accepted after a fault.
+	Accepted func(at time.Time)
 }
 
 // Report is what a run measured.
@@ -327,6 +331,9 @@ func one(ctx context.Context, up *client.Client, opt Options, captured []byte, s
 	}
 	if resp.Status != http.StatusAccepted && resp.Status != http.StatusOK {
 		return "", 0, fmt.Errorf("submit: %d %s", resp.Status, resp.Body)
+	}
+	if opt.Accepted != nil {
+		opt.Accepted(time.Now())
 	}
 	var c struct {
 		ID    string `json:"id"`

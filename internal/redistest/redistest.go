@@ -25,9 +25,14 @@ type Server struct {
 	URL string
 	// Client is a connected client, closed when the test ends.
 	Client *redis.Client
+	// TCPURL is the server's redis:// URL on 127.0.0.1 when Options.TCP
+	// asked for one (for a process that cannot reach the socket, such as
+	// one in a container).
+	TCPURL string
 
 	bin, dir string
 	opts     Options
+	port     int
 	mu       sync.Mutex
 	cmd      *exec.Cmd
 }
@@ -37,6 +42,8 @@ type Options struct {
 	// AOF runs the server with an append-only file fsynced every second,
 	// as production does, so that Restart keeps what was written.
 	AOF bool
+	// TCP also listens on a free port of 127.0.0.1 (TCPURL).
+	TCP bool
 }
 
 // Options returns fresh go-redis options for the server.
@@ -64,6 +71,10 @@ func StartWith(t testing.TB, o Options) *Server {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	s := &Server{Socket: filepath.Join(dir, "r.sock"), bin: bin, dir: dir, opts: o}
 	s.URL = fmt.Sprintf("unix://%s", s.Socket)
+	if o.TCP {
+		s.port = freePorts(t, 1)[0]
+		s.TCPURL = fmt.Sprintf("redis://127.0.0.1:%d/0", s.port)
+	}
 	s.launch(t)
 	t.Cleanup(s.Kill)
 	s.Client = redis.NewClient(&redis.Options{Network: "unix", Addr: s.Socket})
@@ -74,7 +85,7 @@ func StartWith(t testing.TB, o Options) *Server {
 
 func (s *Server) launch(t testing.TB) {
 	t.Helper()
-	args := []string{"--port", "0", "--unixsocket", s.Socket, "--unixsocketperm", "700",
+	args := []string{"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1", "--unixsocket", s.Socket, "--unixsocketperm", "700",
 		"--save", "", "--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log")}
 	if s.opts.AOF {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
