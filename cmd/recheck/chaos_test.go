@@ -30,13 +30,19 @@ import (
 	"github.com/recheck/recheck/jobs"
 )
 
-// TestMain runs a worker instead of the tests when the chaos test starts
-// this binary as a worker process (one it can kill -9).
+// TestMain runs a recheck role instead of the tests when a fault test
+// starts this binary as one of its processes (one it can kill -9 or put on
+// another test host): RECHECK_CHAOS_ROLE names the role (worker, intake),
+// RECHECK_CHAOS_WORKER=1 means worker.
 func TestMain(m *testing.M) {
-	if os.Getenv("RECHECK_CHAOS_WORKER") == "1" {
+	role := os.Getenv("RECHECK_CHAOS_ROLE")
+	if role == "" && os.Getenv("RECHECK_CHAOS_WORKER") == "1" {
+		role = "worker"
+	}
+	if role != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
-		os.Exit(run(ctx, []string{"worker"}, os.Getenv, io.Discard, os.Stderr))
+		os.Exit(run(ctx, []string{role}, os.Getenv, io.Discard, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -51,14 +57,24 @@ type chaosWorker struct {
 
 func startChaosWorker(t *testing.T, env map[string]string, logPath string) *chaosWorker {
 	t.Helper()
+	return startRoleProcess(t, "worker", nil, env, logPath)
+}
+
+// startRoleProcess starts this test binary as a recheck role, its command
+// line prefixed by wrap (e.g. ip netns exec: on a test host), logging to
+// logPath.
+func startRoleProcess(t *testing.T, role string, wrap []string, env map[string]string, logPath string) *chaosWorker {
+	t.Helper()
 	f, err := os.Create(logPath)
 	require.NoError(t, err)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "RECHECK_CHAOS_WORKER=1")
+	argv := append(append([]string{}, wrap...), os.Args[0], "-test.run=^$")
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), "RECHECK_CHAOS_ROLE="+role)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	require.NoError(t, cmd.Start())
 	w := &chaosWorker{cmd: cmd, log: logPath, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); f.Close(); close(w.exited) }()
