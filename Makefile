@@ -12,7 +12,7 @@ export RECHECK_REQUIRE_TESTDATA ?= $(if $(wildcard ../shared/testdata),1,)
 # libvips allocates outside the Go heap; few glibc arenas keep RSS in check.
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: chaos load screenshots setup dev build test check vet fuzz sheet bench bench-capture bench-match calibrate
+.PHONY: image image-test chaos load screenshots setup dev build test check vet fuzz sheet bench bench-capture bench-match calibrate
 
 setup:
 	@scripts/setup.sh
@@ -84,6 +84,18 @@ screenshots: setup
 	mkdir -p docs
 	RECHECK_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run TestReviewPageInABrowser ./internal/systemtest
 
+## image: build the Dockerfile, as it is, with buildah (installed when
+## missing), making its two base images locally when no registry has them
+## (scripts/image.sh; docs/deployment.md). Not part of make test.
+IMAGE ?= recheck:latest
+image:
+	IMAGE=$(IMAGE) scripts/image.sh
+
+## image-test: run the built image: serve to 审核通过, then an intake and
+## two workers from it finishing 20 captures (TestImage). Minutes; needs root.
+image-test: image
+	set -o pipefail; RECHECK_IMAGE=$(IMAGE) $(GO) test -count=1 -timeout 30m -run '^TestImage$$' -v ./cmd/recheck 2>&1 | grep -v '^redis: ' | tee /tmp/recheck-image-test.log | grep -E '^(=== RUN|--- |\s+image_test.go|PASS|FAIL|ok)'
+
 ## load: drive a running `make dev` (another terminal) as the upstream does,
 ## with phone-like photos of the shared portraits (scripts/load-photos.sh),
 ## and report rate, latency, CPU, memory and Redis per capture.
@@ -94,17 +106,24 @@ load: build
 
 ## chaos: the fault tests at scale: RECHECK_CHAOS_CAPTURES captures (300)
 ## through the API while the worker process is killed with SIGKILL
-## RECHECK_CHAOS_KILLS times (4) and restarted, again while Redis stops
-## and starts, and again while storage, the CTID gateway and WeChat
-## misbehave (slow, failing, down, -1 and 45009); ends with one line:
-## chaos: captures=N kills=K redis_restarts=R lost=L duplicated=D max_recovery_s=S
+## RECHECK_CHAOS_KILLS times (4) and restarted; while Redis stops and
+## starts; while the Redis primary is killed and the Sentinels fail over;
+## across four test hosts (network namespaces) while a worker host is cut
+## off for RECHECK_CHAOS_CUT seconds (90) and the intake host partitioned
+## from Redis; and while storage, the CTID gateway and WeChat misbehave
+## (slow, failing, down, -1 and 45009). Installs iproute2 and nftables when
+## missing (the test hosts need them, and root). Ends with one line:
+## chaos: captures=N kills=K redis_restarts=R failovers=F host_cuts=C partitions=P lost=L duplicated=D max_recovery_s=S
+CHAOS_TESTS = TestWorkerCrash|TestRedisRestart|TestRedisFailover|TestHosts|TestDependencyFaults
 chaos: setup
+	@command -v ip >/dev/null && command -v nft >/dev/null || \
+		{ [ "$$(id -u)" -eq 0 ] && s= || s=sudo; $$s env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 nftables >/dev/null; }
 	@rm -f /tmp/recheck-chaos.txt
-	@RECHECK_CHAOS_CAPTURES=$${RECHECK_CHAOS_CAPTURES:-300} RECHECK_CHAOS_KILLS=$${RECHECK_CHAOS_KILLS:-4} \
-	RECHECK_CHAOS_REPORT=/tmp/recheck-chaos.txt $(GO) test -count=1 -timeout 60m -run '^(TestWorkerCrash|TestRedisRestart|TestDependencyFaults)$$' ./cmd/recheck >/tmp/recheck-chaos.log 2>&1 || \
-	  { tail -40 /tmp/recheck-chaos.log; exit 1; }
+	@RECHECK_CHAOS_CAPTURES=$${RECHECK_CHAOS_CAPTURES:-300} RECHECK_CHAOS_KILLS=$${RECHECK_CHAOS_KILLS:-4} RECHECK_CHAOS_HOSTS=1 \
+	RECHECK_CHAOS_REPORT=/tmp/recheck-chaos.txt $(GO) test -count=1 -timeout 90m -run '^($(CHAOS_TESTS))$$' ./cmd/recheck >/tmp/recheck-chaos.log 2>&1 || \
+	  { grep -v '^redis: ' /tmp/recheck-chaos.log | tail -40; exit 1; }
 	@awk '{ for (i = 2; i <= NF; i++) { split($$i, kv, "="); if (kv[1] == "max_recovery_s") { if (kv[2] > m) m = kv[2] } else s[kv[1]] += kv[2] } } \
-	  END { printf "chaos: captures=%d kills=%d redis_restarts=%d lost=%d duplicated=%d max_recovery_s=%d\n", s["captures"], s["kills"], s["redis_restarts"], s["lost"], s["duplicated"], m }' /tmp/recheck-chaos.txt
+	  END { printf "chaos: captures=%d kills=%d redis_restarts=%d failovers=%d host_cuts=%d partitions=%d lost=%d duplicated=%d max_recovery_s=%d\n", s["captures"], s["kills"], s["redis_restarts"], s["failovers"], s["host_cuts"], s["partitions"], s["lost"], s["duplicated"], m }' /tmp/recheck-chaos.txt
 
 ## bench: the standardize step beside ImageMagick on the same phone-like
 ## photos, the peak RSS of one recheck process standardizing the 12 MP
