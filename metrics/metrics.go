@@ -37,6 +37,7 @@ type Metrics struct {
 	logins    *prometheus.CounterVec
 	ready     *prometheus.GaugeVec
 	flips     *prometheus.CounterVec
+	orphans   prometheus.Counter
 
 	mu        sync.Mutex
 	lastReady map[string]bool
@@ -80,8 +81,11 @@ func New() *Metrics {
 	m.flips = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "recheck_ready_changes_total", Help: "Times a readiness check's result changed (flapping).",
 	}, []string{"check"})
+	m.orphans = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "recheck_tasks_orphaned_total", Help: "Tasks found active without a lease (after a Redis failover or restore) and leased again so that asynq retries them.",
+	})
 	m.lastReady = map[string]bool{}
-	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips,
+	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips, m.orphans,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -124,6 +128,13 @@ func (m *Metrics) Task(typ string, err error) {
 			result = "error"
 		}
 		m.tasks.WithLabelValues(typ, result).Inc()
+	}
+}
+
+// Orphaned counts tasks found active without a lease (jobs.RecoverOrphans).
+func (m *Metrics) Orphaned(n int) {
+	if m != nil && n > 0 {
+		m.orphans.Add(float64(n))
 	}
 }
 
@@ -181,7 +192,7 @@ func (m *Metrics) Login(outcome string) {
 // what the alerting rules and the dashboard may name.
 func (m *Metrics) Names() []string {
 	var names []string
-	for _, c := range []prometheus.Collector{m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips} {
+	for _, c := range []prometheus.Collector{m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips, m.orphans} {
 		ch := make(chan *prometheus.Desc, 1)
 		go func() { c.Describe(ch); close(ch) }()
 		for d := range ch {
@@ -216,7 +227,7 @@ func (m *Metrics) Readiness(check string, ok bool) {
 // WatchRedis adds gauges read from Redis's configuration at each scrape:
 // whether it keeps an append-only file and whether it refuses writes
 // rather than evicting keys when full (both needed: docs/operations.md).
-func (m *Metrics) WatchRedis(rdb redis.UniversalClient) {
+func (m *Metrics) WatchRedis(rdb redis.UniversalClient, ackReplicas int) {
 	config := func(key, want string) func() float64 {
 		return func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -233,6 +244,23 @@ func (m *Metrics) WatchRedis(rdb redis.UniversalClient) {
 	}
 	m.Gauge("recheck_redis_appendonly", "1 when Redis keeps an append-only file, 0 when not, -1 when it cannot be asked.", config("appendonly", "yes"))
 	m.Gauge("recheck_redis_noeviction", "1 when Redis's maxmemory-policy is noeviction, 0 when not, -1 when it cannot be asked.", config("maxmemory-policy", "noeviction"))
+	m.Gauge("recheck_redis_replicas", "Replicas connected to the Redis primary, -1 when it cannot be asked.", func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		info, err := rdb.Info(ctx, "replication").Result()
+		if err != nil {
+			return -1
+		}
+		for _, line := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(line, "connected_slaves:"); ok {
+				if n, err := strconv.Atoi(v); err == nil {
+					return float64(n)
+				}
+			}
+		}
+		return -1
+	})
+	m.Gauge("recheck_redis_ack_replicas", "Replicas that must confirm a change before it is acknowledged (RECHECK_REDIS_ACK_REPLICAS).", func() float64 { return float64(ackReplicas) })
 }
 
 // Handler serves the metrics in Prometheus' text format.

@@ -38,14 +38,17 @@ func TestReadinessCountsFlaps(t *testing.T) {
 }
 
 // TestWatchRedisReadsItsSettings: the gauges say whether Redis keeps an
-// append-only file and refuses writes when full.
+// append-only file and refuses writes when full, how many replicas it has
+// and how many must confirm a change.
 func TestWatchRedisReadsItsSettings(t *testing.T) {
 	t.Parallel()
 	for _, aof := range []bool{false, true} {
 		rs := redistest.StartWith(t, redistest.Options{AOF: aof})
 		m := metrics.New()
-		m.WatchRedis(rs.Client)
+		m.WatchRedis(rs.Client, 1)
 		out := scrape(t, m)
+		require.Contains(t, out, "recheck_redis_replicas 0", "no replica is connected")
+		require.Contains(t, out, "recheck_redis_ack_replicas 1")
 		want := "0"
 		if aof {
 			want = "1"
@@ -62,5 +65,6 @@ func TestNamesListsEveryOwnMetric(t *testing.T) {
 	require.Contains(t, names, "recheck_wechat_errors_total", "listed before any error is counted")
 	require.Contains(t, names, "recheck_stage_duration_seconds")
 	require.Contains(t, names, "recheck_ready_changes_total")
-	require.Len(t, names, 11)
+	require.Contains(t, names, "recheck_tasks_orphaned_total")
+	require.Len(t, names, 12)
 }

@@ -206,6 +206,7 @@ func (s *Server) sweep(ctx context.Context) {
 		if n, err := jobs.RecoverOrphans(ctx, s.h.rdb, time.Now()); err != nil && ctx.Err() == nil {
 			l.Warn().Err(err).Msg("could not look for tasks left active without a lease")
 		} else if n > 0 {
+			s.deps.Metrics.Orphaned(n)
 			l.Warn().Int("tasks", n).Msg("tasks left active without a lease (a Redis failover or restore): leased so that asynq retries them")
 		}
 		n, err := s.deps.Lifecycle.Store().SyncPending(ctx, every)

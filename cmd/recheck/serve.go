@@ -110,7 +110,12 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
 	a.metric = metrics.New()
 	a.metric.WatchQueues(asynq.NewInspectorFromRedisClient(a.rdb))
-	a.metric.WatchRedis(a.rdb)
+	replicas, err := cfg.Redis.Replicas()
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.metric.WatchRedis(a.rdb, replicas)
 	ready := []ops.Check{ops.RedisCheck(a.rdb), {Name: "storage", Run: func(ctx context.Context) (string, error) { return storage.Ready(ctx, store) }}}
 	per := cfg.perSchool
 	if per == nil {
@@ -123,11 +128,6 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		l.Warn().Str("setting", f).Msg("deprecated: this file's settings belong in the schools document (RECHECK_SCHOOLS); it is read for one more release (docs/operations.md, recheck config check)")
 	}
 	rules, callbacks := per.Rules, per.Callbacks
-	replicas, err := cfg.Redis.Replicas()
-	if err != nil {
-		a.close()
-		return nil, err
-	}
 	params := redisstore.Params{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention},
 		Replicas: replicas, ReplicaWait: cfg.Redis.AckWait}
 	if callbacks != nil {
