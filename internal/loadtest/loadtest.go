@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"sort"
 	"strconv"
@@ -479,14 +480,27 @@ func pct(sorted []float64, p float64) float64 {
 }
 
 // residentID makes a valid mainland resident ID number for a synthetic
-// student (Beijing Xicheng, born 2008-09-01, a sequence from the student's
-// name), so that captures go through CTID as a mainland student's do.
+// student "L<run>-<index>" (Beijing Xicheng), so that captures go through
+// CTID as a mainland student's do. A school registers each number to one
+// student (a second student with it is refused, document_in_use), so the
+// numbers must differ: within a run, the index picks the birth date
+// (1960-2009) and sequence, from an offset the run's stamp picks among
+// 18 million, so that runs against the same deployment rarely meet (two
+// runs of 10,000 captures overlap with a chance of about 0.1 %).
 func residentID(student string) string {
-	var h uint32
-	for _, c := range student {
-		h = h*31 + uint32(c)
+	run, index, _ := strings.Cut(strings.TrimPrefix(student, "L"), "-")
+	f := fnv.New64a()
+	f.Write([]byte(run))
+	h := f.Sum64()
+	i, err := strconv.ParseUint(index, 10, 64)
+	if err != nil { // not one of this package's names: any fixed number
+		f.Write([]byte(index))
+		i = f.Sum64()
 	}
-	n := fmt.Sprintf("11010220080901%03d", h%1000)
+	const days, seqs = 18262, 1000 // 1960-01-01 to 2009-12-31, 000-999
+	k := (h + i) % (days * seqs)
+	born := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(k/seqs))
+	n := fmt.Sprintf("110102%s%03d", born.Format("20060102"), k%seqs)
 	return n + string(identity.ResidentIDCheck(n))
 }
 
