@@ -22,6 +22,16 @@ import (
 	"github.com/recheck/recheck/internal/testmodels"
 )
 
+// ready reports whether url (a /readyz) answers 200.
+func ready(url string) bool {
+	resp, err := http.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
 // TestHosts runs the service across four test hosts (network namespaces
 // on a bridge): Redis, its replica and three Sentinels on one, the intake
 // API on another, a worker on each of two more; the storage directory is
@@ -70,16 +80,7 @@ func TestHosts(t *testing.T) {
 		}
 	})
 	base := "http://" + ienv["RECHECK_HTTP_ADDR"]
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		require.True(t, time.Now().Before(deadline), "the intake host never became ready")
-	}
+	redistest.WaitUntil(t, 2*time.Minute, "the intake host is ready", func() bool { return ready(base + "/readyz") })
 	up := client.New(base, devKeyID, secret)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)

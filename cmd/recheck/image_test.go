@@ -44,7 +44,7 @@ func buildah(args ...string) *exec.Cmd {
 }
 
 // runImage runs `recheck role` in the working container ctr as the
-// image's user, on the host's network, with dir mounted at the same path
+// image's user (its USER), on the host's network, with dir mounted at the same path
 // (the storage and the credentials) and env; it returns once /readyz
 // answers 200 on the process's listener and reports how long that took.
 func runImage(t *testing.T, ctr, role string, dir string, env map[string]string) (*container, time.Duration) {
@@ -52,7 +52,7 @@ func runImage(t *testing.T, ctr, role string, dir string, env map[string]string)
 	ports := freeTCPPorts(t, 2)
 	c := &container{name: role, http: fmt.Sprintf("127.0.0.1:%d", ports[0]), ops: fmt.Sprintf("127.0.0.1:%d", ports[1]),
 		log: filepath.Join(t.TempDir(), role+".log"), exited: make(chan struct{})}
-	args := []string{"run", "--isolation", "chroot", "--network", "host", "--user", "recheck", "-v", dir + ":" + dir}
+	args := []string{"run", "--isolation", "chroot", "--network", "host", "-v", dir + ":" + dir}
 	for k, v := range env {
 		if k == "RECHECK_MODELS_DIR" {
 			continue // the image's own models
@@ -77,9 +77,9 @@ func runImage(t *testing.T, ctr, role string, dir string, env map[string]string)
 			_ = c.cmd.Process.Kill()
 		}
 	})
-	ready := "http://" + c.ops + "/readyz"
+	readyz := "http://" + c.ops + "/readyz"
 	if role != "worker" {
-		ready = "http://" + c.http + "/readyz"
+		readyz = "http://" + c.http + "/readyz"
 	}
 	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
 		select {
@@ -88,11 +88,8 @@ func runImage(t *testing.T, ctr, role string, dir string, env map[string]string)
 			t.Fatalf("recheck %s in the image exited before it was ready:\n%s", role, log)
 		default:
 		}
-		if resp, err := http.Get(ready); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c, time.Since(start)
-			}
+		if ready(readyz) {
+			return c, time.Since(start)
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(c.log)
@@ -132,6 +129,12 @@ func TestImage(t *testing.T) {
 	require.NoError(t, err, string(out))
 	ctr := strings.TrimSpace(string(out[strings.LastIndexByte(strings.TrimSpace(string(out)), '\n')+1:]))
 	t.Cleanup(func() { _ = buildah("rm", ctr).Run() })
+	out, err = buildah("run", "--isolation", "chroot", ctr, "--", "id", "-u").CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Equal(t, fmt.Sprint(imageUID), strings.TrimSpace(string(out)), "the image runs as its non-root user")
+	out, err = buildah("inspect", "--type", "image", "--format", "{{.Docker.Config.Healthcheck.Test}} {{.Docker.Config.User}}", image).CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Equal(t, "[CMD recheck healthcheck] recheck", strings.TrimSpace(string(out)), "the image keeps its HEALTHCHECK (built --format docker) and its user")
 
 	rs := redistest.StartWith(t, redistest.Options{AOF: true, TCP: true})
 	dir := t.TempDir()

@@ -14,17 +14,6 @@ import (
 	"github.com/recheck/recheck/internal/redistest"
 )
 
-func waitFor(t *testing.T, within time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestSentinelFailover: a primary with a replica (append-only files on)
 // watched by three Sentinels; a client opened from a redis-sentinel:// URL
 // writes, the primary is killed (SIGKILL), the Sentinels promote the
@@ -55,7 +44,7 @@ func TestSentinelFailover(t *testing.T) {
 		}
 		return ""
 	}
-	waitFor(t, 20*time.Second, "the client reaches the primary", func() bool { return port() == primaryPort })
+	redistest.WaitUntil(t, 20*time.Second, "the client reaches the primary", func() bool { return port() == primaryPort })
 	require.NoError(t, rdb.Set(ctx, "acknowledged", "1", 0).Err())
 	n, err := rdb.Wait(ctx, 1, 2*time.Second).Result()
 	require.NoError(t, err)
@@ -66,7 +55,7 @@ func TestSentinelFailover(t *testing.T) {
 
 	killed := time.Now()
 	sent.KillPrimary()
-	waitFor(t, 60*time.Second, "a write after the failover", func() bool {
+	redistest.WaitUntil(t, 60*time.Second, "a write after the failover", func() bool {
 		return rdb.Set(ctx, "after", "1", 0).Err() == nil
 	})
 	t.Logf("the client wrote again %s after the primary was killed", time.Since(killed).Round(100*time.Millisecond))

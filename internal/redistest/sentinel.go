@@ -97,13 +97,13 @@ sentinel parallel-syncs %s 1
 	ctx := context.Background()
 	replica := redis.NewClient(&redis.Options{Addr: s.ReplicaAddr})
 	defer replica.Close()
-	waitUntil(t, 30*time.Second, "the replica is in sync", func() bool {
+	WaitUntil(t, 30*time.Second, "the replica is in sync", func() bool {
 		info, _ := replica.Info(ctx, "replication").Result()
 		return strings.Contains(info, "master_link_status:up")
 	})
 	for _, addr := range s.Addrs {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: addr})
-		waitUntil(t, 30*time.Second, "sentinel "+addr+" knows the others and the replica", func() bool {
+		WaitUntil(t, 30*time.Second, "sentinel "+addr+" knows the others and the replica", func() bool {
 			m, err := sc.Master(ctx, MasterName).Result()
 			return err == nil && m["num-other-sentinels"] == "2" && m["num-slaves"] == "1"
 		})
@@ -194,8 +194,9 @@ func freePorts(t testing.TB, n int) []int {
 	return out
 }
 
-// waitUntil polls ok until it holds, failing the test after within.
-func waitUntil(t testing.TB, within time.Duration, what string, ok func() bool) {
+// WaitUntil polls ok every 50 ms until it holds, failing the test with
+// what after within.
+func WaitUntil(t testing.TB, within time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !ok() {
