@@ -39,6 +39,8 @@ RUN --mount=type=secret,id=extra_ca \
     RECHECK_MODELS_DIR=/out/models scripts/build-env.sh scripts/setup.sh models
 
 # --- run: the runtime libraries only, a non-root user ------------------------
+# /usr/share/dlib is Debian's dlib model data (96 MB), which libdlib19.1
+# depends on and recheck never reads: its models are the pinned ones.
 FROM debian:bookworm-slim
 ARG DEBIAN_MIRROR=""
 RUN --mount=type=secret,id=extra_ca --mount=type=bind,source=scripts/build-env.sh,target=/usr/local/bin/build-env \
@@ -46,7 +48,7 @@ RUN --mount=type=secret,id=extra_ca --mount=type=bind,source=scripts/build-env.s
  && DEBIAN_FRONTEND=noninteractive build-env apt-get install -y --no-install-recommends \
       ca-certificates libvips42 libdlib19.1 libblas3 libatlas3-base liblapack3 \
       libjpeg62-turbo \
- && rm -rf /var/lib/apt/lists/* \
+ && rm -rf /var/lib/apt/lists/* /usr/share/dlib \
  && useradd --system --uid 10001 --create-home --home-dir /var/lib/recheck recheck
 COPY --from=build /out/recheck /usr/local/bin/recheck
 COPY --from=build /out/models /usr/share/recheck/models

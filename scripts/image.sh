@@ -7,7 +7,9 @@
 # Go module proxy, Debian's packages and npm), this script makes the two
 # images locally when they are missing, under the names Docker would pull:
 #   - debian:bookworm-slim: a debootstrap of bookworm (minbase), apt lists
-#     and caches removed, sources in the deb822 file the official image has;
+#     and caches removed, sources in the deb822 file the official image has,
+#     and its "slim" settings (no docs, man pages or translations; no .deb
+#     kept after an install);
 #   - golang:<go>-bookworm: that, plus what the official image adds (gcc,
 #     libc6-dev, git, make, pkg-config, curl, ca-certificates) and the Go
 #     toolchain as the module golang.org/toolchain@v0.0.1-go<go>.linux-amd64,
@@ -83,6 +85,29 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  # What the official slim image configures (debuerreotype's "slim" and
+  # docker-* files): no docs, man pages or translations installed, no .deb
+  # kept after an install, no translated package lists.
+  as_root tee "$root/etc/dpkg/dpkg.cfg.d/docker" >/dev/null <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/overrides/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+path-exclude /usr/share/man/*
+EOF
+  as_root tee "$root/etc/apt/apt.conf.d/docker-clean" >/dev/null <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+  echo 'Acquire::Languages "none";' | as_root tee "$root/etc/apt/apt.conf.d/docker-no-languages" >/dev/null
+  echo 'APT::AutoRemove::SuggestsImportant "false";' | as_root tee "$root/etc/apt/apt.conf.d/docker-autoremove-suggests" >/dev/null
+  as_root rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*
   as_root rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
     "$root"/var/log/* "$root"/tmp/* "$root/debootstrap"
   as_root tar -C "$root" -cf "$work/rootfs.tar" .
