@@ -72,3 +72,40 @@ func TestDocsListEverySetting(t *testing.T) {
 		require.True(t, strings.Contains(string(doc), "`"+s.Env+"`"), "docs/operations.md does not document %s", s.Env)
 	}
 }
+
+// TestRedisAckReplicas: auto waits for one replica with Sentinels and for
+// none with one server; a number is taken as is; anything else, and a
+// wait as long as a command's bound, is refused at start.
+func TestRedisAckReplicas(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url, replicas string
+		want          int
+		err           string
+	}{
+		{"redis-sentinel://s1:26379,s2:26379/recheck", "auto", 1, ""},
+		{"redis://127.0.0.1:6379/0", "auto", 0, ""},
+		{"redis://127.0.0.1:6379/0", "", 0, ""},
+		{"redis-sentinel://s1:26379/recheck", "0", 0, ""},
+		{"redis://127.0.0.1:6379/0", "2", 2, ""},
+		{"redis://127.0.0.1:6379/0", "two", 0, "RECHECK_REDIS_ACK_REPLICAS"},
+		{"redis://127.0.0.1:6379/0", "-1", 0, "RECHECK_REDIS_ACK_REPLICAS"},
+	}
+	for _, tc := range tests {
+		c := RedisConfig{URL: tc.url, AckReplicas: tc.replicas}
+		n, err := c.Replicas()
+		if tc.err != "" {
+			require.ErrorContains(t, err, tc.err, tc.replicas)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, tc.want, n, "%s %s", tc.url, tc.replicas)
+	}
+	cfg, err := loadConfig(nil, func(k string) string {
+		return map[string]string{"RECHECK_REDIS_ACK_WAIT": "5s", "RECHECK_REDIS_ACK_REPLICAS": "many"}[k]
+	})
+	require.NoError(t, err)
+	err = cfg.Validate()
+	require.ErrorContains(t, err, "RECHECK_REDIS_ACK_WAIT must be positive and shorter")
+	require.ErrorContains(t, err, "RECHECK_REDIS_ACK_REPLICAS must be auto or a number")
+}
