@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -63,6 +67,8 @@ func TestHosts(t *testing.T) {
 	env["RECHECK_LOG_FORMAT"] = "json"
 	env["RECHECK_POLL_INTERVAL"] = "100ms"
 	env["RECHECK_SWEEP_INTERVAL"] = "5s"
+
+	calls := receiveCallbacks(t, lan.Gateway, dir, env)
 
 	logs := t.TempDir()
 	ienv := maps.Clone(env)
@@ -140,10 +146,82 @@ func TestHosts(t *testing.T) {
 		readers = append(readers, f)
 	}
 	o := verifyRun(t, ctx, env, rs, n, readers, faults)
+	owed, twice := calls.check(t, ctx, env, rs)
+	o.duplicated += twice
 	line := fmt.Sprintf("chaos: captures=%d kills=0 redis_restarts=0 failovers=0 host_cuts=1 partitions=1 lost=%d duplicated=%d max_recovery_s=%.0f",
 		n, o.lost, o.duplicated, o.maxRecovery.Seconds())
-	t.Logf("%s (worker host cut for %s; the partitioned intake answered %d in %s)", line, cut, partitionStatus, partitionWait.Round(time.Millisecond))
+	t.Logf("%s (worker host cut for %s; the partitioned intake answered %d in %s; %d callbacks delivered, %d twice)",
+		line, cut, partitionStatus, partitionWait.Round(time.Millisecond), owed, twice)
 	report(t, line)
 	require.Zero(t, o.lost)
 	require.Zero(t, o.duplicated)
+}
+
+// callbackSink counts the callbacks a receiver on the test's own side of
+// the bridge gets, by delivery ID.
+type callbackSink struct {
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+// receiveCallbacks starts a callback receiver on addr (the bridge's
+// gateway: every host reaches it) and configures every school's upstream
+// callbacks to it in env's schools document and callbacks file.
+func receiveCallbacks(t *testing.T, addr, dir string, env map[string]string) *callbackSink {
+	t.Helper()
+	sink := &callbackSink{seen: map[string]int{}}
+	ln, err := net.Listen("tcp", addr+":0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		sink.mu.Lock()
+		sink.seen[r.Header.Get("X-Recheck-Delivery")]++
+		sink.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	settings := filepath.Join(dir, "dev", "callbacks.json")
+	require.NoError(t, writeJSON(settings, map[string]string{"key_id": "hosts-test", "secret": strings.Repeat("s", 40)}))
+	var doc map[string]any
+	raw, err := os.ReadFile(env["RECHECK_SCHOOLS"])
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	doc["callbacks"] = map[string]any{"*": map[string]string{"url": "http://" + ln.Addr().String() + "/hooks/recheck"}}
+	require.NoError(t, writeJSON(env["RECHECK_SCHOOLS"], doc))
+	env["RECHECK_CALLBACKS"] = settings
+	return sink
+}
+
+// check finds every callback the captures' histories owe recorded as
+// delivered, and each delivered (by its delivery ID) to the receiver; it
+// returns how many were owed and how many arrived more than once.
+func (c *callbackSink) check(t *testing.T, ctx context.Context, env map[string]string, rs *redistest.Server) (owed, twice int) {
+	t.Helper()
+	cfg, err := loadConfig(nil, func(k string) string { return env[k] })
+	require.NoError(t, err)
+	repo, _, err := openRepository(ctx, cfg, rs.Client)
+	require.NoError(t, err)
+	ids, err := repo.SchoolCaptures(ctx, "load", 0, 1<<30)
+	require.NoError(t, err)
+	for _, id := range ids {
+		rec, err := repo.Get(ctx, id)
+		require.NoError(t, err)
+		for _, e := range rec.History {
+			for _, cb := range e.Callbacks {
+				owed++
+				require.NotNil(t, cb.Delivered, "%s event %d: callback to %s not delivered", id, e.Seq, cb.Target)
+			}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	require.Len(t, c.seen, owed, "every owed callback reached the receiver, under its own delivery ID")
+	for id, n := range c.seen {
+		if n > 1 {
+			twice++
+			t.Errorf("callback delivery %s arrived %d times", id, n)
+		}
+	}
+	return owed, twice
 }
