@@ -82,7 +82,9 @@ install_models() {
   fetch_npm_files faceplugin-face-recognition-js@0.0.1 "$models_dir" \
     "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581 model/fr_feature.onnx" \
     "f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258 model/fr_landmark.onnx" \
-    "afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d model/fr_liveness.onnx"
+    "afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d model/fr_liveness.onnx" \
+    "6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854 model/fr_detect.onnx" \
+    "72d032ec941b7153bf8d3f2c03a4c165453cc7e63d479041ec7c6ef087e5839d model/fr_pose.onnx"
   fetch_npm_files onnxruntime-node@1.30.0 "$models_dir" \
     "ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23 bin/napi-v6/linux/x64/libonnxruntime.so.1"
 }
