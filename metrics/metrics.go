@@ -38,6 +38,7 @@ type Metrics struct {
 	ready     *prometheus.GaugeVec
 	flips     *prometheus.CounterVec
 	orphans   prometheus.Counter
+	alone     prometheus.Counter
 
 	mu        sync.Mutex
 	lastReady map[string]bool
@@ -84,8 +85,11 @@ func New() *Metrics {
 	m.orphans = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "recheck_tasks_orphaned_total", Help: "Tasks found active without a lease (after a Redis failover or restore) and leased again so that asynq retries them.",
 	})
+	m.alone = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "recheck_changes_unreplicated_total", Help: "Changes acknowledged with no Redis replica connected (RECHECK_REDIS_ACK_REPLICAS=auto after a failover): a second failure now would lose them.",
+	})
 	m.lastReady = map[string]bool{}
-	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips, m.orphans,
+	m.reg.MustRegister(m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips, m.orphans, m.alone,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -135,6 +139,13 @@ func (m *Metrics) Task(typ string, err error) {
 func (m *Metrics) Orphaned(n int) {
 	if m != nil && n > 0 {
 		m.orphans.Add(float64(n))
+	}
+}
+
+// Alone counts a change acknowledged with no Redis replica connected.
+func (m *Metrics) Alone() {
+	if m != nil {
+		m.alone.Inc()
 	}
 }
 
@@ -192,7 +203,7 @@ func (m *Metrics) Login(outcome string) {
 // what the alerting rules and the dashboard may name.
 func (m *Metrics) Names() []string {
 	var names []string
-	for _, c := range []prometheus.Collector{m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips, m.orphans} {
+	for _, c := range []prometheus.Collector{m.stage, m.tasks, m.states, m.findings, m.ctid, m.wechat, m.requests, m.apiErrors, m.logins, m.ready, m.flips, m.orphans, m.alone} {
 		ch := make(chan *prometheus.Desc, 1)
 		go func() { c.Describe(ch); close(ch) }()
 		for d := range ch {

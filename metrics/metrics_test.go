@@ -66,5 +66,6 @@ func TestNamesListsEveryOwnMetric(t *testing.T) {
 	require.Contains(t, names, "recheck_stage_duration_seconds")
 	require.Contains(t, names, "recheck_ready_changes_total")
 	require.Contains(t, names, "recheck_tasks_orphaned_total")
-	require.Len(t, names, 12)
+	require.Contains(t, names, "recheck_changes_unreplicated_total")
+	require.Len(t, names, 13)
 }

@@ -17,9 +17,12 @@ import (
 )
 
 // TestReplicatedCommit: with Replicas set, a change is acknowledged only
-// once the replica has it; while the replica does not answer, the change
-// is committed on the primary but reported as ErrNotReplicated (the API
-// answers 503, a task retries), and its follow-ups wait in the outbox.
+// once the replica has it; while the replica is connected but does not
+// answer, the change is committed on the primary but reported as
+// ErrNotReplicated (the API answers 503, a task retries), and its
+// follow-ups wait in the outbox. With no replica connected at all, a
+// strict repository goes on refusing, and the default one acknowledges
+// on the primary alone and says so.
 func TestReplicatedCommit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: this test runs a primary, a replica and three Sentinels")
@@ -31,7 +34,7 @@ func TestReplicatedCommit(t *testing.T) {
 	fs, err := storage.NewFS(t.TempDir())
 	require.NoError(t, err)
 	disp := &recorder{}
-	repo := redisstore.New(redisstore.Params{Redis: rdb, Store: fs, Dispatcher: disp, Replicas: 1, ReplicaWait: 300 * time.Millisecond})
+	repo := redisstore.New(redisstore.Params{Redis: rdb, Store: fs, Dispatcher: disp, Replicas: 1, ReplicaWait: 300 * time.Millisecond, Alone: func() { t.Error("acknowledged alone with a replica connected") }})
 	lc := capture.NewLifecycle(repo, capture.RuleSet{})
 	replica := redis.NewClient(&redis.Options{Addr: sent.ReplicaAddr})
 	defer replica.Close()
@@ -57,6 +60,17 @@ func TestReplicatedCommit(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, n)
 	require.Equal(t, []capture.FollowupKind{capture.FollowStandardize, capture.FollowStandardize}, disp.kinds(), "the outbox dispatches it")
+
+	sent.KillReplica()
+	strict := redisstore.New(redisstore.Params{Redis: rdb, Store: fs, Dispatcher: disp, Replicas: 1, ReplicaWait: 300 * time.Millisecond, Strict: true})
+	_, err = capture.NewLifecycle(strict, capture.RuleSet{}).Submit(ctx, newRecord("c3", "S3"))
+	require.ErrorIs(t, err, capture.ErrNotReplicated, "strict: no replica, no acknowledgement")
+	alone := 0
+	lenient := redisstore.New(redisstore.Params{Redis: rdb, Store: fs, Dispatcher: disp, Replicas: 1, ReplicaWait: 300 * time.Millisecond, Alone: func() { alone++ }})
+	rec, err = capture.NewLifecycle(lenient, capture.RuleSet{}).Submit(ctx, newRecord("c4", "S4"))
+	require.NoError(t, err, "no replica connected: acknowledged on the primary alone")
+	require.Equal(t, "c4", rec.ID)
+	require.Equal(t, 1, alone, "and counted")
 }
 
 // BenchmarkReplicatedCommit measures what waiting for one replica costs a

@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -50,6 +52,8 @@ type Repository struct {
 	callbacks capture.CallbackTargets
 	replicas  int
 	wait      time.Duration
+	strict    bool
+	alone     func()
 }
 
 // Params are what a Repository works with.
@@ -77,6 +81,14 @@ type Params struct {
 	// ReplicaWait bounds that wait (default one second); a change not
 	// confirmed by then is reported as capture.ErrNotReplicated.
 	ReplicaWait time.Duration
+	// Strict refuses to acknowledge a change while no replica is connected
+	// at all (after a failover, until the old primary returns as a
+	// replica); otherwise such a change is acknowledged on the primary
+	// alone, and Alone is called.
+	Strict bool
+	// Alone is called for each change acknowledged without a replica
+	// (a metric: a second failure now would lose it).
+	Alone func()
 }
 
 // New returns a repository.
@@ -93,8 +105,11 @@ func New(p Params) *Repository {
 	if p.ReplicaWait <= 0 {
 		p.ReplicaWait = time.Second
 	}
+	if p.Alone == nil {
+		p.Alone = func() {}
+	}
 	return &Repository{rdb: p.Redis, store: p.Store, dispatch: p.Dispatcher, sealer: p.Sealer, now: p.Now,
-		callbacks: p.Callbacks, replicas: p.Replicas, wait: p.ReplicaWait}
+		callbacks: p.Callbacks, replicas: p.Replicas, wait: p.ReplicaWait, strict: p.Strict, alone: p.Alone}
 }
 
 // Now returns the repository's clock reading.
@@ -538,7 +553,10 @@ func (t *txn) commit() (*capture.Changes, error) {
 
 // replicated waits until the configured number of replicas has every write
 // the connection c sent (WAIT counts the writes of the connection it runs
-// on, so it must be the transaction's own).
+// on, so it must be the transaction's own). A replica that is connected
+// but does not confirm in time fails the change (ErrNotReplicated); with
+// no replica connected at all, the change stands on the primary alone
+// unless the repository is strict.
 func (r *Repository) replicated(ctx context.Context, c *redis.Tx) error {
 	if r.replicas <= 0 {
 		return nil
@@ -549,10 +567,31 @@ func (r *Repository) replicated(ctx context.Context, c *redis.Tx) error {
 	if err != nil {
 		return fmt.Errorf("%w: WAIT: %w", capture.ErrNotReplicated, err)
 	}
-	if n < int64(r.replicas) {
-		return fmt.Errorf("%w: %d of %d replicas within %s", capture.ErrNotReplicated, n, r.replicas, r.wait)
+	if n >= int64(r.replicas) {
+		return nil
 	}
-	return nil
+	if !r.strict && n == 0 && connectedReplicas(ctx, c) == 0 {
+		r.alone()
+		return nil
+	}
+	return fmt.Errorf("%w: %d of %d replicas within %s", capture.ErrNotReplicated, n, r.replicas, r.wait)
+}
+
+// connectedReplicas is the primary's count of connected replicas, -1 when
+// it cannot be read.
+func connectedReplicas(ctx context.Context, c redis.Cmdable) int {
+	info, err := c.Info(ctx, "replication").Result()
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "connected_slaves:"); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }
 
 // ListState returns up to limit IDs of a school's captures in state, in the

@@ -59,25 +59,26 @@ type RedisConfig struct {
 	URL string `env:"RECHECK_REDIS_URL" default:"redis://127.0.0.1:6379/0" help:"Redis URL: redis://, rediss:// or unix:// for one server, redis-sentinel://[[user]:password@]host:port[,host:port…]/master[/db] (rediss-sentinel:// for TLS) for the primary Sentinels name, followed through failovers; REDIS_URL is used when this is unset" secret:"true"`
 	// AckReplicas is how many replicas must confirm a change before it is
 	// acknowledged: "auto" is 1 with Sentinels, 0 otherwise.
-	AckReplicas string `env:"RECHECK_REDIS_ACK_REPLICAS" default:"auto" help:"replicas that must confirm a change (Redis WAIT) before the API answers 2xx or a worker reports a transition: a number, or auto (1 with a redis-sentinel:// URL, 0 otherwise); docs/deployment.md says what each choice can lose"`
+	AckReplicas string `env:"RECHECK_REDIS_ACK_REPLICAS" default:"auto" help:"replicas that must confirm a change (Redis WAIT) before the API answers 2xx or a worker reports a transition: auto (with a redis-sentinel:// URL one, or none while no replica is connected at all; without Sentinels none), or a number, strictly (503 while fewer confirm); docs/deployment.md says what each choice can lose"`
 	// AckWait bounds the wait for those replicas.
 	AckWait time.Duration `env:"RECHECK_REDIS_ACK_WAIT" default:"1s" help:"how long a change waits for RECHECK_REDIS_ACK_REPLICAS; unconfirmed by then, the request answers 503 with Retry-After and the task is retried"`
 }
 
-// Replicas is the number of replicas that confirm a change: AckReplicas,
-// with auto resolved by the URL.
-func (c RedisConfig) Replicas() (int, error) {
+// Replicas is the number of replicas that confirm a change (AckReplicas,
+// with auto resolved by the URL) and whether that holds strictly, also
+// while no replica is connected.
+func (c RedisConfig) Replicas() (n int, strict bool, err error) {
 	if c.AckReplicas == "" || c.AckReplicas == "auto" {
 		if redisconn.IsSentinel(c.URL) {
-			return 1, nil
+			return 1, false, nil
 		}
-		return 0, nil
+		return 0, false, nil
 	}
-	n, err := strconv.Atoi(c.AckReplicas)
+	n, err = strconv.Atoi(c.AckReplicas)
 	if err != nil || n < 0 || n > 16 {
-		return 0, fmt.Errorf("RECHECK_REDIS_ACK_REPLICAS must be auto or a number from 0 to 16, got %q", c.AckReplicas)
+		return 0, false, fmt.Errorf("RECHECK_REDIS_ACK_REPLICAS must be auto or a number from 0 to 16, got %q", c.AckReplicas)
 	}
-	return n, nil
+	return n, true, nil
 }
 
 // LogConfig configures logging.
@@ -107,7 +108,7 @@ func (c *Config) Validate() error {
 	if c.Redis.URL == "" {
 		errs = append(errs, errors.New("RECHECK_REDIS_URL is empty"))
 	}
-	if _, err := c.Redis.Replicas(); err != nil {
+	if _, _, err := c.Redis.Replicas(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Redis.AckWait <= 0 || c.Redis.AckWait >= redisconn.CommandTimeout {

@@ -73,33 +73,37 @@ func TestDocsListEverySetting(t *testing.T) {
 	}
 }
 
-// TestRedisAckReplicas: auto waits for one replica with Sentinels and for
-// none with one server; a number is taken as is; anything else, and a
-// wait as long as a command's bound, is refused at start.
+// TestRedisAckReplicas: auto waits for one replica with Sentinels (not
+// strictly: alone, the primary acknowledges) and for none with one
+// server; a number holds strictly; anything else, and a wait as long as a
+// command's bound, is refused at start.
 func TestRedisAckReplicas(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		url, replicas string
 		want          int
+		strict        bool
 		err           string
 	}{
-		{"redis-sentinel://s1:26379,s2:26379/recheck", "auto", 1, ""},
-		{"redis://127.0.0.1:6379/0", "auto", 0, ""},
-		{"redis://127.0.0.1:6379/0", "", 0, ""},
-		{"redis-sentinel://s1:26379/recheck", "0", 0, ""},
-		{"redis://127.0.0.1:6379/0", "2", 2, ""},
-		{"redis://127.0.0.1:6379/0", "two", 0, "RECHECK_REDIS_ACK_REPLICAS"},
-		{"redis://127.0.0.1:6379/0", "-1", 0, "RECHECK_REDIS_ACK_REPLICAS"},
+		{"redis-sentinel://s1:26379,s2:26379/recheck", "auto", 1, false, ""},
+		{"redis://127.0.0.1:6379/0", "auto", 0, false, ""},
+		{"redis://127.0.0.1:6379/0", "", 0, false, ""},
+		{"redis-sentinel://s1:26379/recheck", "0", 0, true, ""},
+		{"redis-sentinel://s1:26379/recheck", "1", 1, true, ""},
+		{"redis://127.0.0.1:6379/0", "2", 2, true, ""},
+		{"redis://127.0.0.1:6379/0", "two", 0, false, "RECHECK_REDIS_ACK_REPLICAS"},
+		{"redis://127.0.0.1:6379/0", "-1", 0, false, "RECHECK_REDIS_ACK_REPLICAS"},
 	}
 	for _, tc := range tests {
 		c := RedisConfig{URL: tc.url, AckReplicas: tc.replicas}
-		n, err := c.Replicas()
+		n, strict, err := c.Replicas()
 		if tc.err != "" {
 			require.ErrorContains(t, err, tc.err, tc.replicas)
 			continue
 		}
 		require.NoError(t, err)
 		require.Equal(t, tc.want, n, "%s %s", tc.url, tc.replicas)
+		require.Equal(t, tc.strict, strict, "%s %s", tc.url, tc.replicas)
 	}
 	cfg, err := loadConfig(nil, func(k string) string {
 		return map[string]string{"RECHECK_REDIS_ACK_WAIT": "5s", "RECHECK_REDIS_ACK_REPLICAS": "many"}[k]

@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/recheck/recheck/internal/loadtest"
@@ -22,8 +24,11 @@ import (
 // TestRedisFailover runs captures through the intake API (this process)
 // and a worker process, both given the Sentinels' redis-sentinel:// URL
 // (so each change is acknowledged once the replica has it), and kills the
-// primary with SIGKILL a third of the way through. The Sentinels promote
-// the replica; both processes follow it without a restart; every capture
+// primary with SIGKILL a third of the way through, starting it again 5 s
+// later as its service manager would. The Sentinels promote the replica
+// and make the old primary its replica; both processes follow without a
+// restart (meanwhile, with no replica connected, changes are acknowledged
+// on the new primary alone: RECHECK_REDIS_ACK_REPLICAS=auto); every capture
 // that was accepted reaches its final state exactly once: none lost, no
 // transition twice, no message twice, no standardization charged twice,
 // no task left active. It reports the time from the kill to the first
@@ -65,6 +70,10 @@ func TestRedisFailover(t *testing.T) {
 		killed = time.Now()
 		mu.Unlock()
 		sent.KillPrimary()
+		// Its machine's service manager starts it again; the Sentinels
+		// make it a replica of the promoted one.
+		time.Sleep(5 * time.Second)
+		sent.RestartPrimary(t)
 	}()
 	rep, err := loadtest.Run(ctx, loadtest.Options{
 		Base: api.base, KeyID: devKeyID, Secret: secret, Token: adminToken(t, dir),
@@ -95,4 +104,10 @@ func TestRedisFailover(t *testing.T) {
 	require.Zero(t, o.lost)
 	require.Zero(t, o.duplicated)
 	require.Contains(t, sent.Log("sentinel-0"), "+switch-master", "the Sentinels failed over")
+	old := redis.NewClient(&redis.Options{Addr: sent.PrimaryAddr})
+	defer old.Close()
+	redistest.WaitUntil(t, time.Minute, "the old primary is a replica again", func() bool {
+		info, err := old.Info(ctx, "replication").Result()
+		return err == nil && strings.Contains(info, "role:slave") && strings.Contains(info, "master_link_status:up")
+	})
 }

@@ -110,7 +110,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	a.client = asynq.NewClientFromRedisClient(a.rdb)
 	a.metric = metrics.New()
 	a.metric.WatchQueues(asynq.NewInspectorFromRedisClient(a.rdb))
-	replicas, err := cfg.Redis.Replicas()
+	replicas, strict, err := cfg.Redis.Replicas()
 	if err != nil {
 		a.close()
 		return nil, err
@@ -129,7 +129,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 	}
 	rules, callbacks := per.Rules, per.Callbacks
 	params := redisstore.Params{Redis: a.rdb, Store: store, Sealer: keys, Dispatcher: jobs.Dispatcher{Queue: a.client, Retention: cfg.Worker.TaskRetention},
-		Replicas: replicas, ReplicaWait: cfg.Redis.AckWait}
+		Replicas: replicas, ReplicaWait: cfg.Redis.AckWait, Strict: strict, Alone: a.metric.Alone}
 	if callbacks != nil {
 		params.Callbacks = callbacks.Targets
 	}

@@ -33,6 +33,7 @@ type Sentinels struct {
 
 	mu      sync.Mutex
 	servers map[string]*exec.Cmd
+	argv    map[string][]string
 	dir     string
 }
 
@@ -61,7 +62,7 @@ func StartSentinels(t testing.TB, o SentinelOptions) *Sentinels {
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
-	s := &Sentinels{servers: map[string]*exec.Cmd{}, dir: dir}
+	s := &Sentinels{servers: map[string]*exec.Cmd{}, argv: map[string][]string{}, dir: dir}
 	t.Cleanup(func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -120,14 +121,24 @@ func (s *Sentinels) start(t testing.TB, wrap []string, name string, args ...stri
 	if name == "primary" || name == "replica" {
 		argv = append(argv, "--appendfilename", name+".aof", "--appenddirname", name+"-aof")
 	}
+	s.mu.Lock()
+	s.argv[name] = argv
+	s.mu.Unlock()
+	s.launch(t, name)
+}
+
+// launch starts a server with the command line it was first given.
+func (s *Sentinels) launch(t testing.TB, name string) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	argv := s.argv[name]
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("redistest: start %s: %v", name, err)
 	}
-	s.mu.Lock()
 	s.servers[name] = cmd
-	s.mu.Unlock()
 }
 
 // KillPrimary kills the primary started first with SIGKILL, as a crash of
@@ -139,6 +150,23 @@ func (s *Sentinels) KillPrimary() {
 		_ = c.Process.Kill()
 		_ = c.Wait()
 		delete(s.servers, "primary")
+	}
+}
+
+// RestartPrimary starts the killed first primary again on its address and
+// append-only file, as its machine's service manager would: the Sentinels
+// make it a replica of the primary they promoted.
+func (s *Sentinels) RestartPrimary(t testing.TB) { t.Helper(); s.launch(t, "primary") }
+
+// KillReplica kills the replica started first with SIGKILL: the primary
+// has no replica connected.
+func (s *Sentinels) KillReplica() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.servers["replica"]; c != nil {
+		_ = c.Process.Kill()
+		_ = c.Wait()
+		delete(s.servers, "replica")
 	}
 }
 
