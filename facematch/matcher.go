@@ -19,8 +19,9 @@ var describeSides = [2]int{640, 1280}
 // with the dlib detector and describes it with the loaded embedders, and
 // turns distances into calibrated scores.
 type Matcher struct {
-	det *Detectors
-	emb map[string]Embedder
+	det   *Detectors
+	ultra *UltraFaces
+	emb   map[string]Embedder
 	arc *ArcFace // for liveness; nil unless ArcFace is loaded
 	def string
 }
@@ -46,6 +47,10 @@ func newMatcher(cfg Config, slots int, checked bool, names []string) (*Matcher, 
 	m := &Matcher{emb: map[string]Embedder{}, def: cfg.Embedder}
 	var err error
 	if m.det, err = NewDetectors(cfg.ModelsDir, slots); err != nil {
+		return nil, err
+	}
+	if m.ultra, err = NewUltraFaces(cfg.ModelsDir, cfg.ONNXRuntime, slots, DefaultUltraFaceThreshold); err != nil {
+		m.Close()
 		return nil, err
 	}
 	for _, n := range names {
@@ -105,6 +110,11 @@ func (m *Matcher) Ready(context.Context) (string, error) {
 		return "", fmt.Errorf("detectors: %w", err)
 	}
 	parts := []string{s}
+	u, err := m.ultra.Ready()
+	if err != nil {
+		return "", fmt.Errorf("UltraFace detectors: %w", err)
+	}
+	parts = append(parts, "UltraFace: "+u)
 	for _, n := range m.Embedders() {
 		r, ok := m.emb[n].(interface{ Ready() (string, error) })
 		if !ok {
@@ -123,10 +133,17 @@ func (m *Matcher) Ready(context.Context) (string, error) {
 // Detectors returns the matcher's face detectors, for standardization.
 func (m *Matcher) Detectors() *Detectors { return m.det }
 
+// SecondLook returns the matcher's UltraFace detectors: standardization's
+// second look where dlib's finds no face (imaging.Options.SecondLook).
+func (m *Matcher) SecondLook() *UltraFaces { return m.ultra }
+
 // Close frees every model.
 func (m *Matcher) Close() {
 	if m.det != nil {
 		m.det.Close()
+	}
+	if m.ultra != nil {
+		m.ultra.Close()
 	}
 	for _, e := range m.emb {
 		e.Close()

@@ -13,7 +13,10 @@ type Finding struct {
 
 // The codes of the quality checks.
 const (
-	FindingNoFace             = "no_face"
+	FindingNoFace = "no_face"
+	// FindingFaceCutOff: no whole face, but one cut by the photo's edge
+	// (Options.SecondLook): the phone was held off the face.
+	FindingFaceCutOff         = "face_cut_off"
 	FindingMultipleFaces      = "multiple_faces"
 	FindingFaceTooSmall       = "face_too_small"
 	FindingFaceOffCenter      = "face_off_center"

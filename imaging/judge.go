@@ -60,6 +60,7 @@ type Measures struct {
 	ClothesAsBackground float64 `json:"clothes_as_background"`
 
 	placed          bool // geometry measured (exactly one face)
+	cutOff          bool // no face, but Options.SecondLook found one at the edge
 	faceMeasured    bool // light and sharpness measured
 	partsMeasured   bool // the 68 landmarks were found
 	clothesMeasured bool // the top is in the output
@@ -71,6 +72,8 @@ const minWallSamples = 50
 // Judge applies the checks to the measures and returns every failed one.
 func Judge(m Measures, c Checks, p Profile) []Finding {
 	switch {
+	case m.Faces == 0 && m.cutOff:
+		return []Finding{finding(FindingFaceCutOff, 0, 1)}
 	case m.Faces == 0:
 		return []Finding{finding(FindingNoFace, 0, 1)}
 	case m.Faces > 1:

@@ -16,6 +16,10 @@ type Options struct {
 	Limits Limits
 	// Detector finds faces; it is required.
 	Detector FaceDetector
+	// SecondLook, when set, looks again where Detector found no face: a
+	// face it finds at the photo's edge makes the finding face_cut_off
+	// (the face is cut by the frame) instead of no_face.
+	SecondLook FaceDetector
 	// DetectSize is the longest side of the downscaled copy faces are
 	// detected on; zero means 480. When no face is found there and the
 	// photo is larger, detection runs again at 2.5 times that size.
@@ -240,7 +244,24 @@ func (j *job) detect() error {
 		}
 	}
 	j.res.Measures.Faces = len(j.faces)
+	if len(j.faces) == 0 && j.opt.SecondLook != nil {
+		faces, err := j.opt.SecondLook.DetectFaces(j.ctx, j.thumb)
+		if err != nil {
+			return fmt.Errorf("imaging: detect faces again: %w", err)
+		}
+		for _, f := range faces {
+			j.res.Measures.cutOff = j.res.Measures.cutOff || atEdge(f.Box, j.thumb.W, j.thumb.H)
+		}
+	}
 	return nil
+}
+
+// atEdge reports whether a face box reaches within 2 % of the short side
+// of an edge of a w × h image: a face the frame cuts (detectors clip their
+// boxes to the image).
+func atEdge(b image.Rectangle, w, h int) bool {
+	m := max(1, min(w, h)/50)
+	return b.Min.X <= m || b.Min.Y <= m || b.Max.X >= w-m || b.Max.Y >= h-m
 }
 
 // placeFrame places the output frame around the single face and measures

@@ -5,6 +5,7 @@ package texts
 // instructions' words.
 var Findings = catalogue(map[string]string{
 	"no_face":                  "未检测到人脸，请正对镜头、保持面部清晰完整后重新拍摄",
+	"face_cut_off":             "人脸超出了照片边缘，请将镜头对准面部、让整张脸位于画面中间后重新拍摄",
 	"multiple_faces":           "照片中有多张人脸，请确保只有本人入镜后重新拍摄",
 	"face_too_small":           "人脸太小，请靠近一些（约 1 米）或提高照片分辨率后重新拍摄",
 	"face_off_center":          "人脸没有左右居中，请站在画面中间重新拍摄",

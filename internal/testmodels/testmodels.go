@@ -60,6 +60,7 @@ func (s *shared[T]) get(t testing.TB, what string, load func() (T, error)) T {
 }
 
 var (
+	ultra     shared[*facematch.UltraFaces]
 	detectors shared[*facematch.Detectors]
 	pool      shared[*facematch.Pool]
 	matcher   shared[*facematch.Matcher]
@@ -71,6 +72,17 @@ func Detectors(t testing.TB) *facematch.Detectors {
 	dir := Dir(t)
 	return detectors.get(t, "face detector", func() (*facematch.Detectors, error) {
 		return facematch.NewDetectors(dir, 2)
+	})
+}
+
+// UltraFaces returns an UltraFace detector pool shared by the tests of a
+// package.
+func UltraFaces(t testing.TB) *facematch.UltraFaces {
+	t.Helper()
+	dir := Dir(t)
+	requireFiles(t, dir, "face model", []string{facematch.UltraFaceModel})
+	return ultra.get(t, "UltraFace detector", func() (*facematch.UltraFaces, error) {
+		return facematch.NewUltraFaces(dir, "", 2, facematch.DefaultUltraFaceThreshold)
 	})
 }
 

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/recheck/recheck/facematch"
+	"github.com/recheck/recheck/facematch/calibrate"
+)
+
+// evalDetectorsCmd: recheck eval-detectors [--shared DIR] [--limit N].
+// Runs dlib's HOG detector and UltraFace (fr_detect.onnx) the way the
+// comparison does on every shared labelled photo with one face (HOG's box
+// as the reference) and on synthetic copies of each — ID-style, cut by
+// the frame's edge, turned, dimmed — and on the photos without a human
+// face, and prints docs/face-comparison.md's detector table.
+func evalDetectorsCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (int, error) {
+	fs := flag.NewFlagSet("eval-detectors", flag.ContinueOnError)
+	cfg, err := loadConfig(fs, getenv)
+	if err != nil {
+		return exitFailure, err
+	}
+	shared := fs.String("shared", "../shared/testdata", "the shared testdata folder (never its holdout)")
+	limit := fs.Int("limit", 0, "use at most this many photos (0: all)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return exitFailure, err
+	}
+	photos, nonFaces, err := detectionPhotos(*shared)
+	if err != nil {
+		return exitBadInput, err
+	}
+	if *limit > 0 && len(photos) > *limit {
+		photos = photos[:*limit]
+	}
+	if err := startOfflineLogs(); err != nil {
+		return exitFailure, err
+	}
+	hog, err := facematch.NewDetectors(cfg.Faces.ModelsDir, 1)
+	if err != nil {
+		return exitFailure, err
+	}
+	defer hog.Close()
+	ultra, err := facematch.NewUltraFaces(cfg.Faces.ModelsDir, cfg.Faces.ONNXRuntime, 1, facematch.DefaultUltraFaceThreshold)
+	if err != nil {
+		return exitFailure, err
+	}
+	defer ultra.Close()
+	t, err := calibrate.EvalDetectors(ctx, hog, []calibrate.Detector{{Name: "HOG", Det: hog}, {Name: "UltraFace", Det: ultra}},
+		calibrate.DetectionVariants(), photos, nonFaces, cfg.Limits)
+	if err != nil {
+		return exitFailure, err
+	}
+	t.Write(stdout)
+	return exitOK, nil
+}
+
+// detectionPhotos lists the shared photos (JPEG and PNG under faces and
+// faces-east-asian, never the holdout) and, apart, those without a human
+// face (dlib-nonface, mtcnn's no-faces.jpg, face-alignment's grass.jpg,
+// dlib's dogs.jpg).
+func detectionPhotos(shared string) (photos, nonFaces []string, err error) {
+	for _, set := range []string{"faces", "faces-east-asian"} {
+		err := filepath.WalkDir(filepath.Join(shared, set), func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			ext := strings.ToLower(filepath.Ext(p))
+			if d.IsDir() || (ext != ".jpg" && ext != ".jpeg" && ext != ".png") {
+				return nil
+			}
+			switch {
+			case strings.Contains(p, "dlib-nonface"), strings.HasSuffix(p, "no-faces.jpg"), strings.HasSuffix(p, "grass.jpg"), strings.HasSuffix(p, "dogs.jpg"):
+				nonFaces = append(nonFaces, p)
+			default:
+				photos = append(photos, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(photos) == 0 {
+		return nil, nil, usageError{"no photos under " + shared + "/faces or faces-east-asian (--shared)"}
+	}
+	return photos, nonFaces, nil
+}
