@@ -22,8 +22,8 @@ type Matcher struct {
 	det   *Detectors
 	ultra *UltraFaces
 	emb   map[string]Embedder
-	arc *ArcFace // for liveness; nil unless ArcFace is loaded
-	def string
+	arc   *ArcFace // for liveness; nil unless ArcFace is loaded
+	def   string
 }
 
 // NewMatcher loads the detector and the named embedders (the configured
