@@ -25,8 +25,10 @@ func (e *permanentError) Unwrap() error { return e.err }
 func permanent(err error) error { return &permanentError{err: err} }
 
 // logging gives every task a logger carrying its task ID, type, queue,
-// capture ID and retry count, and logs one line when it ends, with its
-// duration. Names, document numbers and photos never reach these lines.
+// capture ID and retry count, logs one line when it starts (at debug
+// level: which tasks a process held when it died) and one when it ends,
+// with its duration. Names, document numbers and photos never reach these
+// lines.
 func logging(base zerolog.Logger) asynq.MiddlewareFunc {
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
@@ -40,6 +42,7 @@ func logging(base zerolog.Logger) asynq.MiddlewareFunc {
 			l := lc.Logger()
 			ctx = l.WithContext(ctx)
 			start := time.Now()
+			l.Debug().Msg("task started")
 			err := next.ProcessTask(ctx, t)
 			ms := float64(time.Since(start).Microseconds()) / 1000
 			if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -78,6 +79,7 @@ func TestHosts(t *testing.T) {
 	for i, h := range workerHosts {
 		wenv := maps.Clone(env)
 		wenv["RECHECK_OPS_ADDR"] = h.IP + ":9464"
+		wenv["RECHECK_LOG_LEVEL"] = "debug" // "task started": what a host held when it was cut
 		procs = append(procs, startRoleProcess(t, "worker", h.Wrap(), wenv, filepath.Join(logs, fmt.Sprintf("worker-%d.log", i+1))))
 	}
 	t.Cleanup(func() {
@@ -98,6 +100,7 @@ func TestHosts(t *testing.T) {
 		}
 	}
 	var faults []time.Time
+	var held []string
 	var partitionStatus int
 	var partitionRetryAfter string
 	var partitionWait time.Duration
@@ -105,6 +108,12 @@ func TestHosts(t *testing.T) {
 	go func() {
 		defer close(faulted)
 		waitDone(n / 4)
+		// Cut worker host 1 while it runs a task, so that the other host
+		// must take it over.
+		w1 := &taskWatch{path: procs[1].log}
+		for held = w1.running(); len(held) == 0 && ctx.Err() == nil; held = w1.running() {
+			time.Sleep(2 * time.Millisecond)
+		}
 		faults = append(faults, time.Now())
 		workerHosts[0].Cut(t)
 		select {
@@ -145,13 +154,15 @@ func TestHosts(t *testing.T) {
 		defer f.Close()
 		readers = append(readers, f)
 	}
+	require.NotEmpty(t, held, "worker host 1 ran a task when it was cut")
+	byOther := (&taskWatch{path: procs[2].log}).finished(held)
 	o := verifyRun(t, ctx, env, rs, n, readers, faults)
 	owed, twice := calls.check(t, ctx, env, rs)
 	o.duplicated += twice
 	line := fmt.Sprintf("chaos: captures=%d kills=0 redis_restarts=0 failovers=0 host_cuts=1 partitions=1 lost=%d duplicated=%d max_recovery_s=%.0f",
 		n, o.lost, o.duplicated, o.maxRecovery.Seconds())
-	t.Logf("%s (worker host cut for %s; the partitioned intake answered %d in %s; %d callbacks delivered, %d twice)",
-		line, cut, partitionStatus, partitionWait.Round(time.Millisecond), owed, twice)
+	t.Logf("%s (worker host cut for %s while running %v, of which host 2 finished %d; the partitioned intake answered %d in %s; %d callbacks delivered, %d twice)",
+		line, cut, held, byOther, partitionStatus, partitionWait.Round(time.Millisecond), owed, twice)
 	report(t, line)
 	require.Zero(t, o.lost)
 	require.Zero(t, o.duplicated)
@@ -224,4 +235,78 @@ func (c *callbackSink) check(t *testing.T, ctx context.Context, env map[string]s
 		}
 	}
 	return owed, twice
+}
+
+// taskWatch reads a worker's JSON log (at debug level) as it grows, for
+// the tasks it has started and not ended.
+type taskWatch struct {
+	path    string
+	offset  int64
+	partial []byte
+	open    map[string]bool
+}
+
+// running returns the tasks started and not yet ended, as logged so far.
+func (w *taskWatch) running() []string {
+	if w.open == nil {
+		w.open = map[string]bool{}
+	}
+	f, err := os.Open(w.path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if _, err := f.Seek(w.offset, io.SeekStart); err != nil {
+		return nil
+	}
+	raw, _ := io.ReadAll(f)
+	w.offset += int64(len(raw))
+	raw = append(w.partial, raw...)
+	lines := bytes.Split(raw, []byte("\n"))
+	w.partial = append([]byte(nil), lines[len(lines)-1]...)
+	for _, line := range lines[:len(lines)-1] {
+		var e struct {
+			TaskID  string `json:"task_id"`
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(line, &e) != nil || e.TaskID == "" {
+			continue
+		}
+		switch e.Message {
+		case "task started":
+			w.open[e.TaskID] = true
+		case "task done", "task failed":
+			delete(w.open, e.TaskID)
+		}
+	}
+	var out []string
+	for id := range w.open {
+		out = append(out, id)
+	}
+	return out
+}
+
+// finished counts the tasks of ids the log shows done.
+func (w *taskWatch) finished(ids []string) int {
+	raw, err := os.ReadFile(w.path)
+	if err != nil {
+		return 0
+	}
+	done := map[string]bool{}
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		var e struct {
+			TaskID  string `json:"task_id"`
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(line, &e) == nil && e.Message == "task done" {
+			done[e.TaskID] = true
+		}
+	}
+	n := 0
+	for _, id := range ids {
+		if done[id] {
+			n++
+		}
+	}
+	return n
 }
