@@ -63,13 +63,7 @@ type ArcFace struct {
 // NewArcFace returns an ArcFace embedder with at most size sessions, its
 // models in dir and ONNX Runtime at libPath (empty: dir/libonnxruntime.so.1).
 func NewArcFace(dir, libPath string, size int) (*ArcFace, error) {
-	if libPath == "" {
-		libPath = filepath.Join(dir, "libonnxruntime.so.1")
-	}
-	if err := initONNX(libPath); err != nil {
-		return nil, err
-	}
-	l, err := newLender("ONNX session", size, func() (*arcSession, error) { return newArcSession(dir) }, (*arcSession).close)
+	l, err := newONNXLender(dir, libPath, "ONNX session", size, func() (*arcSession, error) { return newArcSession(dir) }, (*arcSession).close)
 	if err != nil {
 		return nil, err
 	}

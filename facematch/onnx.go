@@ -3,6 +3,7 @@ package facematch
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -26,6 +27,19 @@ func initONNX(libPath string) error {
 		}
 	})
 	return ortErr
+}
+
+// newONNXLender starts ONNX Runtime from libPath (empty:
+// dir/libonnxruntime.so.1) once per process and returns a lender of up to
+// size sessions made by create.
+func newONNXLender[T any](dir, libPath, what string, size int, create func() (T, error), destroy func(T)) (*lender[T], error) {
+	if libPath == "" {
+		libPath = filepath.Join(dir, "libonnxruntime.so.1")
+	}
+	if err := initONNX(libPath); err != nil {
+		return nil, err
+	}
+	return newLender(what, size, create, destroy)
 }
 
 // onnxModel is one model with its fixed input and output tensors: a

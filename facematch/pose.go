@@ -140,13 +140,7 @@ type Poses struct {
 // NewPoses returns a pool of at most size pose sessions loading
 // fr_pose.onnx from dir with ONNX Runtime from libPath.
 func NewPoses(dir, libPath string, size int) (*Poses, error) {
-	if libPath == "" {
-		libPath = filepath.Join(dir, "libonnxruntime.so.1")
-	}
-	if err := initONNX(libPath); err != nil {
-		return nil, err
-	}
-	l, err := newLender("pose model", size, func() (*poseModel, error) { return newPoseModel(dir) }, (*poseModel).close)
+	l, err := newONNXLender(dir, libPath, "pose model", size, func() (*poseModel, error) { return newPoseModel(dir) }, (*poseModel).close)
 	if err != nil {
 		return nil, err
 	}

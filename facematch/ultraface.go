@@ -184,13 +184,7 @@ const DefaultUltraFaceThreshold = 0.65
 // fr_detect.onnx from dir with ONNX Runtime from libPath (empty: dir/libonnxruntime.so.1), keeping faces
 // scored at least threshold.
 func NewUltraFaces(dir, libPath string, size int, threshold float64) (*UltraFaces, error) {
-	if libPath == "" {
-		libPath = filepath.Join(dir, "libonnxruntime.so.1")
-	}
-	if err := initONNX(libPath); err != nil {
-		return nil, err
-	}
-	l, err := newLender("UltraFace detector", size, func() (*ultraFace, error) { return newUltraFace(dir, float32(threshold)) }, (*ultraFace).close)
+	l, err := newONNXLender(dir, libPath, "UltraFace detector", size, func() (*ultraFace, error) { return newUltraFace(dir, float32(threshold)) }, (*ultraFace).close)
 	if err != nil {
 		return nil, err
 	}

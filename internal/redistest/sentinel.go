@@ -143,13 +143,16 @@ func (s *Sentinels) launch(t testing.TB, name string) {
 
 // KillPrimary kills the primary started first with SIGKILL, as a crash of
 // its machine would: what it had not sent to the replica is lost.
-func (s *Sentinels) KillPrimary() {
+func (s *Sentinels) KillPrimary() { s.kill("primary") }
+
+// kill kills a server with SIGKILL and waits for it.
+func (s *Sentinels) kill(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.servers["primary"]; c != nil {
+	if c := s.servers[name]; c != nil {
 		_ = c.Process.Kill()
 		_ = c.Wait()
-		delete(s.servers, "primary")
+		delete(s.servers, name)
 	}
 }
 
@@ -160,15 +163,7 @@ func (s *Sentinels) RestartPrimary(t testing.TB) { t.Helper(); s.launch(t, "prim
 
 // KillReplica kills the replica started first with SIGKILL: the primary
 // has no replica connected.
-func (s *Sentinels) KillReplica() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.servers["replica"]; c != nil {
-		_ = c.Process.Kill()
-		_ = c.Wait()
-		delete(s.servers, "replica")
-	}
-}
+func (s *Sentinels) KillReplica() { s.kill("replica") }
 
 // PauseReplica stops the replica (SIGSTOP) until ResumeReplica: it keeps
 // its connections but acknowledges nothing, as a replica on a congested or
