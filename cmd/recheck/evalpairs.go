@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"path/filepath"
 	"runtime"
@@ -21,7 +22,7 @@ func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
 // rejects at 80, false rejects at false-accept rates of 0.1 % and 0.01 %
 // when there are enough different-person pairs to show them) and the ROC
 // points (rates as the line moves), so that a school can check the line on
-// its own photos. Same-person pairs with a photo without a single face
+// its own photos; --plot F draws the DET curves (calibrate.PlotDET). Same-person pairs with a photo without a single face
 // count as false rejects, as the service would turn the student away.
 func evalPairsCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("eval-pairs", flag.ContinueOnError)
@@ -30,6 +31,7 @@ func evalPairsCmd(ctx context.Context, args []string, getenv func(string) string
 		return exitFailure, err
 	}
 	folders := fs.String("folders", "", "a folder with one folder of photos per person; every pair of its photos is scored")
+	plotPath := fs.String("plot", "", "also draw the DET curves (false rejects against false accepts, log scales, the score lines marked, 80 ringed) to this .svg, .png or .pdf file")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return exitFailure, err
@@ -54,6 +56,12 @@ func evalPairsCmd(ctx context.Context, args []string, getenv func(string) string
 		return exitFailure, err
 	}
 	defer m.Close()
-	calibrate.Report(ctx, m, cfg.Limits, set, stdout)
+	curves := calibrate.Report(ctx, m, cfg.Limits, set, stdout)
+	if *plotPath != "" {
+		if err := calibrate.PlotDET(*plotPath, "DET: "+set.Name, curves); err != nil {
+			return exitFailure, err
+		}
+		fmt.Fprintf(stdout, "\nwrote %s\n", *plotPath)
+	}
 	return exitOK, nil
 }

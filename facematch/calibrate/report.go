@@ -16,8 +16,9 @@ import (
 // false-accept rates of 0.1 % and 0.01 % when there are enough
 // different-person pairs to show them) and the ROC points. Same-person
 // pairs with a photo without a single face count as false rejects, as the
-// service would turn the student away.
-func Report(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set PairSet, stdout io.Writer) {
+// service would turn the student away. It returns each embedder's DET
+// curve, for PlotDET.
+func Report(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set PairSet, stdout io.Writer) []DETCurve {
 	var paths []string
 	for _, p := range set.Pairs {
 		paths = append(paths, p.A, p.B)
@@ -55,6 +56,13 @@ func Report(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set P
 			fmt.Fprintf(stdout, "  %5.0f  %.4f  %7.3f %%  %7.3f %%\n", line, dist, pct(fa, len(d.impostor)), pct(fr, len(d.genuine)))
 		}
 	}
+	var curves []DETCurve
+	for _, n := range m.Embedders() {
+		d := r.dists[n]
+		curves = append(curves, DETCurve{Name: n, Genuine: d.genuine, Impostor: d.impostor,
+			Calibration: facematch.Calibrations[n].Knots, UnreadableGenuines: r.unusable})
+	}
+	return curves
 }
 
 // reportUnusable lists the photos without a single face and why, at most
