@@ -150,7 +150,7 @@ bench-match: setup
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 1 ./facematch
 
 ## calibrate: fit the face scores on the shared labelled pairs (never the
-## holdout), rewrite facematch/calibration.json and print docs/face-comparison.md's
-## calibration and liveness tables.
+## holdout), rewrite facematch/calibration.json, print docs/face-comparison.md's
+## calibration and liveness tables and draw its DET curves (docs/det-*.svg).
 calibrate: build
-	bin/recheck calibrate --shared $(SHARED)/.. --write facematch/calibration.json
+	bin/recheck calibrate --shared $(SHARED)/.. --write facematch/calibration.json --plot-dir docs

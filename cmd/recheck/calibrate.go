@@ -14,7 +14,7 @@ import (
 )
 
 // calibrateCmd: recheck calibrate [--shared DIR] [--write FILE]
-// [--pairs-out FILE]. Fits the score mapping on the shared labelled photos
+// [--pairs-out FILE] [--plot-dir DIR]. Fits the score mapping on the shared labelled photos
 // (facematch/calibrate), prints the tables and writes the mapping
 // (facematch/calibration.json) when asked.
 func calibrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (int, error) {
@@ -27,6 +27,7 @@ func calibrateCmd(ctx context.Context, args []string, getenv func(string) string
 	fs.StringVar(&opt.Shared, "shared", "../shared/testdata", "the shared testdata folder (never its holdout)")
 	write := fs.String("write", "", "write the fitted calibration JSON here")
 	fs.StringVar(&opt.PairsOut, "pairs-out", "", "write every scored ID-style pair (set, embedder, a, b, same, distance) here as TSV")
+	fs.StringVar(&opt.PlotDir, "plot-dir", "", "write the DET curves of the ID-style sets here (det-id-style.svg, det-id-style-nuaa.svg)")
 	if _, err := parseArgs(fs, args); err != nil {
 		return exitFailure, err
 	}

@@ -59,6 +59,10 @@ type Options struct {
 	Shared string
 	// PairsOut, when set, receives every scored ID-style pair as TSV.
 	PairsOut string
+	// PlotDir, when set, receives the DET curves of the ID-style sets
+	// under the fitted calibrations (det-id-style.svg: every East Asian
+	// photo; det-id-style-nuaa.svg: the NUAA volunteers).
+	PlotDir string
 }
 
 // Run describes the shared labelled photos and ID-style copies of the East
@@ -179,6 +183,20 @@ func Run(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, opt Opti
 		c.Fitted = fmt.Sprintf("recheck calibrate: 80 where %d of %d different-person pairs of East Asian live photos against ID-style copies (%v px wide, %v times the face box) score 80 or more; 90 at the median of %d genuine pairs of the NUAA volunteers",
 			int(calibrateTargetFAR*float64(len(im))), len(im), idWidths, idFactors, len(g))
 		fitted[n] = c
+	}
+
+	if opt.PlotDir != "" {
+		for file, i := range map[string]int{"det-id-style.svg": all, "det-id-style-nuaa.svg": volunteers} {
+			var curves []DETCurve
+			for _, n := range m.Embedders() {
+				d := idMeasured[i].dists[n]
+				curves = append(curves, DETCurve{Name: n, Genuine: d.genuine, Impostor: d.impostor,
+					Calibration: fitted[n].Knots, UnreadableGenuines: idMeasured[i].unusable})
+			}
+			if err := PlotDET(filepath.Join(opt.PlotDir, file), "DET: "+idSets[i].Name, curves); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	fmt.Fprintf(stdout, "%d photos described; %d ID-style copies, %d of them without a single face (their genuine pairs count as false rejects).\n\n", len(desc)-len(idPaths), len(idPaths), noFace)

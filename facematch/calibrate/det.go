@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -31,19 +32,10 @@ type DETCurve struct {
 var detLines = []float64{95, 90, 85, 80, 75, 70, 60, 50}
 
 // rates returns the false-accept and false-reject rates at distance d
-// (a pair is accepted at or below it).
+// (a pair is accepted at or below it); Genuine and Impostor are sorted.
 func (c DETCurve) rates(d float64) (far, frr float64) {
-	fa, fr := 0, c.UnreadableGenuines
-	for _, x := range c.Impostor {
-		if x <= d {
-			fa++
-		}
-	}
-	for _, x := range c.Genuine {
-		if x > d {
-			fr++
-		}
-	}
+	fa := sort.Search(len(c.Impostor), func(i int) bool { return c.Impostor[i] > d })
+	fr := len(c.Genuine) - sort.Search(len(c.Genuine), func(i int) bool { return c.Genuine[i] > d }) + c.UnreadableGenuines
 	return float64(fa) / float64(max(1, len(c.Impostor))), float64(fr) / float64(max(1, len(c.Genuine)+c.UnreadableGenuines))
 }
 
@@ -75,12 +67,20 @@ func PlotDET(path string, title string, curves []DETCurve) error {
 		if len(c.Genuine) == 0 || len(c.Impostor) == 0 {
 			return fmt.Errorf("calibrate: plot %s: %s has no same-person or no different-person pairs", path, c.Name)
 		}
-		all := append(append([]float64{}, c.Genuine...), c.Impostor...)
-		slices.Sort(all)
+		c.Genuine, c.Impostor = slices.Sorted(slices.Values(c.Genuine)), slices.Sorted(slices.Values(c.Impostor))
+		all := slices.Sorted(slices.Values(append(append([]float64{}, c.Genuine...), c.Impostor...)))
 		var pts plotter.XYs
-		for _, d := range all {
+		for k, d := range all {
 			far, frr := c.rates(d)
-			pts = append(pts, plotter.XY{X: clamp(far, floorX), Y: clamp(frr, floorY)})
+			xy := plotter.XY{X: clamp(far, floorX), Y: clamp(frr, floorY)}
+			// Keep a point where the curve has moved visibly on the log
+			// axes (and the last): tens of thousands of pairs make a
+			// curve of a few hundred points.
+			if n := len(pts); n > 0 && k < len(all)-1 &&
+				math.Abs(math.Log10(xy.X/pts[n-1].X)) < 0.01 && math.Abs(math.Log10(xy.Y/pts[n-1].Y)) < 0.01 {
+				continue
+			}
+			pts = append(pts, xy)
 		}
 		line, err := plotter.NewLine(pts)
 		if err != nil {
@@ -133,18 +133,25 @@ func PlotDET(path string, title string, curves []DETCurve) error {
 	return nil
 }
 
-// percentTicks marks a log axis at 0.001 %, 0.01 %, … 100 %.
+// percentTicks marks a log axis at each power of ten, labelled as a
+// percentage (0.001 % … 100 %), with unlabelled ticks at 2 and 5 times.
 type percentTicks struct{}
 
 // Ticks implements plot.Ticker.
 func (percentTicks) Ticks(lo, hi float64) []plot.Tick {
 	var out []plot.Tick
 	for e := -7; e <= 0; e++ {
-		v := math.Pow(10, float64(e))
-		if v < lo/1.0001 || v > hi*1.0001 {
-			continue
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, float64(e))
+			if v < lo/1.0001 || v > hi*1.0001 || v > 1 {
+				continue
+			}
+			label := ""
+			if m == 1 {
+				label = strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.5f", v*100), "0"), ".") + " %"
+			}
+			out = append(out, plot.Tick{Value: v, Label: label})
 		}
-		out = append(out, plot.Tick{Value: v, Label: strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.5f", v*100), "0"), ".") + " %"})
 	}
 	return out
 }
