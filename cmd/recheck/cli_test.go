@@ -216,8 +216,13 @@ func TestEvalPairsOnPersonFolders(t *testing.T) {
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(root, "obama", "notes.txt"), []byte("not a photo"), 0o644))
 
-	code, stdout, stderr := cli(t, "eval-pairs", "--folders", root)
+	det := filepath.Join(t.TempDir(), "det.svg")
+	code, stdout, stderr := cli(t, "eval-pairs", "--folders", root, "--plot", det)
 	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "wrote "+det)
+	svg, err := os.ReadFile(det)
+	require.NoError(t, err)
+	require.Contains(t, string(svg), "arcface", "the DET curves are drawn")
 	// 7 photos: 21 pairs; 1 + 3 + 1 same-person pairs, 2 of them with the eagle.
 	require.Contains(t, stdout, "21 pairs, 6 skipped (a photo without a single face; 2 of them same-person pairs, counted as false rejects)")
 	require.Contains(t, stdout, filepath.Join("obama", "2.jpg")+": facematch: no face found", "the photo without a face is named")
@@ -242,6 +247,25 @@ func TestEvalPairsOnPersonFolders(t *testing.T) {
 	code, _, stderr = cli(t, "eval-pairs", "--folders", root, "extra.csv")
 	require.Equal(t, exitFailure, code)
 	require.Contains(t, stderr, "--folders DIR")
+}
+
+// TestEvalDetectorsCommand: recheck eval-detectors prints the detector
+// table for the photos under --shared, and says when there are none.
+func TestEvalDetectorsCommand(t *testing.T) {
+	p := func(rel string) string { return testphotos.Path(t, rel) }
+	shared := t.TempDir()
+	for _, rel := range []string{"faces/deepface/img14.jpg", "faces-east-asian/nz0001na_Asian_faces/caolei__116_1.jpg", "faces/dlib-nonface/giraffe.jpg"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(shared, filepath.Dir(rel)), 0o755))
+		require.NoError(t, os.Symlink(p(rel), filepath.Join(shared, rel)))
+	}
+	code, stdout, stderr := cli(t, "eval-detectors", "--shared", shared)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "| as shot | 2 of 2 (100.0 %) |")
+	require.Contains(t, stdout, "Faces found on 1 photos without a human face: HOG 0; UltraFace 0;")
+
+	code, _, stderr = cli(t, "eval-detectors", "--shared", t.TempDir())
+	require.Equal(t, exitBadInput, code)
+	require.Contains(t, stderr, "no photos under")
 }
 
 func TestCTIDSimCommand(t *testing.T) {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,7 +66,11 @@ func evalDetectorsCmd(ctx context.Context, args []string, getenv func(string) st
 // dlib's dogs.jpg).
 func detectionPhotos(shared string) (photos, nonFaces []string, err error) {
 	for _, set := range []string{"faces", "faces-east-asian"} {
-		err := filepath.WalkDir(filepath.Join(shared, set), func(p string, d os.DirEntry, err error) error {
+		root := filepath.Join(shared, set)
+		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
