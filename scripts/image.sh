@@ -138,9 +138,14 @@ make_golang() {
   chmod +x "$work/go/bin/"* "$work/go/pkg/tool/"*/*
   "$work/go/bin/go" version | grep -q "go$v " || die "the toolchain module is not go$v"
   ctr="$(bh from --pull=never docker.io/library/debian:bookworm-slim)"
+  # Through DEBIAN_MIRROR, then the sources put back as the official
+  # image has them.
+  local src=/etc/apt/sources.list.d/debian.sources mirror="${DEBIAN_MIRROR%/}"
   bh run --isolation chroot --network host "$ctr" -- sh -c \
-    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      ca-certificates curl git gcc libc6-dev make pkg-config >/dev/null && rm -rf /var/lib/apt/lists/*"
+    "sed -i 's#http://deb.debian.org/debian#$mirror#g' $src && apt-get update -qq \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      ca-certificates curl git gcc libc6-dev make pkg-config >/dev/null && rm -rf /var/lib/apt/lists/* \
+      && sed -i 's#$mirror#http://deb.debian.org/debian#g' $src"
   bh copy "$ctr" "$work/go" /usr/local/go >/dev/null
   bh config --env GOLANG_VERSION="$v" --env GOTOOLCHAIN=local --env GOPATH=/go \
     --env PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
