@@ -14,12 +14,7 @@ import (
 // that, small and cut close around the head; calibration and tests use such
 // copies of the labelled photos as the admission side of a comparison.
 func IDStyle(data []byte, lim Limits, box image.Rectangle, factor float64, width int) ([]byte, error) {
-	Startup()
-	info, err := Probe(data, lim)
-	if err != nil {
-		return nil, err
-	}
-	img, err := loadOriented(data, info, 1)
+	img, err := loadWhole(data, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -40,11 +35,27 @@ func IDStyle(data []byte, lim Limits, box image.Rectangle, factor float64, width
 	if err := img.Resize(float64(width)/float64(x1-x0), vips.KernelLanczos3); err != nil {
 		return nil, fmt.Errorf("imaging: id-style resize: %w", err)
 	}
+	return encodeCopy(img, 85, "id-style")
+}
+
+// loadWhole decodes a photo whole, oriented, as 8-bit sRGB without alpha
+// (loadOriented), for the test copies made from it.
+func loadWhole(data []byte, lim Limits) (*vips.ImageRef, error) {
+	Startup()
+	info, err := Probe(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	return loadOriented(data, info, 1)
+}
+
+// encodeCopy encodes a test copy as JPEG at quality q, without metadata.
+func encodeCopy(img *vips.ImageRef, q int, what string) ([]byte, error) {
 	ep := vips.NewJpegExportParams()
-	ep.Quality, ep.StripMetadata = 85, true
+	ep.Quality, ep.StripMetadata = q, true
 	out, _, err := img.ExportJpeg(ep)
 	if err != nil {
-		return nil, fmt.Errorf("imaging: id-style encode: %w", err)
+		return nil, fmt.Errorf("imaging: %s encode: %w", what, err)
 	}
 	return out, nil
 }

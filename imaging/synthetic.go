@@ -65,29 +65,16 @@ func Dimmed(data []byte, lim Limits, gain float64) ([]byte, error) {
 	return frame(data, lim, image.Rectangle{}, 0, gain, 0)
 }
 
-// frame loads the photo oriented and in sRGB, takes the area r (the whole
+// frame loads the photo (loadWhole), takes the area r (the whole
 // photo when empty; white beyond its edges), turns it by degrees, scales its
 // light by gain and its width to width (unless 0), and encodes it as JPEG
 // at quality 90.
 func frame(data []byte, lim Limits, r image.Rectangle, degrees, gain float64, width int) ([]byte, error) {
-	Startup()
-	info, err := Probe(data, lim)
-	if err != nil {
-		return nil, err
-	}
-	img, err := loadOriented(data, info, 1)
+	img, err := loadWhole(data, lim)
 	if err != nil {
 		return nil, err
 	}
 	defer img.Close()
-	if err := img.ToColorSpace(vips.InterpretationSRGB); err != nil {
-		return nil, fmt.Errorf("imaging: synthetic copy: colour space: %w", err)
-	}
-	if img.HasAlpha() {
-		if err := img.Flatten(&vips.Color{R: 255, G: 255, B: 255}); err != nil {
-			return nil, fmt.Errorf("imaging: synthetic copy: flatten: %w", err)
-		}
-	}
 	if !r.Empty() {
 		if err := img.EmbedBackground(-r.Min.X, -r.Min.Y, r.Dx(), r.Dy(), &vips.Color{R: 255, G: 255, B: 255}); err != nil {
 			return nil, fmt.Errorf("imaging: synthetic copy: frame: %w", err)
@@ -111,11 +98,5 @@ func frame(data []byte, lim Limits, r image.Rectangle, degrees, gain float64, wi
 			return nil, fmt.Errorf("imaging: synthetic copy: resize: %w", err)
 		}
 	}
-	ep := vips.NewJpegExportParams()
-	ep.Quality, ep.StripMetadata = 90, true
-	out, _, err := img.ExportJpeg(ep)
-	if err != nil {
-		return nil, fmt.Errorf("imaging: synthetic copy: encode: %w", err)
-	}
-	return out, nil
+	return encodeCopy(img, 90, "synthetic copy")
 }
