@@ -28,13 +28,7 @@ func iou(a, b image.Rectangle) float64 {
 // finds none; pixels that do not make the image are refused.
 func TestUltraFaceFindsWhatHOGFinds(t *testing.T) {
 	t.Parallel()
-	dir := testmodels.Dir(t)
-	hog, err := facematch.NewDetectors(dir, 1)
-	require.NoError(t, err)
-	defer hog.Close()
-	ultra, err := facematch.NewUltraFaces(dir, "", 1, facematch.DefaultUltraFaceThreshold)
-	require.NoError(t, err)
-	defer ultra.Close()
+	hog, ultra := testmodels.Detectors(t), testmodels.UltraFaces(t)
 	ctx := context.Background()
 	lim := imaging.DefaultLimits()
 	for _, rel := range []string{"faces/deepface/img14.jpg", "faces/hivision-demo/test1.jpg", "faces-east-asian/nz0001na_Asian_faces/caolei__116_1.jpg"} {
@@ -58,11 +52,8 @@ func TestUltraFaceFindsWhatHOGFinds(t *testing.T) {
 // yaw within 15° and a head turned to the side beyond 30°, both ways.
 func TestPoseTellsTurnedFromFrontal(t *testing.T) {
 	t.Parallel()
-	dir := testmodels.Dir(t)
-	ultra, err := facematch.NewUltraFaces(dir, "", 1, facematch.DefaultUltraFaceThreshold)
-	require.NoError(t, err)
-	defer ultra.Close()
-	poses, err := facematch.NewPoses(dir, "", 1)
+	ultra := testmodels.UltraFaces(t)
+	poses, err := facematch.NewPoses(testmodels.Dir(t), "", 1)
 	require.NoError(t, err)
 	defer poses.Close()
 	ctx := context.Background()

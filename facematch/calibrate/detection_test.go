@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/facematch/calibrate"
 	"github.com/recheck/recheck/imaging"
 	"github.com/recheck/recheck/internal/testmodels"
@@ -25,13 +24,7 @@ func TestDetectorsOnSyntheticCopies(t *testing.T) {
 		t.Skip("-short: runs two detectors on 176 synthetic copies")
 	}
 	t.Parallel()
-	dir := testmodels.Dir(t)
-	hog, err := facematch.NewDetectors(dir, 1)
-	require.NoError(t, err)
-	defer hog.Close()
-	ultra, err := facematch.NewUltraFaces(dir, "", 1, facematch.DefaultUltraFaceThreshold)
-	require.NoError(t, err)
-	defer ultra.Close()
+	hog, ultra := testmodels.Detectors(t), testmodels.UltraFaces(t)
 	photos, err := filepath.Glob(filepath.Join(testphotos.Path(t, "faces-east-asian/nz0001na_Asian_faces"), "*.jpg"))
 	require.NoError(t, err)
 	sort.Strings(photos)
