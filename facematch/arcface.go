@@ -96,10 +96,10 @@ func (a *ArcFace) Embed(ctx context.Context, img imaging.RGB, box image.Rectangl
 	var lm Landmarks5
 	err := a.l.with(ctx, func(s *arcSession) error {
 		var err error
-		if lm, err = s.landmarks(img, box); err != nil {
+		if lm, err = landmarks5(s.landmark, img, box); err != nil {
 			return err
 		}
-		vec, err = s.embed(img, lm)
+		vec, err = builtinArcFace.embed(s.feature, img, lm)
 		return err
 	})
 	return vec, lm, err
@@ -146,7 +146,7 @@ func (a *ArcFace) Liveness(ctx context.Context, img imaging.RGB, box image.Recta
 // landmarks68 runs fr_landmark.onnx on the box, cut from img, made grey and
 // 64 × 64 (pixels / 256): the 68 points of the iBUG 300-W scheme, given by
 // the model relative to the box, in img's pixels.
-func (s *arcSession) landmarks68(img imaging.RGB, box image.Rectangle) (imaging.Landmarks68, error) {
+func landmarks68(model *onnxModel, img imaging.RGB, box image.Rectangle) (imaging.Landmarks68, error) {
 	var lm imaging.Landmarks68
 	bx, by := float64(box.Min.X), float64(box.Min.Y)
 	bw, bh := float64(box.Dx()), float64(box.Dy())
@@ -154,12 +154,12 @@ func (s *arcSession) landmarks68(img imaging.RGB, box image.Rectangle) (imaging.
 		return lm, errors.New("facematch: face box too small for landmarks")
 	}
 	crop := resample(img, bx, by, bw, bh, 64)
-	in := s.landmark.in.GetData()
+	in := model.in.GetData()
 	for i := 0; i < 64*64; i++ {
 		r, g, b := float32(crop[3*i]), float32(crop[3*i+1]), float32(crop[3*i+2])
 		in[i] = (0.299*r + 0.587*g + 0.114*b) / 256
 	}
-	out, err := s.landmark.run()
+	out, err := model.run()
 	if err != nil {
 		return lm, err
 	}
@@ -169,9 +169,10 @@ func (s *arcSession) landmarks68(img imaging.RGB, box image.Rectangle) (imaging.
 	return lm, nil
 }
 
-// landmarks reduces the 68 points to the five ArcFace aligns on.
-func (s *arcSession) landmarks(img imaging.RGB, box image.Rectangle) (Landmarks5, error) {
-	lm, err := s.landmarks68(img, box)
+// landmarks5 reduces the 68 points of landmarks68 to the five ArcFace
+// aligns on.
+func landmarks5(model *onnxModel, img imaging.RGB, box image.Rectangle) (Landmarks5, error) {
+	lm, err := landmarks68(model, img, box)
 	if err != nil {
 		return Landmarks5{}, err
 	}
@@ -195,58 +196,10 @@ func (a *ArcFace) Landmarks68(ctx context.Context, img imaging.RGB, box image.Re
 	var lm imaging.Landmarks68
 	err := a.l.with(ctx, func(s *arcSession) error {
 		var err error
-		lm, err = s.landmarks68(img, box)
+		lm, err = landmarks68(s.landmark, img, box)
 		return err
 	})
 	return lm, err
-}
-
-// embed aligns the face to the ArcFace template and runs fr_feature.onnx
-// on the 112 × 112 RGB crop scaled as (v − 127) / 128 and on its mirror
-// image, and returns the normalised sum: the flip average of ArcFace's own
-// evaluation, which took genuine rejections on tight ID-style copies from
-// 2.5 % to 2.1 % (1.1 times the face box) and 0.9 % to 0.6 % (1.4 times)
-// at a 0.1 % false-accept line, for one more run of the model.
-func (s *arcSession) embed(img imaging.RGB, lm Landmarks5) ([]float32, error) {
-	crop := warp(img, fitSimilarity(lm[:], arcfaceTemplate[:]), 112)
-	vec := make([]float32, 512)
-	for _, mirrored := range []bool{false, true} {
-		in := s.feature.in.GetData()
-		const plane = 112 * 112
-		for y := 0; y < 112; y++ {
-			for x := 0; x < 112; x++ {
-				src := y*112 + x
-				if mirrored {
-					src = y*112 + 111 - x
-				}
-				for c := 0; c < 3; c++ {
-					in[c*plane+y*112+x] = (float32(crop[3*src+c]) - 127) / 128
-				}
-			}
-		}
-		out, err := s.feature.run()
-		if err != nil {
-			return nil, err
-		}
-		if len(out) != len(vec) {
-			return nil, fmt.Errorf("facematch: embedding of %d values, want %d", len(out), len(vec))
-		}
-		for i, v := range out {
-			vec[i] += v
-		}
-	}
-	var norm float64
-	for _, v := range vec {
-		norm += float64(v) * float64(v)
-	}
-	if norm == 0 {
-		return nil, fmt.Errorf("facematch: empty embedding")
-	}
-	inv := float32(1 / math.Sqrt(norm))
-	for i := range vec {
-		vec[i] *= inv
-	}
-	return vec, nil
 }
 
 // CosineDistance is 1 − cos of the angle between two unit vectors.

@@ -14,7 +14,10 @@ type Config struct {
 	// ModelsDir/libonnxruntime.so.1, where the setup script puts it.
 	ONNXRuntime string `env:"RECHECK_ONNXRUNTIME_LIB" help:"ONNX Runtime library; empty: libonnxruntime.so.1 in RECHECK_MODELS_DIR"`
 	// Embedder names the embedder that scores captures.
-	Embedder string `env:"RECHECK_EMBEDDER" default:"arcface" help:"embedder that scores captures: arcface or dlib (see Face comparison)"`
+	Embedder string `env:"RECHECK_EMBEDDER" default:"arcface" help:"embedder that scores captures: arcface, dlib, or the name in RECHECK_EMBEDDER_SPEC (see Face comparison)"`
+	// EmbedderSpec is the JSON file of an embedder a school brings
+	// (EmbedderSpec); empty for none.
+	EmbedderSpec string `env:"RECHECK_EMBEDDER_SPEC" help:"JSON file describing an embedder of your own (an ONNX model, its input and calibration; see Face comparison); empty: none"`
 }
 
 // Validate reports a configuration that cannot work.
@@ -22,8 +25,36 @@ func (c Config) Validate() error {
 	if c.ModelsDir == "" {
 		return errors.New("facematch: RECHECK_MODELS_DIR is empty")
 	}
-	if _, ok := Calibrations[c.Embedder]; !ok {
-		return fmt.Errorf("facematch: RECHECK_EMBEDDER must be one of %v, got %q", EmbedderNames, c.Embedder)
+	names, err := c.Names()
+	if err != nil {
+		return err
 	}
-	return nil
+	for _, n := range names {
+		if n == c.Embedder {
+			return nil
+		}
+	}
+	return fmt.Errorf("facematch: RECHECK_EMBEDDER must be one of %v, got %q", names, c.Embedder)
+}
+
+// Spec reads the embedder spec file, nil when none is configured.
+func (c Config) Spec() (*EmbedderSpec, error) {
+	if c.EmbedderSpec == "" {
+		return nil, nil
+	}
+	return LoadEmbedderSpec(c.EmbedderSpec)
+}
+
+// Names lists the embedders this configuration can load: the built-in
+// ones, then the spec's.
+func (c Config) Names() ([]string, error) {
+	names := append([]string(nil), EmbedderNames...)
+	s, err := c.Spec()
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		names = append(names, s.Name)
+	}
+	return names, nil
 }

@@ -22,13 +22,19 @@ type Matcher struct {
 	det   *Detectors
 	ultra *UltraFaces
 	emb   map[string]Embedder
-	arc   *ArcFace // for liveness; nil unless ArcFace is loaded
+	names []string              // the loaded embedders, built-in ones first
+	cal   map[string]Calibrated // each loaded embedder's mapping
+	pipe  map[string]string     // each loaded embedder's pipeline
+	arc   *ArcFace              // for liveness; nil unless ArcFace is loaded
 	def   string
 }
 
 // NewMatcher loads the detector and the named embedders (the configured
 // one when none is named), each pooled to slots. It fails for an embedder
-// whose calibration was fitted on another pipeline (Calibrated.Check).
+// whose calibration was fitted on another pipeline (Calibrated.Check), and
+// for the spec's embedder (Config.EmbedderSpec) when its model does not
+// match its SHA-256 or its calibration is missing or stale
+// (ErrNotCalibrated).
 func NewMatcher(cfg Config, slots int, names ...string) (*Matcher, error) {
 	return newMatcher(cfg, slots, true, names)
 }
@@ -44,8 +50,11 @@ func newMatcher(cfg Config, slots int, checked bool, names []string) (*Matcher, 
 	if len(names) == 0 {
 		names = []string{cfg.Embedder}
 	}
-	m := &Matcher{emb: map[string]Embedder{}, def: cfg.Embedder}
-	var err error
+	m := &Matcher{emb: map[string]Embedder{}, cal: map[string]Calibrated{}, pipe: map[string]string{}, def: cfg.Embedder}
+	spec, err := cfg.Spec()
+	if err != nil {
+		return nil, err
+	}
 	if m.det, err = NewDetectors(cfg.ModelsDir, slots); err != nil {
 		return nil, err
 	}
@@ -54,30 +63,15 @@ func newMatcher(cfg Config, slots int, checked bool, names []string) (*Matcher, 
 		return nil, err
 	}
 	for _, n := range names {
-		c, ok := Calibrations[n]
-		if !ok {
-			m.Close()
-			return nil, fmt.Errorf("facematch: unknown embedder %q; use one of %v", n, EmbedderNames)
-		}
-		if err := c.Check(n); err != nil && checked {
+		if err := m.load(cfg, spec, n, slots, checked); err != nil {
 			m.Close()
 			return nil, err
 		}
-		switch n {
-		case EmbedderArcFace:
-			a, err := NewArcFace(cfg.ModelsDir, cfg.ONNXRuntime, slots)
-			if err != nil {
-				m.Close()
-				return nil, err
-			}
-			m.arc, m.emb[n] = a, arcEmbedder{a}
-		case EmbedderDlib:
-			p, err := NewPool(cfg.ModelsDir, slots)
-			if err != nil {
-				m.Close()
-				return nil, err
-			}
-			m.emb[n] = dlibEmbedder{p}
+	}
+	known, _ := cfg.Names()
+	for _, n := range known {
+		if _, ok := m.emb[n]; ok {
+			m.names = append(m.names, n)
 		}
 	}
 	if _, ok := m.emb[m.def]; !ok {
@@ -86,19 +80,60 @@ func newMatcher(cfg Config, slots int, checked bool, names []string) (*Matcher, 
 	return m, nil
 }
 
+// load loads the embedder called name: a built-in one, or the spec's.
+func (m *Matcher) load(cfg Config, spec *EmbedderSpec, name string, slots int, checked bool) error {
+	if spec != nil && name == spec.Name {
+		c, err := spec.LoadCalibration()
+		if err != nil && checked {
+			return err
+		}
+		e, err := newSpecEmbedder(spec, cfg.ModelsDir, cfg.ONNXRuntime, slots)
+		if err != nil {
+			return err
+		}
+		m.emb[name], m.cal[name], m.pipe[name] = e, c, spec.EffectivePipeline()
+		return nil
+	}
+	c, ok := Calibrations[name]
+	if !ok {
+		known, _ := cfg.Names()
+		return fmt.Errorf("facematch: unknown embedder %q; use one of %v", name, known)
+	}
+	if err := c.Check(name); err != nil && checked {
+		return err
+	}
+	m.cal[name], m.pipe[name] = c, Pipelines[name]
+	switch name {
+	case EmbedderArcFace:
+		a, err := NewArcFace(cfg.ModelsDir, cfg.ONNXRuntime, slots)
+		if err != nil {
+			return err
+		}
+		m.arc, m.emb[name] = a, arcEmbedder{a}
+	case EmbedderDlib:
+		p, err := NewPool(cfg.ModelsDir, slots)
+		if err != nil {
+			return err
+		}
+		m.emb[name] = dlibEmbedder{p}
+	}
+	return nil
+}
+
+// Pipeline is the named embedder's pipeline, the key its cached
+// embeddings and its calibration are kept under; empty when it is not
+// loaded.
+func (m *Matcher) Pipeline(name string) string { return m.pipe[name] }
+
+// Calibration is the named embedder's 0-100 mapping as loaded (for an
+// uncalibrated matcher, possibly one fitted on another pipeline, or none).
+func (m *Matcher) Calibration(name string) Calibrated { return m.cal[name] }
+
 // Default names the embedder that scores captures.
 func (m *Matcher) Default() string { return m.def }
 
 // Embedders names the loaded embedders.
-func (m *Matcher) Embedders() []string {
-	var out []string
-	for _, n := range EmbedderNames {
-		if _, ok := m.emb[n]; ok {
-			out = append(out, n)
-		}
-	}
-	return out
-}
+func (m *Matcher) Embedders() []string { return append([]string(nil), m.names...) }
 
 // Ready reports the matcher's models as the readiness check sees them: how
 // many of each are loaded, or the first reason one more could not be (a
@@ -315,7 +350,7 @@ func (m *Matcher) Compare(name string, a, b []float32) (distance, score float64,
 		return 0, 0, fmt.Errorf("facematch: %s embeddings of length %d and %d", name, len(a), len(b))
 	}
 	d := e.Distance(a, b)
-	return d, Calibrations[name].Knots.Score(d), nil
+	return d, m.cal[name].Knots.Score(d), nil
 }
 
 // ErrNoLiveness is returned by Liveness when ArcFace's models are not

@@ -50,6 +50,12 @@ type onnxModel struct {
 }
 
 func newONNXModel(path string, inShape, outShape ort.Shape) (*onnxModel, error) {
+	return newNamedONNXModel(path, "input", "output", inShape, outShape)
+}
+
+// newNamedONNXModel is newONNXModel for a model whose input and output
+// tensors have other names.
+func newNamedONNXModel(path, inName, outName string, inShape, outShape ort.Shape) (*onnxModel, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("facematch: model %s missing (run `make dev` or scripts/setup.sh to fetch it): %w", path, err)
 	}
@@ -72,7 +78,7 @@ func newONNXModel(path string, inShape, outShape ort.Shape) (*onnxModel, error) 
 	// One thread per session: recheck runs jobs in parallel instead.
 	_ = opts.SetIntraOpNumThreads(1)
 	_ = opts.SetInterOpNumThreads(1)
-	s, err := ort.NewAdvancedSession(path, []string{"input"}, []string{"output"}, []ort.Value{in}, []ort.Value{out}, opts)
+	s, err := ort.NewAdvancedSession(path, []string{inName}, []string{outName}, []ort.Value{in}, []ort.Value{out}, opts)
 	if err != nil {
 		in.Destroy()
 		out.Destroy()

@@ -58,7 +58,7 @@ func (s *Scorer) Score(ctx context.Context, probe worker.Probe, ref worker.Refer
 // reference returns the admission photo's embedding, from the cache when
 // this version was described by this embedder's pipeline before.
 func (s *Scorer) reference(ctx context.Context, ref worker.Reference, emb string) ([]float32, error) {
-	vec, ok, err := s.Cache.Embedding(ctx, facematch.Pipelines[emb], ref.SHA256)
+	vec, ok, err := s.Cache.Embedding(ctx, s.Matcher.Pipeline(emb), ref.SHA256)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (s *Scorer) reference(ctx context.Context, ref worker.Reference, emb string
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Cache.SetEmbedding(ctx, facematch.Pipelines[emb], ref.SHA256, d.Vectors[emb], embeddingTTL); err != nil {
+	if err := s.Cache.SetEmbedding(ctx, s.Matcher.Pipeline(emb), ref.SHA256, d.Vectors[emb], embeddingTTL); err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("could not cache the admission embedding")
 	}
 	return d.Vectors[emb], nil

@@ -39,7 +39,16 @@ import (
 // stdout and stderr.
 func cli(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return cliEnv(t, nil, args...)
+}
+
+// cliEnv is cli with more environment.
+func cliEnv(t *testing.T, more map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	env := map[string]string{"RECHECK_MODELS_DIR": testmodels.Dir(t)}
+	for k, v := range more {
+		env[k] = v
+	}
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
 	return code, out.String(), errOut.String()
@@ -200,20 +209,28 @@ func TestMatchPairsAndEvalPairs(t *testing.T) {
 // not photos are left out, a photo without a face makes its same-person
 // pairs false rejects, and a folder that cannot be measured is refused
 // with a message that says why.
+// personFolder links the shared photos of each person into a folder per
+// person, as a school brings them, and returns its root ("school").
+func personFolder(t *testing.T, people map[string][]string) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "school")
+	for person, photos := range people {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, person), 0o755))
+		for i, ph := range photos {
+			require.NoError(t, os.Symlink(testphotos.Path(t, ph), filepath.Join(root, person, fmt.Sprintf("%d%s", i, filepath.Ext(ph)))))
+		}
+	}
+	return root
+}
+
 func TestEvalPairsOnPersonFolders(t *testing.T) {
 	p := func(rel string) string { return testphotos.Path(t, rel) }
-	root := filepath.Join(t.TempDir(), "school")
 	people := map[string][]string{
 		"biden":     {"faces/face_recognition-knn_train-biden/biden.jpg", "faces/face_recognition-knn_train-biden/biden2.jpg"},
 		"obama":     {"faces/face_recognition-knn_train-obama/obama.jpg", "faces/face_recognition-knn_train-obama/obama2.jpg", "faces/dlib-nonface/eagle.jpg"},
 		"harington": {"faces/face_recognition-knn_train-kit_harington/john1.jpeg", "faces/face_recognition-knn_train-kit_harington/john2.jpeg"},
 	}
-	for person, photos := range people {
-		require.NoError(t, os.MkdirAll(filepath.Join(root, person), 0o755))
-		for i, ph := range photos {
-			require.NoError(t, os.Symlink(p(ph), filepath.Join(root, person, fmt.Sprintf("%d%s", i, filepath.Ext(ph)))))
-		}
-	}
+	root := personFolder(t, people)
 	require.NoError(t, os.WriteFile(filepath.Join(root, "obama", "notes.txt"), []byte("not a photo"), 0o644))
 
 	det := filepath.Join(t.TempDir(), "det.svg")

@@ -163,7 +163,7 @@ func devKey(path string) (secret string, created bool, err error) {
 	_, _ = rand.Read(b)
 	secret = hex.EncodeToString(b)
 	doc := map[string]any{"keys": []map[string]any{{"id": devKeyID, "secret": secret}}}
-	return secret, true, writeJSON(path, doc)
+	return secret, true, writeJSON(path, doc, 0o600)
 }
 
 // devSchoolsDoc writes the development schools document when it is
@@ -173,7 +173,7 @@ func devKey(path string) (secret string, created bool, err error) {
 func devSchoolsDoc(path, keysPath string) error {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		doc := map[string]any{"schools": []string{}, "upstream_keys": map[string][]string{devKeyID: {"*"}}}
-		if err := writeJSON(path, doc); err != nil {
+		if err := writeJSON(path, doc, 0o600); err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -197,7 +197,7 @@ func devSchoolsDoc(path, keysPath string) error {
 	if !changed {
 		return nil
 	}
-	return writeJSON(keysPath, f)
+	return writeJSON(keysPath, f, 0o600)
 }
 
 // devUsers writes the development users when the file is missing, each
@@ -243,15 +243,7 @@ func devUsers(path, tokensDir string) error {
 		}
 		u["api_tokens_sha256"] = []string{sum}
 	}
-	return writeJSON(path, f)
-}
-
-func writeJSON(path string, v any) error {
-	raw, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(raw, '\n'), 0o600)
+	return writeJSON(path, f, 0o600)
 }
 
 // hashPasswordCmd: recheck hash-password. Reads a password from the first

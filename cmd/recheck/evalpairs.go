@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/facematch/calibrate"
 )
 
@@ -51,7 +50,11 @@ func evalPairsCmd(ctx context.Context, args []string, getenv func(string) string
 	default:
 		return exitFailure, usageError{"want one CSV file of a,b,same rows, or --folders DIR with one folder per person"}
 	}
-	m, err := startOffline(cfg, runtime.NumCPU(), false, facematch.EmbedderNames...)
+	names, err := cfg.Faces.Names()
+	if err != nil {
+		return exitFailure, err
+	}
+	m, err := startOffline(cfg, runtime.NumCPU(), false, names...)
 	if err != nil {
 		return exitFailure, err
 	}

@@ -193,13 +193,13 @@ func receiveCallbacks(t *testing.T, addr, dir string, env map[string]string) *ca
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	settings := filepath.Join(dir, "dev", "callbacks.json")
-	require.NoError(t, writeJSON(settings, map[string]string{"key_id": "hosts-test", "secret": strings.Repeat("s", 40)}))
+	require.NoError(t, writeJSON(settings, map[string]string{"key_id": "hosts-test", "secret": strings.Repeat("s", 40)}, 0o600))
 	var doc map[string]any
 	raw, err := os.ReadFile(env["RECHECK_SCHOOLS"])
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &doc))
 	doc["callbacks"] = map[string]any{"*": map[string]string{"url": "http://" + ln.Addr().String() + "/hooks/recheck"}}
-	require.NoError(t, writeJSON(env["RECHECK_SCHOOLS"], doc))
+	require.NoError(t, writeJSON(env["RECHECK_SCHOOLS"], doc, 0o600))
 	env["RECHECK_CALLBACKS"] = settings
 	return sink
 }

@@ -69,7 +69,9 @@ func matchCmd(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	names := []string{o.cfg.Faces.Embedder}
 	if all {
-		names = facematch.EmbedderNames
+		if names, err = o.cfg.Faces.Names(); err != nil {
+			return exitFailure, err
+		}
 	}
 	slots := 1
 	if pairs != "" {

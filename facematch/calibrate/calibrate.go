@@ -179,7 +179,7 @@ func Run(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, opt Opti
 	for _, n := range m.Embedders() {
 		g, im := idMeasured[volunteers].dists[n].genuine, idMeasured[all].dists[n].impostor
 		c := facematch.Fit(g, im, calibrateTargetFAR)
-		c.Pipeline = facematch.Pipelines[n]
+		c.Pipeline = m.Pipeline(n)
 		c.Fitted = fmt.Sprintf("recheck calibrate: 80 where %d of %d different-person pairs of East Asian live photos against ID-style copies (%v px wide, %v times the face box) score 80 or more; 90 at the median of %d genuine pairs of the NUAA volunteers",
 			int(calibrateTargetFAR*float64(len(im))), len(im), idWidths, idFactors, len(g))
 		fitted[n] = c

@@ -28,14 +28,20 @@ func Report(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set P
 	fmt.Fprintf(stdout, "%d pairs, %d skipped (a photo without a single face; %d of them same-person pairs, counted as false rejects)\n",
 		len(set.Pairs), r.skipped, r.unusable)
 	reportUnusable(stdout, desc)
+	return reportRates(stdout, m, set, r, func(n string) facematch.Calibration { return m.Calibration(n).Knots })
+}
+
+// reportRates prints the rates of every embedder of m on a measured set
+// under the mappings calOf gives, and returns the DET curves.
+func reportRates(stdout io.Writer, m *facematch.Matcher, set PairSet, r measured, calOf func(string) facematch.Calibration) []DETCurve {
 	fmt.Fprintln(stdout)
 	ratesHeader(stdout)
 	for _, n := range m.Embedders() {
-		ratesRow(stdout, set.Name, n, ratesOf(facematch.Calibrations[n].Knots, r.dists[n], r.unusable))
+		ratesRow(stdout, set.Name, n, ratesOf(calOf(n), r.dists[n], r.unusable))
 	}
 	for _, n := range m.Embedders() {
 		d := r.dists[n]
-		cal := facematch.Calibrations[n].Knots
+		cal := calOf(n)
 		far, frr := cal.Rates(d.genuine, d.impostor)
 		fmt.Fprintf(stdout, "\n%s: %d same, %d different; at 80: false accepts %s, false rejects %s\n", n, len(d.genuine), len(d.impostor),
 			Rate(far, len(d.impostor)), Rate(frr, len(d.genuine)))
@@ -60,7 +66,7 @@ func Report(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set P
 	for _, n := range m.Embedders() {
 		d := r.dists[n]
 		curves = append(curves, DETCurve{Name: n, Genuine: d.genuine, Impostor: d.impostor,
-			Calibration: facematch.Calibrations[n].Knots, UnreadableGenuines: r.unusable})
+			Calibration: calOf(n), UnreadableGenuines: r.unusable})
 	}
 	return curves
 }
