@@ -138,3 +138,44 @@ func BenchmarkFindFacesSmall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFinders: the comparison's detection on the portrait at 640 px
+// (the size it decodes to): dlib's HOG with its 5 landmarks, and the first
+// look (UltraFace and fr_landmark.onnx's points on its box); and the pose
+// model on the face at standardization's 480 px copy.
+func BenchmarkFinders(b *testing.B) {
+	m := testmodels.Matcher(b)
+	data := testphotos.Read(b, benchPortrait)
+	img, err := imaging.Preview(data, imaging.DefaultLimits(), 640)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range []struct {
+		name string
+		det  imaging.FaceDetector
+	}{{"hog", m.Detectors()}, {"first-look", m.Finder()}} {
+		b.Run(d.name, func(b *testing.B) {
+			for range b.N {
+				faces, err := d.det.DetectFaces(context.Background(), img)
+				if err != nil || len(faces) != 1 {
+					b.Fatalf("%v, %d faces", err, len(faces))
+				}
+			}
+		})
+	}
+	thumb, err := imaging.Preview(data, imaging.DefaultLimits(), 480)
+	if err != nil {
+		b.Fatal(err)
+	}
+	faces, err := m.Detectors().DetectFaces(context.Background(), thumb)
+	if err != nil || len(faces) != 1 {
+		b.Fatal(err)
+	}
+	b.Run("pose", func(b *testing.B) {
+		for range b.N {
+			if _, err := m.PoseReader().HeadYaw(context.Background(), thumb, faces[0].Box); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -38,8 +38,8 @@ var EmbedderNames = []string{EmbedderArcFace, EmbedderDlib}
 // fitted on and a matcher refuses a mapping fitted on another, and cached
 // admission embeddings are kept per pipeline.
 var Pipelines = map[string]string{
-	EmbedderArcFace: "arcface-2", // black border, flip average
-	EmbedderDlib:    "dlib-1",
+	EmbedderArcFace: "arcface-3", // UltraFace first look, black border, flip average
+	EmbedderDlib:    "dlib-2",    // UltraFace first look
 }
 
 func (a arcEmbedder) Name() string { return EmbedderArcFace }

@@ -256,7 +256,7 @@ func TestStaleCalibrationIsRefused(t *testing.T) {
 func TestMatcherReadiness(t *testing.T) {
 	src := testmodels.Dir(t)
 	dir := t.TempDir()
-	for _, name := range append(append([]string{facematch.UltraFaceModel}, facematch.ModelFiles...), facematch.ONNXFiles...) {
+	for _, name := range append(append([]string{facematch.UltraFaceModel, facematch.PoseModel}, facematch.ModelFiles...), facematch.ONNXFiles...) {
 		if _, err := os.Stat(filepath.Join(src, name)); err != nil {
 			t.Skipf("model %s not in %s", name, src)
 		}
@@ -266,7 +266,7 @@ func TestMatcherReadiness(t *testing.T) {
 	require.NoError(t, err)
 	s, err := m.Ready(context.Background())
 	require.NoError(t, err)
-	require.Equal(t, "1 of 2 detectors loaded; UltraFace: 1 of 2 UltraFace detectors loaded; arcface: 1 of 2 ONNX sessions loaded", s)
+	require.Equal(t, "1 of 2 detectors loaded; UltraFace: 1 of 2 UltraFace detectors loaded; pose: 1 of 2 pose models loaded; arcface: 1 of 2 ONNX sessions loaded", s)
 
 	require.NoError(t, os.Remove(filepath.Join(dir, facematch.UltraFaceModel)))
 	_, err = m.Ready(context.Background())

@@ -21,6 +21,7 @@ var describeSides = [2]int{640, 1280}
 type Matcher struct {
 	det   *Detectors
 	ultra *UltraFaces
+	pose  *Poses
 	emb   map[string]Embedder
 	names []string              // the loaded embedders, built-in ones first
 	cal   map[string]Calibrated // each loaded embedder's mapping
@@ -59,6 +60,10 @@ func newMatcher(cfg Config, slots int, checked bool, names []string) (*Matcher, 
 		return nil, err
 	}
 	if m.ultra, err = NewUltraFaces(cfg.ModelsDir, cfg.ONNXRuntime, slots, DefaultUltraFaceThreshold); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if m.pose, err = NewPoses(cfg.ModelsDir, cfg.ONNXRuntime, slots); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -150,6 +155,11 @@ func (m *Matcher) Ready(context.Context) (string, error) {
 		return "", fmt.Errorf("UltraFace detectors: %w", err)
 	}
 	parts = append(parts, "UltraFace: "+u)
+	p, err := m.pose.Ready()
+	if err != nil {
+		return "", fmt.Errorf("pose models: %w", err)
+	}
+	parts = append(parts, "pose: "+p)
 	for _, n := range m.Embedders() {
 		r, ok := m.emb[n].(interface{ Ready() (string, error) })
 		if !ok {
@@ -165,6 +175,21 @@ func (m *Matcher) Ready(context.Context) (string, error) {
 	return strings.Join(parts, "; "), nil
 }
 
+// Finder returns the detector the comparison finds faces with: UltraFace
+// first and HOG where it finds none (FirstLook) when the arcface models
+// that read its landmarks are loaded, HOG alone otherwise. The admission
+// photo check at upload uses it too.
+func (m *Matcher) Finder() imaging.FaceDetector {
+	if m.arc == nil {
+		return m.det
+	}
+	return NewFirstLook(m.ultra, m.arc, m.det)
+}
+
+// PoseReader returns the matcher's head-pose models, for standardization's
+// not_frontal check (imaging.Options.PoseReader).
+func (m *Matcher) PoseReader() imaging.PoseReader { return m.pose }
+
 // Detectors returns the matcher's face detectors, for standardization.
 func (m *Matcher) Detectors() *Detectors { return m.det }
 
@@ -179,6 +204,9 @@ func (m *Matcher) Close() {
 	}
 	if m.ultra != nil {
 		m.ultra.Close()
+	}
+	if m.pose != nil {
+		m.pose.Close()
 	}
 	for _, e := range m.emb {
 		e.Close()
@@ -203,7 +231,7 @@ type Description struct {
 // *imaging.Error for unusable input and a *FaceCountError unless there is
 // exactly one face.
 func (m *Matcher) Describe(ctx context.Context, photo []byte, lim imaging.Limits, names ...string) (*Description, error) {
-	img, faces, scale, err := FindFaces(ctx, m.det, photo, lim)
+	img, faces, scale, err := FindFaces(ctx, m.Finder(), photo, lim)
 	if err != nil {
 		return nil, err
 	}

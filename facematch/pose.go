@@ -134,7 +134,8 @@ func binAngle(logits []float32) float64 {
 // Poses is a pool of head-pose sessions (fr_pose.onnx), made on first
 // need up to the pool's size, the first by NewPoses.
 type Poses struct {
-	l *lender[*poseModel]
+	l   *lender[*poseModel]
+	dir string
 }
 
 // NewPoses returns a pool of at most size pose sessions loading
@@ -144,7 +145,7 @@ func NewPoses(dir, libPath string, size int) (*Poses, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Poses{l: l}, nil
+	return &Poses{l: l, dir: dir}, nil
 }
 
 // Estimate reads the pose of the face in box, in img's pixels.
@@ -156,6 +157,20 @@ func (p *Poses) Estimate(ctx context.Context, img imaging.RGB, box image.Rectang
 		return err
 	})
 	return out, err
+}
+
+// HeadYaw implements imaging.PoseReader.
+func (p *Poses) HeadYaw(ctx context.Context, img imaging.RGB, box image.Rectangle) (float64, error) {
+	pose, err := p.Estimate(ctx, img, box)
+	return pose.Yaw, err
+}
+
+// Ready reports how many sessions are loaded, or why another cannot be.
+func (p *Poses) Ready() (string, error) {
+	if _, err := os.Stat(filepath.Join(p.dir, PoseModel)); err != nil {
+		return "", fmt.Errorf("facematch: model %s missing in %s: %w", PoseModel, p.dir, err)
+	}
+	return p.l.ready()
 }
 
 // Close frees every session.

@@ -73,3 +73,34 @@ func TestPoseTellsTurnedFromFrontal(t *testing.T) {
 	_, err = poses.Estimate(ctx, imaging.RGB{W: 4, H: 4, Pix: make([]byte, 48)}, image.Rect(10, 10, 20, 20))
 	require.ErrorContains(t, err, "outside the image")
 }
+
+// TestFirstLookLandmarks: the comparison's finder gives UltraFace's box
+// with landmarks in dlib's 5-point scheme read by fr_landmark.onnx: the
+// eye centres and the nose base where dlib's own shape predictor puts them
+// (within a tenth of the eye distance); where UltraFace finds nothing, HOG
+// answers.
+func TestFirstLookLandmarks(t *testing.T) {
+	t.Parallel()
+	m := testmodels.Matcher(t)
+	ctx := context.Background()
+	lim := imaging.DefaultLimits()
+	for _, rel := range []string{"faces/hivision-demo/test0.jpg", "faces/deepface/img14.jpg", "faces-east-asian/nz0001na_Asian_faces/caolei__116_1.jpg"} {
+		_, hf, _, err := facematch.FindFaces(ctx, m.Detectors(), testphotos.Read(t, rel), lim)
+		require.NoError(t, err)
+		_, ff, _, err := facematch.FindFaces(ctx, m.Finder(), testphotos.Read(t, rel), lim)
+		require.NoError(t, err)
+		require.Len(t, hf, 1, rel)
+		require.Len(t, ff, 1, rel)
+		require.Len(t, ff[0].Landmarks, 5, rel)
+		hr, hy, hp, ok := imaging.HeadPose(hf[0])
+		require.True(t, ok)
+		fr, fy, fp, ok := imaging.HeadPose(ff[0])
+		require.True(t, ok)
+		require.InDelta(t, hr, fr, 4, "%s: eye line angle", rel)
+		require.InDelta(t, hy, fy, 0.1, "%s: nose across", rel)
+		require.InDelta(t, hp, fp, 0.15, "%s: nose down", rel)
+	}
+	_, none, _, err := facematch.FindFaces(ctx, m.Finder(), testphotos.Read(t, "faces/dlib-nonface/giraffe.jpg"), lim)
+	require.NoError(t, err)
+	require.Empty(t, none)
+}

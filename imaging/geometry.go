@@ -140,3 +140,16 @@ func jpegShrink(scale float64) int {
 	}
 	return 1
 }
+
+// HeadPose is what standardization reads of a head's pose from a face's
+// 5-point landmarks: the eye line's angle in degrees (head_tilted), and
+// the nose's offset across the face and its drop below the eye line, as
+// fractions of the eye distance (not_frontal). ok is false for a face
+// without those landmarks.
+func HeadPose(f Face) (rollDeg, yaw, pitch float64, ok bool) {
+	if _, ok := f.shape(); !ok {
+		return 0, 0, 0, false
+	}
+	pl := place(f, Profile{Width: 1, Height: 1, HeadHeight: 1})
+	return pl.Roll * 180 / math.Pi, pl.Yaw, pl.Pitch, true
+}

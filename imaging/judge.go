@@ -21,6 +21,9 @@ type Measures struct {
 	// eye distance (0 and about 0.7 for a frontal face).
 	Yaw   float64 `json:"yaw"`
 	Pitch float64 `json:"pitch"`
+	// HeadYawDeg is the head's turn to a side as the pose model reads it,
+	// in degrees (0 frontal), when Options.PoseReader was set.
+	HeadYawDeg float64 `json:"head_yaw_deg"`
 	// Filter is the dlib HOG filter that found the face (0 frontal, 1 and 2
 	// turned, 3 and 4 rotated); informative only: the turned filters also
 	// fire on frontal faces in the shared portraits.
@@ -62,6 +65,7 @@ type Measures struct {
 	placed          bool // geometry measured (exactly one face)
 	cutOff          bool // no face, but Options.SecondLook found one at the edge
 	faceMeasured    bool // light and sharpness measured
+	poseMeasured    bool // HeadYawDeg measured
 	partsMeasured   bool // the 68 landmarks were found
 	clothesMeasured bool // the top is in the output
 }
@@ -99,6 +103,8 @@ func Judge(m Measures, c Checks, p Profile) []Finding {
 		out = append(out, finding(FindingNotFrontal, m.Pitch, c.MinPitch))
 	case m.Pitch > c.MaxPitch:
 		out = append(out, finding(FindingNotFrontal, m.Pitch, c.MaxPitch))
+	case m.poseMeasured && math.Abs(m.HeadYawDeg) > c.MaxHeadYawDeg:
+		out = append(out, finding(FindingNotFrontal, math.Abs(m.HeadYawDeg), c.MaxHeadYawDeg))
 	}
 	if m.HeadCut > c.MaxHeadCut {
 		out = append(out, finding(FindingHeadCutOff, m.HeadCut, c.MaxHeadCut))

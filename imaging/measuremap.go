@@ -14,6 +14,7 @@ func (m Measures) Map() map[string]float64 {
 		"roll_deg":              m.RollDeg,
 		"yaw":                   m.Yaw,
 		"pitch":                 m.Pitch,
+		"head_yaw_deg":          m.HeadYawDeg,
 		"filter":                float64(m.Filter),
 		"head_cut":              m.HeadCut,
 		"body_coverage":         m.BodyCoverage,

@@ -19,6 +19,13 @@ type FaceReader interface {
 	Landmarks68(ctx context.Context, img RGB, box image.Rectangle) (Landmarks68, error)
 }
 
+// PoseReader reads a head's pose with a model (package facematch).
+type PoseReader interface {
+	// HeadYaw is the turn to a side of the head whose face is at box in
+	// img, in degrees: 0 frontal.
+	HeadYaw(ctx context.Context, img RGB, box image.Rectangle) (float64, error)
+}
+
 func (l Landmarks68) pt(k int) point { return point{l[k][0], l[k][1]} }
 
 func dist(a, b point) float64 { return math.Hypot(a.X-b.X, a.Y-b.Y) }

@@ -68,3 +68,15 @@ func (m RGB) Reframe(scale float64, pad int, replicate bool) RGB {
 	}
 	return out
 }
+
+// Mirror returns the image flipped left to right.
+func (m RGB) Mirror() RGB {
+	out := RGB{W: m.W, H: m.H, Pix: make([]byte, len(m.Pix))}
+	for y := 0; y < m.H; y++ {
+		row := y * m.W * 3
+		for x := 0; x < m.W; x++ {
+			copy(out.Pix[row+3*(m.W-1-x):row+3*(m.W-1-x)+3], m.Pix[row+3*x:row+3*x+3])
+		}
+	}
+	return out
+}

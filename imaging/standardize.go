@@ -30,6 +30,9 @@ type Options struct {
 	// the mouth, the eyes, glasses and hair (Measures.MouthOpen and the
 	// following); nil leaves them unmeasured.
 	FaceReader FaceReader
+	// PoseReader, when set, reads the head's turn to a side with a pose
+	// model (Measures.HeadYawDeg, judged by Checks.MaxHeadYawDeg).
+	PoseReader PoseReader
 	// VerdictOnly asks for the verdict without the photo (a precheck): the
 	// findings and review flags are those Standardize gives with it unset,
 	// but the JPEG quality search is replaced by the one encode that
@@ -291,6 +294,14 @@ func (j *job) placeFrame() error {
 	m.RollDeg = pl.Roll * 180 / math.Pi
 	m.Yaw, m.Pitch = pl.Yaw, pl.Pitch
 	m.Filter = f.Filter
+	if j.opt.PoseReader != nil {
+		b := f.scale(1 / j.tscale).Box
+		yaw, err := j.opt.PoseReader.HeadYaw(j.ctx, j.thumb, b)
+		if err != nil {
+			return fmt.Errorf("imaging: read the head's pose: %w", err)
+		}
+		m.HeadYawDeg, m.poseMeasured = yaw, true
+	}
 	m.HeadCut = headCut(pl, in.Width, in.Height)
 	m.BodyCoverage = bodyCoverage(pl, in.Width, in.Height)
 	return nil

@@ -54,6 +54,7 @@ var Measures = catalogue(map[string]string{
 	"roll_deg":              "头部倾斜（度）",
 	"yaw":                   "左右转头",
 	"pitch":                 "俯仰",
+	"head_yaw_deg":          "左右转头（度，姿态模型）",
 	"filter":                "检测方向",
 	"head_cut":              "头部出框比例",
 	"body_coverage":         "上身完整度",

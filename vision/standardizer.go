@@ -36,7 +36,7 @@ func (s *Standardizer) Standardize(ctx context.Context, school string, original 
 // (imaging.Options.VerdictOnly), only the verdict.
 func (s *Standardizer) run(ctx context.Context, school string, original []byte, verdictOnly bool) (capture.StandardizeResult, error) {
 	opt := imaging.Options{
-		Profile: s.Profiles.For(school), Limits: s.Limits, Detector: s.Matcher.Detectors(), SecondLook: s.Matcher.SecondLook(), DetectSize: s.Config.DetectSize,
+		Profile: s.Profiles.For(school), Limits: s.Limits, Detector: s.Matcher.Detectors(), SecondLook: s.Matcher.SecondLook(), PoseReader: s.Matcher.PoseReader(), DetectSize: s.Config.DetectSize,
 		FaceReader: s.Matcher.FaceReader(), VerdictOnly: verdictOnly,
 	}
 	if s.Config.LivenessLine > 0 {

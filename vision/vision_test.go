@@ -219,7 +219,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestFaceCounter(t *testing.T) {
-	f := &vision.FaceCounter{Detectors: testmodels.Matcher(t).Detectors(), Limits: imaging.DefaultLimits()}
+	f := &vision.FaceCounter{Detector: testmodels.Matcher(t).Finder(), Limits: imaging.DefaultLimits()}
 	for rel, want := range map[string]int{
 		"faces/deepface/img13.jpg":               1,
 		"faces/deepface/couple.jpg":              2,

@@ -72,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		code, err = calibrateCmd(ctx, rest, getenv, stdout)
 	case "eval-detectors":
 		code, err = evalDetectorsCmd(ctx, rest, getenv, stdout)
+	case "eval-pose":
+		code, err = evalPoseCmd(ctx, rest, getenv, stdout)
 	case "sheet":
 		code, err = sheetCmd(ctx, rest, getenv, stdout)
 	case "reindex":
@@ -122,6 +124,7 @@ func usage(w io.Writer) {
   eval-pairs PAIRS.csv          false-accept/-reject rates at 80 and ROC points (CSV a,b,same);
                                 --folders DIR: one folder per person, every pair
   eval-detectors [--shared DIR] HOG and UltraFace on the shared photos and synthetic copies
+  eval-pose [--shared DIR]      the pose model and the landmarks on frontal, turned, mirrored photos
   sheet PATH... --out F.html    contact sheet of inputs beside their outputs (--png F.png)
   ctid-sim [--addr A]           the CTID gateway simulator (--latency, --error-rate, --outage)
   wechat-sim [--addr A]         the WeChat subscribe-message simulator (--latency, --refuse, --inject)

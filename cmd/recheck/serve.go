@@ -194,7 +194,7 @@ func newApp(ctx context.Context, cfg *Config, r roles, l zerolog.Logger) (*app, 
 		}
 		api, err := intake.New(cfg.Intake, intake.Deps{
 			Redis: a.rdb, Lifecycle: lc, Store: store, Limits: cfg.Limits,
-			Faces:   &vision.FaceCounter{Detectors: a.match.Detectors(), Limits: cfg.Limits},
+			Faces:   &vision.FaceCounter{Detector: a.match.Finder(), Limits: cfg.Limits},
 			Quality: standardizer,
 			Log:     l.With().Str("component", "intake").Logger(), AsynqRedis: asynqRedis,
 			Metrics: a.metric, Ready: ready, MetricsToken: cfg.Ops.MetricsToken,

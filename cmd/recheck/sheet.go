@@ -95,7 +95,7 @@ func sheetRow(ctx context.Context, path string, cfg *Config, profile imaging.Pro
 		return row
 	}
 	row.Result, row.Err = imaging.Standardize(ctx, data, imaging.Options{
-		Profile: profile, Limits: cfg.Limits, Detector: m.Detectors(), SecondLook: m.SecondLook(), FaceReader: m.FaceReader(), DetectSize: cfg.Vision.DetectSize, Diagnostics: true,
+		Profile: profile, Limits: cfg.Limits, Detector: m.Detectors(), SecondLook: m.SecondLook(), PoseReader: m.PoseReader(), FaceReader: m.FaceReader(), DetectSize: cfg.Vision.DetectSize, Diagnostics: true,
 	})
 	return row
 }

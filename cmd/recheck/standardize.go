@@ -60,7 +60,7 @@ func standardizeCmd(ctx context.Context, args []string, getenv func(string) stri
 	}
 	defer m.Close()
 	res, err := imaging.Standardize(ctx, data, imaging.Options{
-		Profile: o.profile, Limits: o.cfg.Limits, Detector: m.Detectors(), SecondLook: m.SecondLook(), DetectSize: o.cfg.Vision.DetectSize,
+		Profile: o.profile, Limits: o.cfg.Limits, Detector: m.Detectors(), SecondLook: m.SecondLook(), PoseReader: m.PoseReader(), DetectSize: o.cfg.Vision.DetectSize,
 		FaceReader: m.FaceReader(),
 	})
 	if err != nil {

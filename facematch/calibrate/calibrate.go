@@ -287,7 +287,7 @@ func detectionTable(ctx context.Context, w io.Writer, m *facematch.Matcher, lim 
 					return err
 				}
 				total[width]++
-				if _, fs, _, err := facematch.FindFaces(ctx, m.Detectors(), small, lim); err == nil && len(fs) == 1 {
+				if _, fs, _, err := facematch.FindFaces(ctx, m.Finder(), small, lim); err == nil && len(fs) == 1 {
 					found[width]++
 				}
 			}
