@@ -182,7 +182,7 @@ func TestBadSpecsAreNamed(t *testing.T) {
 	}{
 		{map[string]any{"name": "arcface"}, []string{"built-in"}},
 		{map[string]any{"name": "School Model"}, []string{"name"}},
-		{map[string]any{"pipeline": "arcface-2"}, []string{"pipeline", "built-in"}},
+		{map[string]any{"pipeline": facematch.Pipelines[facematch.EmbedderArcFace]}, []string{"pipeline", "built-in"}},
 		{map[string]any{"sha256": "abc"}, []string{"sha256", "64 hex"}},
 		{map[string]any{"input_size": 0, "output_size": 0}, []string{"input_size", "output_size"}},
 		{map[string]any{"layout": "CHW", "colour_order": "GBR"}, []string{"layout", "colour_order"}},

@@ -76,9 +76,10 @@ func TestPoseTellsTurnedFromFrontal(t *testing.T) {
 
 // TestFirstLookLandmarks: the comparison's finder gives UltraFace's box
 // with landmarks in dlib's 5-point scheme read by fr_landmark.onnx: the
-// eye centres and the nose base where dlib's own shape predictor puts them
-// (within a tenth of the eye distance); where UltraFace finds nothing, HOG
-// answers.
+// eye line and the nose's offset across the face where dlib's own shape
+// predictor puts them (within 4° and a tenth of the eye distance; the nose
+// point's height differs by scheme, within a quarter); where UltraFace
+// finds nothing, HOG answers.
 func TestFirstLookLandmarks(t *testing.T) {
 	t.Parallel()
 	m := testmodels.Matcher(t)
@@ -98,7 +99,7 @@ func TestFirstLookLandmarks(t *testing.T) {
 		require.True(t, ok)
 		require.InDelta(t, hr, fr, 4, "%s: eye line angle", rel)
 		require.InDelta(t, hy, fy, 0.1, "%s: nose across", rel)
-		require.InDelta(t, hp, fp, 0.15, "%s: nose down", rel)
+		require.InDelta(t, hp, fp, 0.25, "%s: nose down", rel)
 	}
 	_, none, _, err := facematch.FindFaces(ctx, m.Finder(), testphotos.Read(t, "faces/dlib-nonface/giraffe.jpg"), lim)
 	require.NoError(t, err)
