@@ -51,7 +51,13 @@ func evalDetectorsCmd(ctx context.Context, args []string, getenv func(string) st
 		return exitFailure, err
 	}
 	defer ultra.Close()
-	t, err := calibrate.EvalDetectors(ctx, hog, []calibrate.Detector{{Name: "HOG", Det: hog}, {Name: "UltraFace", Det: ultra}},
+	arc, err := facematch.NewArcFace(cfg.Faces.ModelsDir, cfg.Faces.ONNXRuntime, 1)
+	if err != nil {
+		return exitFailure, err
+	}
+	defer arc.Close()
+	first := facematch.NewFirstLook(ultra, arc, hog)
+	t, err := calibrate.EvalDetectors(ctx, hog, []calibrate.Detector{{Name: "HOG", Det: hog}, {Name: "UltraFace", Det: ultra}, {Name: "first look", Det: first}},
 		calibrate.DetectionVariants(), photos, nonFaces, cfg.Limits)
 	if err != nil {
 		return exitFailure, err
