@@ -390,12 +390,27 @@ var ErrNoLiveness = errors.New("facematch: liveness needs the arcface models")
 var ErrNoLandmarks = errors.New("facematch: reading the face's parts needs the arcface models")
 
 // Liveness returns the probability (0-1) that the described face is a live
-// person rather than a printed photo or a screen (fr_liveness.onnx).
+// person rather than a printed photo or a screen (fr_liveness.onnx). The
+// model reads a crop around the face's box, and its line was set on dlib's
+// boxes, the ones the service gives it (standardization's face): the box
+// is dlib's face that overlaps the described one most, the described one
+// where dlib finds none.
 func (m *Matcher) Liveness(ctx context.Context, d *Description) (float64, error) {
 	if m.arc == nil {
 		return 0, ErrNoLiveness
 	}
-	p, err := m.arc.Liveness(ctx, d.img, d.face.Box)
+	box := d.face.Box
+	faces, err := m.det.DetectFaces(ctx, d.img)
+	if err != nil {
+		return 0, err
+	}
+	best := 0.0
+	for _, f := range faces {
+		if o := overlap(f.Box, d.face.Box); o > best {
+			box, best = f.Box, o
+		}
+	}
+	p, err := m.arc.Liveness(ctx, d.img, box)
 	return p[0], err
 }
 
