@@ -51,7 +51,7 @@ var benchSizes = []struct {
 // BenchmarkStandardize runs the whole standardize step (probe, detect,
 // place, render, measure, matte, encode to the KB range) on one photo at a
 // time, reporting CPU time per photo and the process's peak RSS. The
-// "+parts" runs add the face's 68 points (fr_landmark.onnx) and the checks
+// "+parts" runs add, as the worker runs it, the head-pose model and the face's 68 points (fr_landmark.onnx) and the checks
 // and review flags that read them; the bench photo smiles with its teeth,
 // so their mouth line is lifted to let it pass and be encoded.
 func BenchmarkStandardize(b *testing.B) {
@@ -70,7 +70,7 @@ func BenchmarkStandardize(b *testing.B) {
 			name, opt := sz.name, imaging.Options{Detector: det}
 			if parts {
 				name += "+parts"
-				opt.FaceReader, opt.Profile = testmodels.Matcher(b).FaceReader(), smiling
+				opt.FaceReader, opt.PoseReader, opt.Profile = testmodels.Matcher(b).FaceReader(), testmodels.Matcher(b).PoseReader(), smiling
 			}
 			b.Run(name, func(b *testing.B) {
 				res, err := imaging.Standardize(context.Background(), data, opt)
