@@ -21,25 +21,9 @@ import (
 // the frame's edge, turned, dimmed — and on the photos without a human
 // face, and prints docs/face-comparison.md's detector table.
 func evalDetectorsCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (int, error) {
-	fs := flag.NewFlagSet("eval-detectors", flag.ContinueOnError)
-	cfg, err := loadConfig(fs, getenv)
+	cfg, photos, nonFaces, code, err := startEval("eval-detectors", args, getenv)
 	if err != nil {
-		return exitFailure, err
-	}
-	shared := fs.String("shared", "../shared/testdata", "the shared testdata folder (never its holdout)")
-	limit := fs.Int("limit", 0, "use at most this many photos (0: all)")
-	if _, err := parseArgs(fs, args); err != nil {
-		return exitFailure, err
-	}
-	photos, nonFaces, err := detectionPhotos(*shared)
-	if err != nil {
-		return exitBadInput, err
-	}
-	if *limit > 0 && len(photos) > *limit {
-		photos = photos[:*limit]
-	}
-	if err := startOfflineLogs(); err != nil {
-		return exitFailure, err
+		return code, err
 	}
 	hog, err := facematch.NewDetectors(cfg.Faces.ModelsDir, 1)
 	if err != nil {
@@ -64,6 +48,31 @@ func evalDetectorsCmd(ctx context.Context, args []string, getenv func(string) st
 	}
 	t.Write(stdout)
 	return exitOK, nil
+}
+
+// startEval is the start the eval commands over the shared photos share:
+// the configuration, --shared and --limit, the photos with one face and
+// those without, and the offline logs.
+func startEval(name string, args []string, getenv func(string) string) (cfg *Config, photos, nonFaces []string, code int, err error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	if cfg, err = loadConfig(fs, getenv); err != nil {
+		return nil, nil, nil, exitFailure, err
+	}
+	shared := fs.String("shared", "../shared/testdata", "the shared testdata folder (never its holdout)")
+	limit := fs.Int("limit", 0, "use at most this many photos (0: all)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return nil, nil, nil, exitFailure, err
+	}
+	if photos, nonFaces, err = detectionPhotos(*shared); err != nil {
+		return nil, nil, nil, exitBadInput, err
+	}
+	if *limit > 0 && len(photos) > *limit {
+		photos = photos[:*limit]
+	}
+	if err := startOfflineLogs(); err != nil {
+		return nil, nil, nil, exitFailure, err
+	}
+	return cfg, photos, nonFaces, exitOK, nil
 }
 
 // detectionPhotos lists the shared photos (JPEG and PNG under faces and

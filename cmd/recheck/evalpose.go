@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -19,25 +18,9 @@ import (
 // frontal from turned heads and follows a mirrored or turned photo
 // (calibrate.PoseReport).
 func evalPoseCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) (int, error) {
-	fs := flag.NewFlagSet("eval-pose", flag.ContinueOnError)
-	cfg, err := loadConfig(fs, getenv)
+	cfg, photos, _, code, err := startEval("eval-pose", args, getenv)
 	if err != nil {
-		return exitFailure, err
-	}
-	shared := fs.String("shared", "../shared/testdata", "the shared testdata folder (never its holdout)")
-	limit := fs.Int("limit", 0, "use at most this many photos (0: all)")
-	if _, err := parseArgs(fs, args); err != nil {
-		return exitFailure, err
-	}
-	photos, _, err := detectionPhotos(*shared)
-	if err != nil {
-		return exitBadInput, err
-	}
-	if *limit > 0 && len(photos) > *limit {
-		photos = photos[:*limit]
-	}
-	if err := startOfflineLogs(); err != nil {
-		return exitFailure, err
+		return code, err
 	}
 	hog, err := facematch.NewDetectors(cfg.Faces.ModelsDir, runtime.NumCPU())
 	if err != nil {

@@ -123,13 +123,14 @@ func usage(w io.Writer) {
                                 --all: every embedder; --pairs F.csv: many pairs, one JSON line each
   eval-pairs PAIRS.csv          false-accept/-reject rates at 80 and ROC points (CSV a,b,same);
                                 --folders DIR: one folder per person, every pair
-  eval-detectors [--shared DIR] HOG and UltraFace on the shared photos and synthetic copies
+  eval-detectors [--shared DIR] HOG, UltraFace and the first look on the shared photos and copies
   eval-pose [--shared DIR]      the pose model and the landmarks on frontal, turned, mirrored photos
   sheet PATH... --out F.html    contact sheet of inputs beside their outputs (--png F.png)
   ctid-sim [--addr A]           the CTID gateway simulator (--latency, --error-rate, --outage)
   wechat-sim [--addr A]         the WeChat subscribe-message simulator (--latency, --refuse, --inject)
   callback-sink [--addr A]      receive, verify and print callbacks (--key-id, --secret, --fail)
-  calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates
+  calibrate [--write F.json]     fit the face scores on the shared labelled pairs, print the rates;
+                                --folders DIR: fit the configured embedder on a school's photos
   reprocess --school S          batch: resume failed captures, or --stage match|standardize
                                 (--state, --cohort, --since, --dry-run, --new, --no-wait)
   export --school S --out F.zip  the school's approved photos for CHSI (<document number>.jpg, manifest.csv)

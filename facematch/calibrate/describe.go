@@ -26,37 +26,48 @@ func describeAll(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, 
 // parallel.
 func describeEach(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, paths []string, load func(string) ([]byte, error)) map[string]described {
 	out := make(map[string]described, len(paths))
+	var unique []string
+	for _, p := range paths {
+		if _, ok := out[p]; !ok {
+			out[p] = described{}
+			unique = append(unique, p)
+		}
+	}
 	var mu sync.Mutex
+	parallel(len(unique), func(i int) {
+		var r described
+		data, err := load(unique[i])
+		if err == nil {
+			r.d, r.err = m.Describe(ctx, data, lim)
+		} else {
+			r.err = err
+		}
+		mu.Lock()
+		out[unique[i]] = r
+		mu.Unlock()
+	})
+	return out
+}
+
+// parallel calls fn for every index below n, on as many goroutines as
+// there are CPUs, and returns when every call has.
+func parallel(n int, fn func(i int)) {
 	var wg sync.WaitGroup
-	next := make(chan string)
+	next := make(chan int)
 	for range runtime.NumCPU() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range next {
-				var r described
-				data, err := load(p)
-				if err == nil {
-					r.d, r.err = m.Describe(ctx, data, lim)
-				} else {
-					r.err = err
-				}
-				mu.Lock()
-				out[p] = r
-				mu.Unlock()
+			for i := range next {
+				fn(i)
 			}
 		}()
 	}
-	seen := map[string]bool{}
-	for _, p := range paths {
-		if !seen[p] {
-			seen[p] = true
-			next <- p
-		}
+	for i := range n {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return out
 }
 
 // Described is a photo's description (nil when none could be made) and

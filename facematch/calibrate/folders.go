@@ -21,15 +21,7 @@ const FolderTargetFAR = calibrateTargetFAR
 // rate, says where the line sits instead. It fails when a side has no
 // pairs with a face on both photos.
 func FitFolders(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, name string, set PairSet, stdout io.Writer) (facematch.Calibrated, []DETCurve, error) {
-	var paths []string
-	for _, p := range set.Pairs {
-		paths = append(paths, p.A, p.B)
-	}
-	desc := describeAll(ctx, m, lim, paths)
-	r := measure(m, desc, set)
-	fmt.Fprintf(stdout, "%d pairs, %d skipped (a photo without a single face; %d of them same-person pairs, counted as false rejects)\n",
-		len(set.Pairs), r.skipped, r.unusable)
-	reportUnusable(stdout, desc)
+	r := describeSet(ctx, m, lim, set, stdout)
 	d := r.dists[name]
 	if len(d.genuine) == 0 || len(d.impostor) == 0 {
 		return facematch.Calibrated{}, nil, fmt.Errorf("calibrate: %d same-person and %d different-person pairs with a face on both photos; a fit needs both", len(d.genuine), len(d.impostor))

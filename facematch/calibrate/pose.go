@@ -6,10 +6,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/recheck/recheck/facematch"
 	"github.com/recheck/recheck/imaging"
@@ -57,25 +55,11 @@ func poseSet(path string) string {
 func EvalPose(ctx context.Context, hog imaging.FaceDetector, poses *facematch.Poses, photos []string, lim imaging.Limits) []PoseSample {
 	out := make([]PoseSample, len(photos))
 	ok := make([]bool, len(photos))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.NumCPU() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				s, err := poseOf(ctx, hog, poses, photos[i], lim)
-				if err == nil {
-					out[i], ok[i] = s, true
-				}
-			}
-		}()
-	}
-	for i := range photos {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel(len(photos), func(i int) {
+		if s, err := poseOf(ctx, hog, poses, photos[i], lim); err == nil {
+			out[i], ok[i] = s, true
+		}
+	})
 	var kept []PoseSample
 	for i, s := range out {
 		if ok[i] {

@@ -19,6 +19,13 @@ import (
 // service would turn the student away. It returns each embedder's DET
 // curve, for PlotDET.
 func Report(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set PairSet, stdout io.Writer) []DETCurve {
+	r := describeSet(ctx, m, lim, set, stdout)
+	return reportRates(stdout, m, set, r, func(n string) facematch.Calibration { return m.Calibration(n).Knots })
+}
+
+// describeSet describes every photo of a set's pairs, measures the
+// distances of every pair and prints how many were skipped and why.
+func describeSet(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set PairSet, stdout io.Writer) measured {
 	var paths []string
 	for _, p := range set.Pairs {
 		paths = append(paths, p.A, p.B)
@@ -28,7 +35,7 @@ func Report(ctx context.Context, m *facematch.Matcher, lim imaging.Limits, set P
 	fmt.Fprintf(stdout, "%d pairs, %d skipped (a photo without a single face; %d of them same-person pairs, counted as false rejects)\n",
 		len(set.Pairs), r.skipped, r.unusable)
 	reportUnusable(stdout, desc)
-	return reportRates(stdout, m, set, r, func(n string) facematch.Calibration { return m.Calibration(n).Knots })
+	return r
 }
 
 // reportRates prints the rates of every embedder of m on a measured set
