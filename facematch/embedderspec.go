@@ -1,6 +1,7 @@
 package facematch
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -71,7 +72,7 @@ func LoadEmbedderSpec(path string) (*EmbedderSpec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("facematch: embedder spec: %w", err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var s EmbedderSpec
 	if err := dec.Decode(&s); err != nil {

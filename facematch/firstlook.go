@@ -20,7 +20,9 @@ type FirstLook struct {
 	hog   *Detectors
 }
 
-// NewFirstLook combines the detectors; arc reads the landmarks.
+// NewFirstLook combines the detectors; arc reads the landmarks, and
+// UltraFace's faces have none when it is nil (the embedders read their
+// own: only standardization places a face by them, and it looks with HOG).
 func NewFirstLook(ultra *UltraFaces, arc *ArcFace, hog *Detectors) *FirstLook {
 	return &FirstLook{ultra: ultra, arc: arc, hog: hog}
 }
@@ -62,6 +64,9 @@ func (f *FirstLook) DetectFaces(ctx context.Context, img imaging.RGB) ([]imaging
 	}
 	faces = dominant(faces)
 	for i := range faces {
+		if f.arc == nil {
+			break
+		}
 		lm, err := f.arc.Landmarks68(ctx, img, faces[i].Box)
 		if err != nil {
 			return nil, err

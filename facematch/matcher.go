@@ -176,15 +176,10 @@ func (m *Matcher) Ready(context.Context) (string, error) {
 }
 
 // Finder returns the detector the comparison finds faces with: UltraFace
-// first and HOG where it finds none (FirstLook) when the arcface models
-// that read its landmarks are loaded, HOG alone otherwise. The admission
-// photo check at upload uses it too.
-func (m *Matcher) Finder() imaging.FaceDetector {
-	if m.arc == nil {
-		return m.det
-	}
-	return NewFirstLook(m.ultra, m.arc, m.det)
-}
+// first and HOG where it finds none (FirstLook), its faces with landmarks
+// when the arcface models that read them are loaded. The admission photo
+// check at upload uses it too.
+func (m *Matcher) Finder() imaging.FaceDetector { return NewFirstLook(m.ultra, m.arc, m.det) }
 
 // PoseReader returns the matcher's head-pose models, for standardization's
 // not_frontal check (imaging.Options.PoseReader).

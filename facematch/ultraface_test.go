@@ -105,3 +105,21 @@ func TestFirstLookLandmarks(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, none)
 }
+
+// TestFirstLookWithoutArcFace: a matcher without the arcface models (dlib
+// alone) finds faces the same way, UltraFace first, so that the dlib-2
+// calibration fitted on it holds; its faces carry no landmarks.
+func TestFirstLookWithoutArcFace(t *testing.T) {
+	t.Parallel()
+	m, err := facematch.NewMatcher(facematch.Config{ModelsDir: testmodels.Dir(t), Embedder: facematch.EmbedderDlib}, 1)
+	require.NoError(t, err)
+	defer m.Close()
+	photo := testphotos.Read(t, "faces/hivision-demo/test0.jpg")
+	_, want, _, err := facematch.FindFaces(context.Background(), testmodels.UltraFaces(t), photo, imaging.DefaultLimits())
+	require.NoError(t, err)
+	_, got, _, err := facematch.FindFaces(context.Background(), m.Finder(), photo, imaging.DefaultLimits())
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, want[0].Box, got[0].Box, "UltraFace's box")
+	require.Empty(t, got[0].Landmarks)
+}
