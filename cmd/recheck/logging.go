@@ -37,7 +37,10 @@ func newLogger(cfg LogConfig, w io.Writer) (zerolog.Logger, error) {
 		stdlog.SetFlags(0)
 		stdlog.SetOutput(l.With().Str("component", "stdlog").Logger())
 	})
-	zerolog.SetGlobalLevel(level) // atomic
+	// No zerolog.SetGlobalLevel: it is the process's, and an offline
+	// command run at warn beside a service in one test process silenced
+	// the service's info lines (its notices); every logger carries its own
+	// level instead.
 	return l, nil
 }
 
