@@ -570,8 +570,16 @@ func TestSplitRoles(t *testing.T) {
 	}
 	code, _ = get("/metrics")
 	require.Equal(t, http.StatusUnauthorized, code, "no metrics without the token")
-	mets, _ := scrape(t, w.ops+"/metrics")
-	require.Equal(t, 1.0, mets[`recheck_tasks_total{result="ok",type="capture:match"}`])
+	// The capture's state is written before the match task ends and is
+	// counted: wait for the count rather than race it.
+	var matched float64
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		mets, _ := scrape(t, w.ops+"/metrics")
+		if matched = mets[`recheck_tasks_total{result="ok",type="capture:match"}`]; matched > 0 {
+			break
+		}
+	}
+	require.Equal(t, 1.0, matched)
 
 	// Redis gone: not ready (503), still alive.
 	rs.Kill()
