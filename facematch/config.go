@@ -48,13 +48,18 @@ func (c Config) Spec() (*EmbedderSpec, error) {
 // Names lists the embedders this configuration can load: the built-in
 // ones, then the spec's.
 func (c Config) Names() ([]string, error) {
-	names := append([]string(nil), EmbedderNames...)
 	s, err := c.Spec()
 	if err != nil {
 		return nil, err
 	}
-	if s != nil {
-		names = append(names, s.Name)
+	return knownNames(s), nil
+}
+
+// knownNames lists the built-in embedders, then the spec's (when not nil).
+func knownNames(spec *EmbedderSpec) []string {
+	names := append([]string(nil), EmbedderNames...)
+	if spec != nil {
+		names = append(names, spec.Name)
 	}
-	return names, nil
+	return names
 }

@@ -22,6 +22,7 @@ type Matcher struct {
 	det   *Detectors
 	ultra *UltraFaces
 	pose  *Poses
+	first *FirstLook // the comparison's detector (Finder)
 	emb   map[string]Embedder
 	names []string              // the loaded embedders, built-in ones first
 	cal   map[string]Calibrated // each loaded embedder's mapping
@@ -73,12 +74,12 @@ func newMatcher(cfg Config, slots int, checked bool, names []string) (*Matcher, 
 			return nil, err
 		}
 	}
-	known, _ := cfg.Names()
-	for _, n := range known {
+	for _, n := range knownNames(spec) {
 		if _, ok := m.emb[n]; ok {
 			m.names = append(m.names, n)
 		}
 	}
+	m.first = NewFirstLook(m.ultra, m.arc, m.det)
 	if _, ok := m.emb[m.def]; !ok {
 		m.def = names[0]
 	}
@@ -101,8 +102,7 @@ func (m *Matcher) load(cfg Config, spec *EmbedderSpec, name string, slots int, c
 	}
 	c, ok := Calibrations[name]
 	if !ok {
-		known, _ := cfg.Names()
-		return fmt.Errorf("facematch: unknown embedder %q; use one of %v", name, known)
+		return fmt.Errorf("facematch: unknown embedder %q; use one of %v", name, knownNames(spec))
 	}
 	if err := c.Check(name); err != nil && checked {
 		return err
@@ -179,7 +179,7 @@ func (m *Matcher) Ready(context.Context) (string, error) {
 // first and HOG where it finds none (FirstLook), its faces with landmarks
 // when the arcface models that read them are loaded. The admission photo
 // check at upload uses it too.
-func (m *Matcher) Finder() imaging.FaceDetector { return NewFirstLook(m.ultra, m.arc, m.det) }
+func (m *Matcher) Finder() imaging.FaceDetector { return m.first }
 
 // PoseReader returns the matcher's head-pose models, for standardization's
 // not_frontal check (imaging.Options.PoseReader).
